@@ -1,0 +1,39 @@
+/// How the [`Segmenter`](crate::Segmenter) cuts.
+///
+/// Field names follow OSS LiveChannel (`FragDuration`) and FFmpeg (`hls_time`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmenterConfig {
+    /// A segment is cut just before the first IDR frame that arrives once it
+    /// holds at least this much media (OSS `FragDuration`, FFmpeg `hls_time`).
+    pub frag_duration_ms: u64,
+    /// Without a keyframe, a segment is cut anyway once it holds this much
+    /// media. OSS uses max(2 × FragDuration, 60 s); that is the default from
+    /// [`SegmenterConfig::new`].
+    pub max_segment_duration_ms: u64,
+    /// Memory guard: a segment is cut once its frames hold this many bytes
+    /// (default 128 MiB), whatever the keyframes do.
+    pub max_segment_bytes: usize,
+    /// Wall-clock milliseconds (Unix epoch) of stream time zero: segment names
+    /// are `<base_time_ms + segment start>.ts` (OSS spec §6.3).
+    pub base_time_ms: u64,
+}
+
+impl SegmenterConfig {
+    /// The OSS rules for `frag_duration_ms` (FragDuration × 1000), starting the
+    /// names at `base_time_ms`.
+    pub fn new(frag_duration_ms: u64, base_time_ms: u64) -> Self {
+        SegmenterConfig {
+            frag_duration_ms,
+            max_segment_duration_ms: frag_duration_ms.saturating_mul(2).max(60_000),
+            max_segment_bytes: 128 << 20,
+            base_time_ms,
+        }
+    }
+}
+
+impl Default for SegmenterConfig {
+    /// FragDuration 5 s (the OSS default), names starting at 0.
+    fn default() -> Self {
+        SegmenterConfig::new(5_000, 0)
+    }
+}

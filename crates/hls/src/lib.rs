@@ -1,0 +1,43 @@
+//! HLS segmenting: FLV audio/video tag bodies in, MPEG-TS segments out.
+//!
+//! | Specification | Version / section | Link |
+//! |---|---|---|
+//! | HTTP Live Streaming | RFC 8216 §3.2 (MPEG-2 TS segments), §6.2.1 | <https://www.rfc-editor.org/rfc/rfc8216> |
+//! | OSS LiveChannel segmentation | `../shared/oss-livechannel-spec.md` §6.2, §6.3 | (project contract) |
+//! | MPEG-2 Systems | ISO/IEC 13818-1 (via `livechannel-mpegts`) | |
+//!
+//! [`Segmenter`] is a sans-IO state machine: the caller pushes FLV tag bodies
+//! (from a file through `livechannel-flv`, or RTMP audio/video messages,
+//! which have the same format) with their millisecond timestamps, and polls
+//! finished [`Segment`]s. It reads no clock and does no I/O; storing the
+//! segments and writing playlists (`livechannel-m3u8`) is the caller's job,
+//! in that order: a segment is stored before any playlist names it.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use livechannel_hls::{Segmenter, SegmenterConfig};
+//!
+//! let mut segmenter = Segmenter::new(SegmenterConfig::new(2_000, 0));
+//! // An MP3 audio tag: discarded (OSS keeps only AAC) and counted, not an error.
+//! segmenter.push_audio(0, Bytes::from_static(&[0x2F, 0xFF, 0xFB])).unwrap();
+//! assert_eq!(segmenter.stats().audio_discarded_not_aac, 1);
+//! segmenter.finish();
+//! assert!(segmenter.poll_segment().is_none());
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(unreachable_pub)]
+#![forbid(clippy::print_stdout, clippy::print_stderr)]
+
+mod config;
+mod error;
+mod segment;
+mod segmenter;
+mod stats;
+mod timeline;
+
+pub use config::SegmenterConfig;
+pub use error::Error;
+pub use segment::Segment;
+pub use segmenter::Segmenter;
+pub use stats::{AudioInfo, MediaInfo, Stats, VideoInfo};

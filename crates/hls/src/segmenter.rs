@@ -1,0 +1,605 @@
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use livechannel_codec::aac::{AdtsHeader, AudioSpecificConfig};
+use livechannel_codec::h264::{AnnexB, AnnexBConverter, AvcDecoderConfigurationRecord, Sps};
+use livechannel_flv::{AacPacketType, AudioTag, SoundFormat, Tag, TagType, VideoTag};
+use livechannel_mpegts::{Muxer, MuxerConfig, PACKET_SIZE};
+
+use crate::timeline::{SampleClock, TrackClock, TICKS_PER_MS};
+use crate::{AudioInfo, Error, MediaInfo, Segment, SegmenterConfig, Stats, VideoInfo};
+
+/// Cuts an FLV audio/video stream into MPEG-TS segments (sans-IO).
+///
+/// Push tag bodies in arrival order with [`push_video`](Self::push_video),
+/// [`push_audio`](Self::push_audio) or [`push_tag`](Self::push_tag); after
+/// each push, drain [`poll_segment`](Self::poll_segment) until it returns
+/// `None`. At the end of the stream call [`finish`](Self::finish) and drain
+/// once more: the last, partial segment is never lost.
+///
+/// What it does for you: AVCC → Annex B with AUD and in-band SPS/PPS before
+/// IDRs, AAC → ADTS, one timeline for both tracks (32-bit wrap, jumps,
+/// different bases), audio times from the sample count, a decode-time shift
+/// for negative composition times, and cuts just before an IDR once the
+/// segment holds `frag_duration_ms` (forced after `max_segment_duration_ms`).
+///
+/// A segment's frames are held until it is cut and then muxed at once, so
+/// the PMT of each segment can list exactly the tracks present and the
+/// memory held is one segment's input bytes.
+///
+/// ```no_run
+/// # fn read_tags() -> Vec<livechannel_flv::Tag> { Vec::new() }
+/// use livechannel_hls::{Segmenter, SegmenterConfig};
+///
+/// let mut segmenter = Segmenter::new(SegmenterConfig::new(2_000, 1_700_000_000_000));
+/// for tag in read_tags() {
+///     if let Err(e) = segmenter.push_tag(tag) {
+///         if e.is_fatal() { return; }       // e.g. HEVC video
+///         eprintln!("skipped a damaged frame: {e}");
+///     }
+///     while let Some(segment) = segmenter.poll_segment() {
+///         // store segment.data as segment.file_name(), then update the playlist
+///     }
+/// }
+/// segmenter.finish();
+/// while let Some(_last) = segmenter.poll_segment() { /* store it too */ }
+/// ```
+#[derive(Debug)]
+pub struct Segmenter {
+    config: SegmenterConfig,
+    video: Option<VideoTrack>,
+    audio: Option<AudioTrack>,
+    video_clock: TrackClock,
+    audio_clock: TrackClock,
+    sample_clock: SampleClock,
+    /// The shared origin (ms, on the clocks' scale) of stream time zero.
+    origin: Option<i64>,
+    last_video_dts: Option<i64>,
+    /// The last video frame's duration in ticks, to end the last segment.
+    last_video_step: i64,
+    seen_keyframe: bool,
+    pending: Pending,
+    /// Largest (dts - pts) seen: DTS is moved back by this much so PTS ≥ DTS.
+    dts_shift: i64,
+    muxer: Muxer,
+    ready: VecDeque<Segment>,
+    next_index: u64,
+    last_name_ms: Option<u64>,
+    finished: bool,
+    stats: Stats,
+}
+
+#[derive(Debug)]
+struct VideoTrack {
+    converter: AnnexBConverter,
+    info: VideoInfo,
+}
+
+#[derive(Debug)]
+struct AudioTrack {
+    config: AudioSpecificConfig,
+    info: AudioInfo,
+}
+
+#[derive(Debug)]
+enum Frame {
+    Video {
+        pts: i64,
+        dts: i64,
+        keyframe: bool,
+        au: AnnexB,
+    },
+    Audio {
+        pts: i64,
+        adts: [u8; 7],
+        raw: Bytes,
+    },
+}
+
+/// The segment being gathered.
+#[derive(Debug, Default)]
+struct Pending {
+    frames: Vec<Frame>,
+    /// Stream time the segment starts at: its first video frame's DTS, or
+    /// while it has no video, its first frame's.
+    start: Option<i64>,
+    has_video: bool,
+    starts_with_keyframe: bool,
+    bytes: usize,
+    video_frames: u32,
+    audio_frames: u32,
+    /// End of the latest audio frame, for a segment with no video.
+    audio_end: i64,
+}
+
+impl Segmenter {
+    /// A segmenter for one stream.
+    pub fn new(config: SegmenterConfig) -> Self {
+        let muxer =
+            Muxer::new(MuxerConfig::default()).expect("the default muxer configuration is valid");
+        Segmenter {
+            config,
+            video: None,
+            audio: None,
+            video_clock: TrackClock::default(),
+            audio_clock: TrackClock::default(),
+            sample_clock: SampleClock::default(),
+            origin: None,
+            last_video_dts: None,
+            last_video_step: 0,
+            seen_keyframe: false,
+            pending: Pending::default(),
+            dts_shift: 0,
+            muxer,
+            ready: VecDeque::new(),
+            next_index: 0,
+            last_name_ms: None,
+            finished: false,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Push one FLV tag; script tags are ignored. See [`push_video`](Self::push_video).
+    pub fn push_tag(&mut self, tag: Tag) -> Result<(), Error> {
+        match tag.tag_type {
+            TagType::Video => self.push_video(tag.timestamp, tag.body),
+            TagType::Audio => self.push_audio(tag.timestamp, tag.body),
+            _ => Ok(()),
+        }
+    }
+
+    /// Push an FLV video tag body (an RTMP video message) with its timestamp in ms.
+    ///
+    /// An error means this frame was not used (see [`Error::is_fatal`]).
+    pub fn push_video(&mut self, timestamp_ms: u32, body: Bytes) -> Result<(), Error> {
+        if self.finished {
+            return Err(Error::Finished);
+        }
+        self.stats.video_tags += 1;
+        self.stats.bytes_in += body.len() as u64;
+        let tag = VideoTag::parse(body).map_err(|source| {
+            self.stats.damaged_frames += 1;
+            Error::Tag {
+                kind: "video",
+                timestamp_ms,
+                source,
+            }
+        })?;
+        if !tag.is_h264() {
+            self.stats.damaged_frames += 1;
+            return Err(Error::unsupported(&tag.codec, timestamp_ms));
+        }
+        if tag.is_sequence_header() {
+            return self.video_config(timestamp_ms, &tag.data);
+        }
+        if !tag.is_coded_frame() {
+            // End of sequence and metadata carry no picture.
+            return Ok(());
+        }
+        let Some(track) = self.video.as_mut() else {
+            self.stats.dropped_before_config += 1;
+            return Ok(());
+        };
+        let mut au = AnnexB::new();
+        let info = track
+            .converter
+            .convert(&tag.data, &mut au)
+            .map_err(|source| {
+                self.stats.damaged_frames += 1;
+                Error::Codec {
+                    kind: "AVC frame",
+                    timestamp_ms,
+                    source,
+                }
+            })?;
+        if au.is_empty() {
+            return Ok(());
+        }
+        // An IDR slice is what makes a frame a random access point; the FLV
+        // frame type is only the encoder's word for it.
+        let keyframe = info.keyframe;
+        if !keyframe && !self.seen_keyframe {
+            self.stats.video_dropped_before_keyframe += 1;
+            return Ok(());
+        }
+
+        let (ms, jumped) = self.video_clock.map(timestamp_ms, self.audio_clock.last());
+        let raw_dts = self.stream_time(ms, jumped);
+        let mut dts = raw_dts;
+        if let Some(last) = self.last_video_dts {
+            if dts <= last {
+                dts = last + 1;
+                self.stats.timestamp_fixups += 1;
+            }
+            self.last_video_step = (dts - last).min(90_000);
+        }
+        self.last_video_dts = Some(dts);
+        // PTS follows the encoder's DTS (CTS is relative to it), not our nudge.
+        let pts = raw_dts + i64::from(tag.composition_time) * TICKS_PER_MS;
+
+        self.cut_before(dts, keyframe, true);
+        self.seen_keyframe |= keyframe;
+        let pending = &mut self.pending;
+        if !pending.has_video {
+            pending.has_video = true;
+            pending.starts_with_keyframe = keyframe;
+            // Audio that came first stays in, but the segment's time is the video's.
+            pending.start = Some(dts);
+        }
+        pending.bytes += au.len();
+        pending.video_frames += 1;
+        pending.frames.push(Frame::Video {
+            pts,
+            dts,
+            keyframe,
+            au,
+        });
+        Ok(())
+    }
+
+    /// Push an FLV audio tag body (an RTMP audio message) with its timestamp in ms.
+    ///
+    /// Audio other than AAC is discarded and counted, the video goes on (OSS
+    /// behaviour). An error means this frame was not used.
+    pub fn push_audio(&mut self, timestamp_ms: u32, body: Bytes) -> Result<(), Error> {
+        if self.finished {
+            return Err(Error::Finished);
+        }
+        self.stats.audio_tags += 1;
+        self.stats.bytes_in += body.len() as u64;
+        let tag = AudioTag::parse(body).map_err(|source| {
+            self.stats.damaged_frames += 1;
+            Error::Tag {
+                kind: "audio",
+                timestamp_ms,
+                source,
+            }
+        })?;
+        if tag.sound_format != SoundFormat::Aac {
+            self.stats.audio_discarded_not_aac += 1;
+            return Ok(());
+        }
+        if tag.aac_packet_type == Some(AacPacketType::SequenceHeader) {
+            return self.audio_config(timestamp_ms, &tag.data);
+        }
+        let Some(track) = self.audio.as_ref() else {
+            self.stats.dropped_before_config += 1;
+            return Ok(());
+        };
+        if tag.data.is_empty() {
+            return Ok(());
+        }
+        let adts = AdtsHeader::for_frame(&track.config, tag.data.len())
+            .map_err(|source| {
+                self.stats.damaged_frames += 1;
+                Error::Codec {
+                    kind: "AAC frame",
+                    timestamp_ms,
+                    source,
+                }
+            })?
+            .to_bytes();
+        let (samples, rate) = (track.config.frame_length, track.config.sampling_frequency);
+
+        let (ms, jumped) = self.audio_clock.map(timestamp_ms, self.video_clock.last());
+        let actual = self.stream_time(ms, jumped);
+        let (pts, reanchored) = self.sample_clock.next(actual, samples, rate);
+        if reanchored {
+            self.stats.timestamp_fixups += 1;
+        }
+
+        self.cut_before(pts, false, false);
+        let pending = &mut self.pending;
+        if pending.start.is_none() {
+            pending.start = Some(pts);
+        }
+        pending.audio_end = pts + SampleClock::duration(samples, rate);
+        pending.bytes += tag.data.len() + adts.len();
+        pending.audio_frames += 1;
+        pending.frames.push(Frame::Audio {
+            pts,
+            adts,
+            raw: tag.data,
+        });
+        Ok(())
+    }
+
+    /// End of stream: closes the last, partial segment (poll it), after
+    /// which every push returns [`Error::Finished`].
+    pub fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let end = if self.pending.has_video {
+            self.last_video_dts.map(|d| d + self.last_video_step.max(1))
+        } else {
+            Some(self.pending.audio_end)
+        };
+        if let Some(end) = end {
+            self.close(end, true);
+        }
+    }
+
+    /// The next finished segment, in order. Worth calling after every push
+    /// and after [`finish`](Self::finish).
+    pub fn poll_segment(&mut self) -> Option<Segment> {
+        self.ready.pop_front()
+    }
+
+    /// Counters for operators (see [`Stats`]).
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The tracks as their sequence headers describe them.
+    pub fn media_info(&self) -> MediaInfo {
+        MediaInfo {
+            video: self.video.as_ref().map(|v| v.info.clone()),
+            audio: self.audio.as_ref().map(|a| a.info.clone()),
+        }
+    }
+
+    fn video_config(&mut self, timestamp_ms: u32, data: &Bytes) -> Result<(), Error> {
+        let bad = |source| Error::Codec {
+            kind: "AVC sequence header",
+            timestamp_ms,
+            source,
+        };
+        let record = match AvcDecoderConfigurationRecord::parse(data) {
+            Ok(r) => r,
+            Err(e) => {
+                self.stats.damaged_frames += 1;
+                return Err(bad(e));
+            }
+        };
+        let sps = match record.sps.first().map(|nal| Sps::parse(nal)) {
+            Some(Ok(sps)) => sps,
+            Some(Err(e)) => {
+                self.stats.damaged_frames += 1;
+                return Err(bad(e));
+            }
+            None => {
+                self.stats.damaged_frames += 1;
+                return Err(Error::NoSps { timestamp_ms });
+            }
+        };
+        let info = VideoInfo {
+            width: sps.width,
+            height: sps.height,
+            frame_rate: sps.frame_rate,
+            profile: sps.profile_name(),
+            level: sps.level_idc,
+        };
+        match self.video.as_mut() {
+            Some(track) => {
+                track.converter.set_config(&record);
+                track.info = info;
+            }
+            None => {
+                self.video = Some(VideoTrack {
+                    converter: AnnexBConverter::new(&record),
+                    info,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn audio_config(&mut self, timestamp_ms: u32, data: &[u8]) -> Result<(), Error> {
+        let config = AudioSpecificConfig::parse(data).map_err(|source| {
+            self.stats.damaged_frames += 1;
+            Error::Codec {
+                kind: "AAC sequence header",
+                timestamp_ms,
+                source,
+            }
+        })?;
+        // Refuse now what ADTS cannot carry, rather than on every frame.
+        if let Err(source) = AdtsHeader::for_frame(&config, 0) {
+            self.stats.damaged_frames += 1;
+            return Err(Error::Codec {
+                kind: "AAC sequence header",
+                timestamp_ms,
+                source,
+            });
+        }
+        let info = AudioInfo {
+            sample_rate: config.sampling_frequency,
+            channels: config.channel_configuration,
+            object_type: config.object_type,
+        };
+        self.audio = Some(AudioTrack { config, info });
+        Ok(())
+    }
+
+    /// Stream time (90 kHz) for a clock value in ms; the first frame of
+    /// either track defines zero.
+    fn stream_time(&mut self, ms: i64, jumped: bool) -> i64 {
+        if jumped {
+            self.stats.timestamp_fixups += 1;
+        }
+        let origin = *self.origin.get_or_insert(ms);
+        (ms - origin).saturating_mul(TICKS_PER_MS)
+    }
+
+    /// Close the pending segment before a frame at `t` when the rules say so.
+    fn cut_before(&mut self, t: i64, keyframe: bool, is_video: bool) {
+        let Some(start) = self.pending.start else {
+            return;
+        };
+        let held = t - start;
+        let frag = ticks_from_ms(self.config.frag_duration_ms);
+        let max = ticks_from_ms(self.config.max_segment_duration_ms);
+        let over_bytes = self.pending.bytes >= self.config.max_segment_bytes;
+        let cut = if self.pending.has_video {
+            // Only video decides, so audio never splits a GOP; the forced cut
+            // also covers video that stopped while audio goes on.
+            (is_video && keyframe && held >= frag) || held >= max || over_bytes
+        } else if self.video.is_some() || is_video {
+            // Audio before the first video: keep it for the first segment
+            // unless video never shows up.
+            held >= max || over_bytes
+        } else {
+            // An audio-only stream is cut on duration alone.
+            held >= frag || over_bytes
+        };
+        if !cut {
+            return;
+        }
+        if self.pending.has_video && !(is_video && keyframe) {
+            self.stats.forced_cuts += 1;
+        }
+        if held > frag + 90_000 {
+            self.stats.long_gop_segments += 1;
+        }
+        self.close(t, false);
+    }
+
+    /// Mux the pending frames into a segment ending at stream time `end`.
+    fn close(&mut self, end: i64, last: bool) {
+        let pending = std::mem::take(&mut self.pending);
+        let Some(start) = pending.start else { return };
+        if pending.frames.is_empty() {
+            return;
+        }
+        let mut frames = pending.frames;
+
+        for f in &frames {
+            if let Frame::Video { pts, dts, .. } = f {
+                self.dts_shift = self.dts_shift.max(dts - pts);
+            }
+        }
+        self.stats.dts_shift = self.dts_shift;
+        let shift = self.dts_shift;
+        let out_dts = |f: &Frame| match f {
+            Frame::Video { dts, .. } => dts - shift,
+            Frame::Audio { pts, .. } => *pts,
+        };
+        // The muxer needs decode order across both tracks (PCR from DTS).
+        frames.sort_by_key(|f| out_dts(f));
+
+        let video = self.video.is_some() || pending.has_video;
+        let audio = self.audio.is_some() || pending.audio_frames > 0;
+        let payload: usize = pending.bytes;
+        let mut out = Vec::with_capacity(estimate_ts_len(payload, frames.len()));
+        let tracks = self.muxer.set_tracks(video, audio);
+        debug_assert!(tracks.is_ok(), "a segment always has at least one track");
+        self.muxer.start_segment(&mut out);
+        for f in &frames {
+            let written = match f {
+                Frame::Video {
+                    pts,
+                    dts,
+                    keyframe,
+                    au,
+                } => self
+                    .muxer
+                    .write_video(*pts, dts - shift, *keyframe, au.chunks(), &mut out),
+                Frame::Audio { pts, adts, raw } => {
+                    self.muxer
+                        .write_audio(*pts, &[&adts[..], &raw[..]], &mut out)
+                }
+            };
+            if let Err(e) = written {
+                // Cannot happen for frames the checks above let in; counted, never hidden.
+                debug_assert!(false, "muxer refused a frame: {e}");
+                self.stats.damaged_frames += 1;
+            }
+        }
+
+        let name_ms = self.name_ms(start);
+        let segment = Segment {
+            index: self.next_index,
+            start_ms: name_ms,
+            start_pts: start,
+            duration: (end - start).max(0) as f64 / 90_000.0,
+            data: Bytes::from(out),
+            starts_with_keyframe: pending.starts_with_keyframe || !pending.has_video,
+            video_frames: pending.video_frames,
+            audio_frames: pending.audio_frames,
+            last,
+        };
+        self.next_index += 1;
+        self.stats.segments += 1;
+        self.stats.video_frames += u64::from(pending.video_frames);
+        self.stats.audio_frames += u64::from(pending.audio_frames);
+        self.stats.bytes_out += segment.data.len() as u64;
+        self.ready.push_back(segment);
+    }
+
+    fn name_ms(&mut self, start: i64) -> u64 {
+        let offset = u64::try_from(start.div_euclid(TICKS_PER_MS)).unwrap_or(0);
+        let mut ms = self.config.base_time_ms.saturating_add(offset);
+        if let Some(last) = self.last_name_ms {
+            ms = ms.max(last + 1);
+        }
+        self.last_name_ms = Some(ms);
+        ms
+    }
+}
+
+fn ticks_from_ms(ms: u64) -> i64 {
+    i64::try_from(ms)
+        .unwrap_or(i64::MAX / 90)
+        .saturating_mul(TICKS_PER_MS)
+}
+
+/// TS size for `payload` bytes in `frames` PES packets: 184 payload bytes a
+/// packet, plus one packet per PES for headers and stuffing, plus PAT/PMT.
+fn estimate_ts_len(payload: usize, frames: usize) -> usize {
+    (payload / 184 + frames + 3) * PACKET_SIZE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimate_is_at_least_the_packets_written() {
+        assert!(estimate_ts_len(0, 0) >= 2 * PACKET_SIZE);
+        assert_eq!(estimate_ts_len(184 * 10, 1), 14 * PACKET_SIZE);
+    }
+
+    #[test]
+    fn non_h264_video_is_refused_clearly() {
+        let mut s = Segmenter::new(SegmenterConfig::default());
+        // Enhanced RTMP: IsExHeader | key frame, packet type SequenceStart, FourCC hvc1.
+        let body = Bytes::from_static(&[0x90, b'h', b'v', b'c', b'1', 1, 2, 3]);
+        let err = s.push_video(0, body).unwrap_err();
+        assert!(err.is_fatal());
+        assert!(err.to_string().contains("hvc1"), "{err}");
+    }
+
+    #[test]
+    fn frames_before_a_sequence_header_are_counted() {
+        let mut s = Segmenter::new(SegmenterConfig::default());
+        // AVC key frame, NALU, cts 0, one 1-byte NAL.
+        s.push_video(0, Bytes::from_static(&[0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65]))
+            .unwrap();
+        // AAC raw frame.
+        s.push_audio(0, Bytes::from_static(&[0xAF, 1, 0x21]))
+            .unwrap();
+        assert_eq!(s.stats().dropped_before_config, 2);
+        s.finish();
+        assert!(s.poll_segment().is_none());
+    }
+
+    #[test]
+    fn mp3_audio_is_discarded_and_counted() {
+        let mut s = Segmenter::new(SegmenterConfig::default());
+        s.push_audio(0, Bytes::from_static(&[0x2F, 0xFF, 0xFB]))
+            .unwrap();
+        assert_eq!(s.stats().audio_discarded_not_aac, 1);
+    }
+
+    #[test]
+    fn push_after_finish_is_refused() {
+        let mut s = Segmenter::new(SegmenterConfig::default());
+        s.finish();
+        assert_eq!(
+            s.push_audio(0, Bytes::from_static(&[0xAF, 1])),
+            Err(Error::Finished)
+        );
+    }
+}

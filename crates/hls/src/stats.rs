@@ -1,0 +1,75 @@
+/// Counters a driver shows an operator: what came in, what went out, and
+/// every frame not used, by reason. Nothing is dropped without a count here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Video tags received (sequence headers included).
+    pub video_tags: u64,
+    /// Audio tags received (sequence headers included).
+    pub audio_tags: u64,
+    /// Payload bytes of all received tags.
+    pub bytes_in: u64,
+    /// Video frames written into segments.
+    pub video_frames: u64,
+    /// Audio frames written into segments.
+    pub audio_frames: u64,
+    /// Segments produced.
+    pub segments: u64,
+    /// Bytes of MPEG-TS produced.
+    pub bytes_out: u64,
+    /// Video frames refused before the first keyframe (undecodable).
+    pub video_dropped_before_keyframe: u64,
+    /// Frames refused because no sequence header had arrived for their track.
+    pub dropped_before_config: u64,
+    /// Audio frames discarded because the audio is not AAC (OSS keeps the video).
+    pub audio_discarded_not_aac: u64,
+    /// Frames refused because they were damaged (see the returned errors).
+    pub damaged_frames: u64,
+    /// Timestamp jumps absorbed, and timestamps nudged to stay increasing.
+    pub timestamp_fixups: u64,
+    /// Cuts made without a keyframe (GOP longer than the maximum segment).
+    pub forced_cuts: u64,
+    /// Segments that ran past FragDuration by more than a second waiting for
+    /// a keyframe: the GOP is longer than FragDuration.
+    pub long_gop_segments: u64,
+    /// The largest decode-time shift applied for negative composition times, in 90 kHz ticks.
+    pub dts_shift: i64,
+}
+
+/// What the stream carries, from its sequence headers.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct MediaInfo {
+    /// The video track, once an AVC sequence header arrived.
+    pub video: Option<VideoInfo>,
+    /// The audio track, once an AAC sequence header arrived.
+    pub audio: Option<AudioInfo>,
+}
+
+/// The H.264 track, from its SPS.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct VideoInfo {
+    /// Display width after cropping.
+    pub width: u32,
+    /// Display height after cropping.
+    pub height: u32,
+    /// Frames per second, when the SPS carries VUI timing.
+    pub frame_rate: Option<f64>,
+    /// `High`, `Main`, `Constrained Baseline`, ...
+    pub profile: &'static str,
+    /// `level_idc` (e.g. 31 for level 3.1).
+    pub level: u8,
+}
+
+/// The AAC track, from its AudioSpecificConfig.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AudioInfo {
+    /// Sampling rate of the AAC core, Hz.
+    pub sample_rate: u32,
+    /// Channel configuration (1 mono, 2 stereo, ...).
+    pub channels: u8,
+    /// MPEG-4 audio object type (2 = AAC LC, 5 = HE-AAC, 29 = HE-AACv2).
+    pub object_type: u8,
+}

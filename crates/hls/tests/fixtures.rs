@@ -1,0 +1,195 @@
+//! The segmenter over the ffmpeg-made fixtures: every frame comes out, in
+//! segments that open on keyframes and whose durations add up.
+
+use livechannel_flv::{Demuxer, Event, Tag, TagType, VideoTag};
+use livechannel_hls::{Segment, Segmenter, SegmenterConfig};
+use proptest::prelude::*;
+
+fn tags(name: &str) -> Vec<Tag> {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let data = std::fs::read(path).unwrap();
+    let mut demuxer = Demuxer::new();
+    demuxer.push(&data);
+    let mut tags = Vec::new();
+    while let Some(event) = demuxer.poll().unwrap() {
+        if let Event::Tag(tag) = event {
+            tags.push(tag);
+        }
+    }
+    demuxer.finish().unwrap();
+    tags
+}
+
+fn segment(tags: &[Tag], frag_ms: u64) -> (Vec<Segment>, Segmenter) {
+    let mut s = Segmenter::new(SegmenterConfig::new(frag_ms, 1_000_000));
+    let mut out = Vec::new();
+    for tag in tags {
+        s.push_tag(tag.clone()).unwrap();
+        out.extend(std::iter::from_fn(|| s.poll_segment()));
+    }
+    s.finish();
+    out.extend(std::iter::from_fn(|| s.poll_segment()));
+    (out, s)
+}
+
+struct Source {
+    video: u32,
+    audio: u32,
+    keyframes_ms: Vec<u32>,
+    last_video_ms: u32,
+    /// The first audio or video frame: stream time zero.
+    origin_ms: u32,
+}
+
+fn source(tags: &[Tag]) -> Source {
+    let mut src = Source {
+        video: 0,
+        audio: 0,
+        keyframes_ms: Vec::new(),
+        last_video_ms: 0,
+        origin_ms: u32::MAX,
+    };
+    for tag in tags {
+        match tag.tag_type {
+            TagType::Video => {
+                let v = VideoTag::parse(tag.body.clone()).unwrap();
+                if v.is_coded_frame() {
+                    src.origin_ms = src.origin_ms.min(tag.timestamp);
+                    src.video += 1;
+                    src.last_video_ms = tag.timestamp;
+                    if v.is_keyframe() {
+                        src.keyframes_ms.push(tag.timestamp);
+                    }
+                }
+            }
+            TagType::Audio if tag.body.get(1) == Some(&1) => {
+                src.origin_ms = src.origin_ms.min(tag.timestamp);
+                src.audio += 1;
+            }
+            _ => {}
+        }
+    }
+    src
+}
+
+fn check(name: &str, frag_ms: u64) {
+    let tags = tags(name);
+    let src = source(&tags);
+    let (segments, s) = segment(&tags, frag_ms);
+    let video: u32 = segments.iter().map(|s| s.video_frames).sum();
+    let audio: u32 = segments.iter().map(|s| s.audio_frames).sum();
+    assert_eq!(
+        (video, audio),
+        (src.video, src.audio),
+        "{name} at {frag_ms} ms"
+    );
+    assert_eq!(s.stats().video_frames, u64::from(video));
+    assert_eq!(
+        s.stats().damaged_frames + s.stats().dropped_before_config + s.stats().forced_cuts,
+        0
+    );
+
+    let origin = i64::from(src.origin_ms);
+    for (i, seg) in segments.iter().enumerate() {
+        assert!(seg.starts_with_keyframe, "{name}: segment {i}");
+        assert_eq!(seg.index, i as u64);
+        assert_eq!(seg.data.len() % 188, 0);
+        assert_eq!(seg.last, i + 1 == segments.len());
+        // Every segment starts on a source keyframe.
+        let start_ms = seg.start_pts / 90 + origin;
+        assert!(
+            src.keyframes_ms.contains(&(start_ms as u32)),
+            "{name}: segment {i} starts at {start_ms} ms"
+        );
+        if i + 1 < segments.len() {
+            assert!(
+                seg.duration * 1000.0 >= frag_ms as f64 - 0.5,
+                "{name}: segment {i} is {} s",
+                seg.duration
+            );
+            let next = &segments[i + 1];
+            assert!(
+                (seg.start_pts as f64 / 90_000.0 + seg.duration - next.start_pts as f64 / 90_000.0)
+                    .abs()
+                    < 1e-9
+            );
+            assert!(next.start_ms > seg.start_ms);
+        }
+    }
+    // The durations add up to the video's span plus its last frame.
+    let total: f64 = segments.iter().map(|s| s.duration).sum();
+    let span = f64::from(src.last_video_ms - src.keyframes_ms[0]) / 1000.0;
+    assert!(
+        total > span && total < span + 0.05,
+        "{name}: {total} vs {span}"
+    );
+}
+
+#[test]
+fn every_fixture_at_2s() {
+    for name in [
+        "high_bframes_gop2s_aac44k.flv",
+        "baseline_aac48k.flv",
+        "video_only.flv",
+        "long_gop_5s.flv",
+    ] {
+        check(name, 2_000);
+    }
+}
+
+#[test]
+fn names_follow_base_time() {
+    let (segments, _) = segment(&tags("high_bframes_gop2s_aac44k.flv"), 2_000);
+    let names: Vec<String> = segments.iter().map(Segment::file_name).collect();
+    assert_eq!(
+        names,
+        ["1000000.ts", "1002000.ts", "1004000.ts", "1006000.ts"]
+    );
+}
+
+#[test]
+fn a_cut_is_forced_when_no_keyframe_comes() {
+    // Keep only the first keyframe: the GOP becomes 12 s, with a 1 s FragDuration
+    // and a 3 s maximum the segmenter must cut without keyframes.
+    let mut seen_key = false;
+    let tags: Vec<Tag> = tags("long_gop_5s.flv")
+        .into_iter()
+        .filter(|t| {
+            if t.tag_type != TagType::Video {
+                return true;
+            }
+            let v = VideoTag::parse(t.body.clone()).unwrap();
+            if v.is_coded_frame() && v.is_keyframe() {
+                let keep = !seen_key;
+                seen_key = true;
+                return keep;
+            }
+            true
+        })
+        .collect();
+    let mut config = SegmenterConfig::new(1_000, 0);
+    config.max_segment_duration_ms = 3_000;
+    let mut s = Segmenter::new(config);
+    let mut segments = Vec::new();
+    for tag in tags {
+        s.push_tag(tag).unwrap();
+        segments.extend(std::iter::from_fn(|| s.poll_segment()));
+    }
+    s.finish();
+    segments.extend(std::iter::from_fn(|| s.poll_segment()));
+    assert!(segments.len() >= 4);
+    assert!(segments[0].starts_with_keyframe);
+    assert!(!segments[1].starts_with_keyframe);
+    assert!(s.stats().forced_cuts >= 3);
+    for seg in &segments[..segments.len() - 1] {
+        assert!((seg.duration - 3.0).abs() < 0.05, "{}", seg.duration);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn any_frag_duration_keeps_every_frame(frag_ms in 500u64..9_000) {
+        check("high_bframes_gop2s_aac44k.flv", frag_ms);
+    }
+}

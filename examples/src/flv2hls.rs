@@ -1,0 +1,267 @@
+//! `flv2hls`: remux an FLV file into MPEG-TS segments and HLS playlists.
+//!
+//! The whole pipeline in one loop: `livechannel-flv` splits the file into
+//! tags, `livechannel-hls` cuts them into segments, `livechannel-m3u8`
+//! writes the live window and the VOD playlist. Each segment is written
+//! before the playlist that names it.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use livechannel_flv::{Demuxer, Event};
+use livechannel_hls::{Segment, Segmenter, SegmenterConfig, Stats};
+use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
+
+use crate::fs_util::write_atomic;
+
+/// Bytes read from the input at a time.
+const READ_CHUNK: usize = 1 << 20;
+
+/// What to remux and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The FLV file.
+    pub input: PathBuf,
+    /// Where segments and playlists go (created if missing).
+    pub out_dir: PathBuf,
+    /// Cut at the first keyframe after this many seconds (OSS FragDuration).
+    pub frag_duration: f64,
+    /// Segments in the live playlist window (OSS FragCount).
+    pub frag_count: usize,
+    /// File name of the live-window playlist.
+    pub playlist: String,
+    /// File name of a VOD playlist naming every segment, if wanted.
+    pub vod: Option<String>,
+    /// Unix milliseconds of stream time zero: segments are `<start-ms>.ts`.
+    pub base_time_ms: u64,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The segments written, in order: (file name, duration in seconds).
+    pub segments: Vec<(String, f64)>,
+    /// Bytes of FLV read.
+    pub bytes_in: u64,
+    /// The segmenter's counters (frames in and out, anything refused).
+    pub stats: Stats,
+    /// Frames the segmenter refused, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading the input or writing the output failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The input is not a usable FLV file. Whatever came before the damage
+    /// was still written out, playlists included.
+    #[error("{path}: {source}")]
+    Flv {
+        /// The input file.
+        path: PathBuf,
+        /// What the parser found, with the byte offset.
+        source: livechannel_flv::Error,
+    },
+    /// The stream cannot be remuxed (for example the video is not H.264).
+    #[error("{path}: {source}")]
+    Stream {
+        /// The input file.
+        path: PathBuf,
+        /// What the segmenter found.
+        source: livechannel_hls::Error,
+    },
+    /// The input held no video or audio that could be remuxed.
+    #[error("{path}: no H.264 video or AAC audio found")]
+    Empty {
+        /// The input file.
+        path: PathBuf,
+    },
+}
+
+/// Remux `opts.input` into `opts.out_dir`. `progress` is called with the
+/// number of bytes read so far.
+pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Error> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    std::fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
+    let mut file = File::open(&opts.input).map_err(io_err(&opts.input))?;
+
+    let frag_ms = (opts.frag_duration * 1000.0).round().max(1.0) as u64;
+    let mut out = Output::new(opts);
+    let mut segmenter = Segmenter::new(SegmenterConfig::new(frag_ms, opts.base_time_ms));
+    let mut demuxer = Demuxer::new();
+    let mut bytes_in = 0u64;
+    let mut buf = bytes::BytesMut::new();
+    let mut failure = None;
+
+    'read: loop {
+        // Read straight into the buffer the tag bodies will be sliced from.
+        // `reserve` takes the allocation back once the segmenter has let go
+        // of the bodies it held, so steady state allocates nothing.
+        buf.reserve(READ_CHUNK);
+        let filled = buf.len();
+        buf.resize(filled + READ_CHUNK, 0);
+        let n = read_some(&mut file, &mut buf[filled..]).map_err(io_err(&opts.input))?;
+        buf.truncate(filled + n);
+        if n == 0 {
+            if let Err(source) = demuxer.finish() {
+                failure = Some(Error::Flv {
+                    path: opts.input.clone(),
+                    source,
+                });
+            }
+            break;
+        }
+        bytes_in += n as u64;
+        progress(bytes_in);
+        demuxer.push_bytes(buf.split().freeze());
+        loop {
+            let tag = match demuxer.poll() {
+                Ok(Some(Event::Tag(tag))) => tag,
+                Ok(Some(Event::Header(_))) => continue,
+                Ok(None) => break,
+                Err(source) => {
+                    failure = Some(Error::Flv {
+                        path: opts.input.clone(),
+                        source,
+                    });
+                    break 'read;
+                }
+            };
+            let timestamp = tag.timestamp;
+            if let Err(e) = segmenter.push_tag(tag) {
+                if e.is_fatal() {
+                    failure = Some(Error::Stream {
+                        path: opts.input.clone(),
+                        source: e,
+                    });
+                    break 'read;
+                }
+                out.warnings.push(format!("tag at {timestamp} ms: {e}"));
+            }
+            while let Some(segment) = segmenter.poll_segment() {
+                out.segment(&segment)?;
+            }
+        }
+    }
+
+    // Even after damage, what was read is remuxed and listed.
+    segmenter.finish();
+    while let Some(segment) = segmenter.poll_segment() {
+        out.segment(&segment)?;
+    }
+    out.finish()?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if out.segments.is_empty() {
+        return Err(Error::Empty {
+            path: opts.input.clone(),
+        });
+    }
+    Ok(Report {
+        segments: out.segments,
+        bytes_in,
+        stats: segmenter.stats().clone(),
+        warnings: out.warnings,
+    })
+}
+
+/// Fill `buf` as far as the file goes (a short read is not the end).
+fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The files written: segments first, then the playlists naming them.
+struct Output<'a> {
+    opts: &'a Options,
+    window: LiveWindow,
+    all: Vec<MediaSegment>,
+    segments: Vec<(String, f64)>,
+    warnings: Vec<String>,
+    text: String,
+}
+
+impl<'a> Output<'a> {
+    fn new(opts: &'a Options) -> Self {
+        let target = opts.frag_duration.round().max(1.0) as u64;
+        Output {
+            opts,
+            window: LiveWindow::new(opts.frag_count.max(1), target),
+            all: Vec::new(),
+            segments: Vec::new(),
+            warnings: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    fn segment(&mut self, segment: &Segment) -> Result<(), Error> {
+        let name = segment.file_name();
+        // Plain write, no temp file: no playlist names the segment until it
+        // is complete, so nobody can read it half-written.
+        let path = self.opts.out_dir.join(&name);
+        std::fs::write(&path, &segment.data).map_err(|source| Error::Io { path, source })?;
+        let entry = MediaSegment {
+            uri: name.clone(),
+            duration: segment.duration,
+            discontinuity: false,
+            title: String::new(),
+        };
+        self.window.push(entry.clone());
+        if self.opts.vod.is_some() {
+            self.all.push(entry);
+        }
+        self.segments.push((name, segment.duration));
+        self.write_live()
+    }
+
+    fn finish(&mut self) -> Result<(), Error> {
+        if self.segments.is_empty() {
+            return Ok(());
+        }
+        self.window.end();
+        self.write_live()?;
+        if let Some(vod) = &self.opts.vod {
+            let playlist = MediaPlaylist::vod(std::mem::take(&mut self.all));
+            self.text.clear();
+            playlist.write(&mut self.text);
+            let text = std::mem::take(&mut self.text);
+            self.write(vod, text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn write_live(&mut self) -> Result<(), Error> {
+        self.text.clear();
+        self.window.write(&mut self.text);
+        let text = std::mem::take(&mut self.text);
+        let result = self.write(&self.opts.playlist, text.as_bytes());
+        self.text = text;
+        result
+    }
+
+    /// Playlists are replaced atomically: a player polling one never reads half of it.
+    fn write(&self, name: &str, data: &[u8]) -> Result<(), Error> {
+        let path = self.opts.out_dir.join(name);
+        write_atomic(&path, data).map_err(|source| Error::Io { path, source })
+    }
+}

@@ -1,0 +1,107 @@
+//! Helpers for tests that drive external programs (ffmpeg, ffprobe, ...).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// True when `tool` can be run. Under `CI=true` a missing tool fails the
+/// test; elsewhere the test is skipped with a loud message on stderr.
+pub fn have(tool: &str) -> bool {
+    let runs = |flag: &str| {
+        Command::new(tool)
+            .arg(flag)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let found = runs("-version") || runs("--version");
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{tool} is required under CI=true but was not found on PATH");
+        }
+        eprintln!("\n!!!!!!!! SKIPPED: {tool} not found on PATH; install it (apt-get install ffmpeg) to run this test !!!!!!!!\n");
+    }
+    found
+}
+
+/// A fixture committed under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+/// Run a command, fail the test with its stderr when it fails, and return (stdout, stderr).
+pub fn run(cmd: &mut Command) -> (String, String) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{cmd:?} failed: {stderr}");
+    (stdout, stderr)
+}
+
+/// Frames per stream type as ffprobe decodes them: (video, audio), and
+/// ffprobe's error output (empty when it found nothing wrong).
+pub fn count_frames(path: &Path) -> (u64, u64, String) {
+    let (out, err) = run(Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_entries",
+            "stream=index,codec_type,nb_read_frames",
+            "-of",
+            "compact",
+        ])
+        .arg(path));
+    // For HLS input ffprobe lists each stream twice (in the program and in
+    // the stream list): count each stream index once.
+    let mut streams = std::collections::BTreeMap::new();
+    for line in out.lines() {
+        let field = |name: &str| {
+            line.split('|')
+                .find_map(|f| f.strip_prefix(name))
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
+        let n: u64 = field("nb_read_frames=").parse().unwrap_or(0);
+        streams.insert(field("index="), (field("codec_type="), n));
+    }
+    let sum = |kind: &str| {
+        streams
+            .values()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    (sum("video"), sum("audio"), err)
+}
+
+/// Video packets of a file as ffprobe sees them: (pts seconds, duration seconds, keyframe).
+pub fn video_packets(path: &Path) -> Vec<(f64, f64, bool)> {
+    let (out, _) = run(Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "packet=pts_time,duration_time,flags",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path));
+    out.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some((
+                f.first()?.parse().ok()?,
+                f.get(1)?.parse().unwrap_or(0.0),
+                f.get(2)?.contains('K'),
+            ))
+        })
+        .collect()
+}
