@@ -3,20 +3,16 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use livechannel_flv::{Demuxer, Event, Tag};
+use livechannel_flv::Tag;
 use livechannel_hls::{Segmenter, SegmenterConfig};
 
 fn tags(path: &str) -> (Vec<Tag>, u64) {
     let data = std::fs::read(path).expect("fixture");
-    let mut demuxer = Demuxer::new();
-    demuxer.push(&data);
-    let mut tags = Vec::new();
-    while let Some(event) = demuxer.poll().expect("valid fixture") {
-        if let Event::Tag(tag) = event {
-            tags.push(tag);
-        }
-    }
-    (tags, data.len() as u64)
+    let len = data.len() as u64;
+    (
+        livechannel_flv::read_all(data.into()).expect("valid fixture"),
+        len,
+    )
 }
 
 fn segmenter(c: &mut Criterion) {

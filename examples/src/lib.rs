@@ -8,3 +8,5 @@
 
 pub mod flv2hls;
 pub mod fs_util;
+pub mod rtmp_dump;
+pub mod rtmp_publish;

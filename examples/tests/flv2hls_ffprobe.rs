@@ -10,7 +10,7 @@ use std::path::Path;
 use bytes::Bytes;
 use common::{count_frames, fixture, have, video_packets};
 use livechannel_examples::flv2hls::{run, Options};
-use livechannel_flv::{Demuxer, Event, TagType, VideoTag};
+use livechannel_flv::{TagType, VideoTag};
 use livechannel_m3u8::MediaPlaylist;
 
 fn remux(input: &Path, out: &Path, frag_duration: f64) -> livechannel_examples::flv2hls::Report {
@@ -81,6 +81,16 @@ fn check(input: &Path, frag_duration: f64, expect_audio: bool) {
         assert!(dts <= pts, "dts {dts} after pts {pts}");
         assert!(dts > last_dts, "dts {dts} not after {last_dts}");
         last_dts = dts;
+    }
+
+    // Both playlists pass an independent, strict RFC 8216 parser.
+    for name in ["vod.m3u8", "playlist.m3u8"] {
+        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let strict = hls_m3u8::MediaPlaylist::try_from(text.as_str()).map_err(|e| e.to_string());
+        assert!(
+            strict.is_ok(),
+            "hls_m3u8 rejects {name}: {strict:?}\n{text}"
+        );
     }
 
     let playlist = MediaPlaylist::parse(&std::fs::read_to_string(&vod).unwrap()).unwrap();
@@ -168,14 +178,11 @@ fn default_frag_duration() {
 /// B-frames' composition times become negative, as some hardware encoders
 /// send them (FFmpeg refuses to write such a file itself).
 fn with_negative_cts(input: &Path, output: &Path, delay_ms: u32) -> usize {
-    let data = std::fs::read(input).unwrap();
-    let mut demuxer = Demuxer::new();
-    demuxer.push(&data);
+    let tags = livechannel_flv::read_all(std::fs::read(input).unwrap().into()).unwrap();
     let mut out = Vec::new();
     livechannel_flv::write_header(&mut out, true, true);
     let mut negatives = 0;
-    while let Some(event) = demuxer.poll().unwrap() {
-        let Event::Tag(tag) = event else { continue };
+    for tag in tags {
         let (ts, body) = if tag.tag_type == TagType::Video {
             let mut v = VideoTag::parse(tag.body.clone()).unwrap();
             if v.is_coded_frame() {
@@ -193,7 +200,6 @@ fn with_negative_cts(input: &Path, output: &Path, delay_ms: u32) -> usize {
         };
         livechannel_flv::write_tag(&mut out, tag.tag_type, ts, &body).unwrap();
     }
-    demuxer.finish().unwrap();
     std::fs::write(output, out).unwrap();
     negatives
 }

@@ -372,3 +372,28 @@ impl Demuxer {
         }
     }
 }
+
+/// Every tag of a complete FLV file held in memory; the bodies are slices
+/// of `data`, not copies. Convenient for tools and tests; a stream should
+/// drive a [`Demuxer`] as its bytes arrive.
+///
+/// ```
+/// let mut file = Vec::new();
+/// livechannel_flv::write_header(&mut file, true, false);
+/// livechannel_flv::write_tag(&mut file, livechannel_flv::TagType::Audio, 23, &[0xAF, 1, 0x21])?;
+/// let tags = livechannel_flv::read_all(file.into())?;
+/// assert_eq!((tags.len(), tags[0].timestamp), (1, 23));
+/// # Ok::<(), livechannel_flv::Error>(())
+/// ```
+pub fn read_all(data: Bytes) -> Result<Vec<Tag>, Error> {
+    let mut demuxer = Demuxer::new();
+    demuxer.push_bytes(data);
+    let mut tags = Vec::new();
+    while let Some(event) = demuxer.poll()? {
+        if let Event::Tag(tag) = event {
+            tags.push(tag);
+        }
+    }
+    demuxer.finish()?;
+    Ok(tags)
+}

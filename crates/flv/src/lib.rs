@@ -55,7 +55,7 @@ mod video;
 mod write;
 
 pub use audio::{AacPacketType, AudioTag, SoundFormat};
-pub use demux::{Demuxer, Event, Limits};
+pub use demux::{read_all, Demuxer, Event, Limits};
 pub use error::Error;
 pub use fourcc::FourCc;
 pub use header::{write_header, Header};

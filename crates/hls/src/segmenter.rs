@@ -1,7 +1,7 @@
 use std::collections::VecDeque;
 
 use bytes::Bytes;
-use livechannel_codec::aac::{AdtsHeader, AudioSpecificConfig};
+use livechannel_codec::aac::{AdtsWriter, AudioSpecificConfig};
 use livechannel_codec::h264::{AnnexB, AnnexBConverter, AvcDecoderConfigurationRecord, Sps};
 use livechannel_flv::{AacPacketType, AudioTag, SoundFormat, Tag, TagType, VideoTag};
 use livechannel_mpegts::{Muxer, MuxerConfig, PACKET_SIZE};
@@ -78,6 +78,8 @@ struct VideoTrack {
 #[derive(Debug)]
 struct AudioTrack {
     config: AudioSpecificConfig,
+    /// The ADTS header template, validated once per sequence header.
+    adts: AdtsWriter,
     info: AudioInfo,
 }
 
@@ -157,16 +159,18 @@ impl Segmenter {
         }
         self.stats.video_tags += 1;
         self.stats.bytes_in += body.len() as u64;
-        let tag = VideoTag::parse(body).map_err(|source| {
-            self.stats.damaged_frames += 1;
-            Error::Tag {
-                kind: "video",
-                timestamp_ms,
-                source,
-            }
+        let result = self.video_tag(timestamp_ms, body);
+        self.stats.damaged_frames += u64::from(result.is_err());
+        result
+    }
+
+    fn video_tag(&mut self, timestamp_ms: u32, body: Bytes) -> Result<(), Error> {
+        let tag = VideoTag::parse(body).map_err(|source| Error::Tag {
+            kind: "video",
+            timestamp_ms,
+            source,
         })?;
         if !tag.is_h264() {
-            self.stats.damaged_frames += 1;
             return Err(Error::unsupported(&tag.codec, timestamp_ms));
         }
         if tag.is_sequence_header() {
@@ -184,13 +188,10 @@ impl Segmenter {
         let info = track
             .converter
             .convert(&tag.data, &mut au)
-            .map_err(|source| {
-                self.stats.damaged_frames += 1;
-                Error::Codec {
-                    kind: "AVC frame",
-                    timestamp_ms,
-                    source,
-                }
+            .map_err(|source| Error::Codec {
+                kind: "AVC frame",
+                timestamp_ms,
+                source,
             })?;
         if au.is_empty() {
             return Ok(());
@@ -247,13 +248,16 @@ impl Segmenter {
         }
         self.stats.audio_tags += 1;
         self.stats.bytes_in += body.len() as u64;
-        let tag = AudioTag::parse(body).map_err(|source| {
-            self.stats.damaged_frames += 1;
-            Error::Tag {
-                kind: "audio",
-                timestamp_ms,
-                source,
-            }
+        let result = self.audio_tag(timestamp_ms, body);
+        self.stats.damaged_frames += u64::from(result.is_err());
+        result
+    }
+
+    fn audio_tag(&mut self, timestamp_ms: u32, body: Bytes) -> Result<(), Error> {
+        let tag = AudioTag::parse(body).map_err(|source| Error::Tag {
+            kind: "audio",
+            timestamp_ms,
+            source,
         })?;
         if tag.sound_format != SoundFormat::Aac {
             self.stats.audio_discarded_not_aac += 1;
@@ -269,16 +273,14 @@ impl Segmenter {
         if tag.data.is_empty() {
             return Ok(());
         }
-        let adts = AdtsHeader::for_frame(&track.config, tag.data.len())
-            .map_err(|source| {
-                self.stats.damaged_frames += 1;
-                Error::Codec {
-                    kind: "AAC frame",
-                    timestamp_ms,
-                    source,
-                }
-            })?
-            .to_bytes();
+        let adts = track
+            .adts
+            .header(tag.data.len())
+            .map_err(|source| Error::Codec {
+                kind: "AAC frame",
+                timestamp_ms,
+                source,
+            })?;
         let (samples, rate) = (track.config.frame_length, track.config.sampling_frequency);
 
         let (ms, jumped) = self.audio_clock.map(timestamp_ms, self.video_clock.last());
@@ -346,24 +348,9 @@ impl Segmenter {
             timestamp_ms,
             source,
         };
-        let record = match AvcDecoderConfigurationRecord::parse(data) {
-            Ok(r) => r,
-            Err(e) => {
-                self.stats.damaged_frames += 1;
-                return Err(bad(e));
-            }
-        };
-        let sps = match record.sps.first().map(|nal| Sps::parse(nal)) {
-            Some(Ok(sps)) => sps,
-            Some(Err(e)) => {
-                self.stats.damaged_frames += 1;
-                return Err(bad(e));
-            }
-            None => {
-                self.stats.damaged_frames += 1;
-                return Err(Error::NoSps { timestamp_ms });
-            }
-        };
+        let record = AvcDecoderConfigurationRecord::parse(data).map_err(bad)?;
+        let nal = record.sps.first().ok_or(Error::NoSps { timestamp_ms })?;
+        let sps = Sps::parse(nal).map_err(bad)?;
         let info = VideoInfo {
             width: sps.width,
             height: sps.height,
@@ -387,29 +374,20 @@ impl Segmenter {
     }
 
     fn audio_config(&mut self, timestamp_ms: u32, data: &[u8]) -> Result<(), Error> {
-        let config = AudioSpecificConfig::parse(data).map_err(|source| {
-            self.stats.damaged_frames += 1;
-            Error::Codec {
-                kind: "AAC sequence header",
-                timestamp_ms,
-                source,
-            }
-        })?;
+        let bad = |source| Error::Codec {
+            kind: "AAC sequence header",
+            timestamp_ms,
+            source,
+        };
+        let config = AudioSpecificConfig::parse(data).map_err(bad)?;
         // Refuse now what ADTS cannot carry, rather than on every frame.
-        if let Err(source) = AdtsHeader::for_frame(&config, 0) {
-            self.stats.damaged_frames += 1;
-            return Err(Error::Codec {
-                kind: "AAC sequence header",
-                timestamp_ms,
-                source,
-            });
-        }
+        let adts = AdtsWriter::new(&config).map_err(bad)?;
         let info = AudioInfo {
             sample_rate: config.sampling_frequency,
             channels: config.channel_configuration,
             object_type: config.object_type,
         };
-        self.audio = Some(AudioTrack { config, info });
+        self.audio = Some(AudioTrack { config, adts, info });
         Ok(())
     }
 
@@ -569,6 +547,7 @@ mod tests {
         let err = s.push_video(0, body).unwrap_err();
         assert!(err.is_fatal());
         assert!(err.to_string().contains("hvc1"), "{err}");
+        assert_eq!(s.stats().damaged_frames, 1);
     }
 
     #[test]

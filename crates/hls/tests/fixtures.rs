@@ -1,23 +1,13 @@
 //! The segmenter over the ffmpeg-made fixtures: every frame comes out, in
 //! segments that open on keyframes and whose durations add up.
 
-use livechannel_flv::{Demuxer, Event, Tag, TagType, VideoTag};
+use livechannel_flv::{Tag, TagType, VideoTag};
 use livechannel_hls::{Segment, Segmenter, SegmenterConfig};
 use proptest::prelude::*;
 
 fn tags(name: &str) -> Vec<Tag> {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let data = std::fs::read(path).unwrap();
-    let mut demuxer = Demuxer::new();
-    demuxer.push(&data);
-    let mut tags = Vec::new();
-    while let Some(event) = demuxer.poll().unwrap() {
-        if let Event::Tag(tag) = event {
-            tags.push(tag);
-        }
-    }
-    demuxer.finish().unwrap();
-    tags
+    livechannel_flv::read_all(std::fs::read(path).unwrap().into()).unwrap()
 }
 
 fn segment(tags: &[Tag], frag_ms: u64) -> (Vec<Segment>, Segmenter) {

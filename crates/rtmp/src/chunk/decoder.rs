@@ -1,0 +1,524 @@
+//! The push decoder: bytes in, whole messages out.
+
+use bytes::{Buf, BytesMut};
+
+use super::header::{message_header_len, read_u24, read_u32_be, read_u32_le, EXTENDED_TIMESTAMP};
+use super::{ChunkLimits, RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
+use crate::Error;
+
+/// Message type ids the decoder itself must act on, because they change how
+/// the following chunks are read (§5.4.1, §5.4.2).
+const SET_CHUNK_SIZE: u8 = 1;
+const ABORT: u8 = 2;
+
+/// Initial capacity bound for a multi-chunk message's buffer: the declared
+/// length is untrusted, so it only caps this, and the buffer grows as
+/// chunks actually arrive.
+const INITIAL_PARTIAL_CAPACITY: usize = 64 * 1024;
+
+/// Reassembles RTMP messages from the chunk stream of one direction.
+///
+/// Push received bytes with [`push`](ChunkDecoder::push) (any fragment, even
+/// one byte), then call [`poll`](ChunkDecoder::poll) until it returns
+/// `Ok(None)`. The result is the same for any split of the input.
+///
+/// The decoder applies Set Chunk Size (type 1) and Abort Message (type 2)
+/// itself as soon as it decodes them, because they change how the next
+/// chunk is read; it still returns them.
+///
+/// Choices where implementations disagree (documented so captures can be
+/// explained):
+/// - A format-3 header that starts a new message reuses the previous
+///   header's timestamp field as its delta, also after a format-0 header
+///   (where the field was absolute). This is how FFmpeg's `rtmppkt.c` reads
+///   and writes chunks; nginx-rtmp would use a delta of 0 there.
+/// - The extended timestamp on format-3 *continuation* chunks: the spec and
+///   FFmpeg send it, some librtmp-based encoders omit it. Like SRS, the
+///   decoder peeks: if the 4 bytes after the basic header equal the
+///   message's extended timestamp they are consumed, otherwise they are
+///   payload. It needs only as many bytes as it takes to see a mismatch,
+///   so a short final chunk without the field is not held back.
+/// - A format 0, 1 or 2 header in the middle of a message is an error
+///   ([`Error::InterruptedMessage`]) rather than an implicit abort.
+///
+/// Memory is bounded by [`ChunkLimits`]; the buffer of a message spread
+/// over several chunks grows only as its chunks arrive.
+///
+/// ```
+/// use bytes::Bytes;
+/// use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, RawMessage};
+///
+/// let msg = RawMessage::new(6, 40, 9, 1, Bytes::from(vec![0x17; 300]));
+/// let mut wire = Vec::new();
+/// ChunkEncoder::new().encode(&msg, &mut wire)?; // 128-byte chunks
+///
+/// let mut decoder = ChunkDecoder::new();
+/// for byte in &wire {
+///     decoder.push(&[*byte]);
+/// }
+/// assert_eq!(decoder.poll()?, Some(msg));
+/// assert_eq!(decoder.poll()?, None);
+/// # Ok::<(), livechannel_rtmp::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ChunkDecoder {
+    buf: BytesMut,
+    limits: ChunkLimits,
+    chunk_size: u32,
+    streams: Vec<ChunkStream>,
+    partial_bytes: usize,
+    /// Stream offset of `buf[0]`.
+    position: u64,
+    /// Stream offset of the chunk that completed the last returned message.
+    last_chunk_offset: u64,
+    error: Option<Error>,
+}
+
+#[derive(Debug)]
+struct ChunkStream {
+    csid: u32,
+    /// Absolute timestamp of the current (or last) message.
+    timestamp: u32,
+    /// What a format-3 header that starts a new message adds to `timestamp`.
+    delta: u32,
+    length: u32,
+    type_id: u8,
+    stream_id: u32,
+    /// Whether the last message header used the extended timestamp field,
+    /// and its value.
+    extended: bool,
+    ext_value: u32,
+    /// Body received so far of a message spread over several chunks.
+    partial: Option<BytesMut>,
+}
+
+impl ChunkStream {
+    fn received(&self) -> u32 {
+        self.partial
+            .as_ref()
+            .map_or(0, |p| u32::try_from(p.len()).unwrap_or(u32::MAX))
+    }
+}
+
+/// Everything learnt from a chunk's header before any state changes.
+struct Plan {
+    csid: u32,
+    index: Option<usize>,
+    header_len: usize,
+    payload_len: usize,
+    new_message: bool,
+    timestamp: u32,
+    delta: u32,
+    length: u32,
+    type_id: u8,
+    stream_id: u32,
+    extended: bool,
+    ext_value: u32,
+}
+
+impl Default for ChunkDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChunkDecoder {
+    /// A decoder at the start of a chunk stream, chunk size 128, default limits.
+    pub fn new() -> Self {
+        Self::with_limits(ChunkLimits::default())
+    }
+
+    /// A decoder with the given limits.
+    pub fn with_limits(limits: ChunkLimits) -> Self {
+        ChunkDecoder {
+            buf: BytesMut::new(),
+            limits,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            streams: Vec::new(),
+            partial_bytes: 0,
+            position: 0,
+            last_chunk_offset: 0,
+            error: None,
+        }
+    }
+
+    /// Makes error offsets count from `offset` instead of 0 (a session
+    /// passes the handshake's length so offsets match a capture).
+    pub fn with_start_offset(mut self, offset: u64) -> Self {
+        self.position = offset;
+        self.last_chunk_offset = offset;
+        self
+    }
+
+    /// Appends received bytes. Nothing is decoded until [`poll`](Self::poll).
+    pub fn push(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    /// The next complete message, `Ok(None)` when more input is needed.
+    ///
+    /// Errors are sticky: after one, every call returns it again.
+    pub fn poll(&mut self) -> Result<Option<RawMessage>, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        loop {
+            match self.next_chunk() {
+                Ok(Some(Some(msg))) => return Ok(Some(msg)),
+                Ok(Some(None)) => continue,
+                Ok(None) => return Ok(None),
+                Err(e) => {
+                    self.error = Some(e.clone());
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The chunk size the peer currently uses.
+    pub fn chunk_size(&self) -> u32 {
+        self.chunk_size
+    }
+
+    /// Sets the incoming chunk size by hand (normally the peer's Set Chunk
+    /// Size message does this). Must be in 1 ..= 2³¹ − 1.
+    pub fn set_chunk_size(&mut self, size: u32) -> Result<(), Error> {
+        if size == 0 || size > MAX_CHUNK_SIZE {
+            return Err(Error::InvalidChunkSize { offset: 0, size });
+        }
+        self.chunk_size = size;
+        Ok(())
+    }
+
+    /// Bytes consumed so far (plus the start offset).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Stream offset of the chunk that completed the last message returned,
+    /// for errors about that message's content.
+    pub fn last_message_offset(&self) -> u64 {
+        self.last_chunk_offset
+    }
+
+    /// Bytes held: undecoded input plus partially received messages.
+    pub fn buffered(&self) -> usize {
+        self.buf.len().saturating_add(self.partial_bytes)
+    }
+
+    /// Undecoded input bytes only.
+    pub fn buffered_input(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Number of chunk streams with a remembered header.
+    pub fn chunk_streams(&self) -> usize {
+        self.streams.len()
+    }
+
+    fn find(&self, csid: u32) -> Option<usize> {
+        self.streams.iter().position(|s| s.csid == csid)
+    }
+
+    /// Decodes one chunk. `Ok(None)`: need more bytes; `Ok(Some(None))`: a
+    /// chunk was consumed without completing a message.
+    fn next_chunk(&mut self) -> Result<Option<Option<RawMessage>>, Error> {
+        let plan = match self.plan()? {
+            Some(plan) => plan,
+            None => return Ok(None),
+        };
+        let offset = self.position;
+        let total = plan.header_len.saturating_add(plan.payload_len);
+
+        let index = match plan.index {
+            Some(i) => i,
+            None => {
+                self.streams.push(ChunkStream {
+                    csid: plan.csid,
+                    timestamp: 0,
+                    delta: 0,
+                    length: 0,
+                    type_id: 0,
+                    stream_id: 0,
+                    extended: false,
+                    ext_value: 0,
+                    partial: None,
+                });
+                self.streams.len() - 1
+            }
+        };
+        let Some(stream) = self.streams.get_mut(index) else {
+            return Ok(None);
+        };
+        if plan.new_message {
+            stream.timestamp = plan.timestamp;
+            stream.delta = plan.delta;
+            stream.length = plan.length;
+            stream.type_id = plan.type_id;
+            stream.stream_id = plan.stream_id;
+            stream.extended = plan.extended;
+            stream.ext_value = plan.ext_value;
+        }
+
+        self.buf.advance(plan.header_len);
+        let received = stream.received() as usize;
+        let complete = received.saturating_add(plan.payload_len) >= stream.length as usize;
+        let payload = if received == 0 && complete {
+            // The whole body is in this one chunk: hand out a slice of the
+            // receive buffer without copying.
+            Some(self.buf.split_to(plan.payload_len).freeze())
+        } else {
+            let chunk = self.buf.get(..plan.payload_len).unwrap_or_default();
+            let partial = stream.partial.get_or_insert_with(|| {
+                BytesMut::with_capacity((stream.length as usize).min(INITIAL_PARTIAL_CAPACITY))
+            });
+            partial.extend_from_slice(chunk);
+            self.buf.advance(plan.payload_len);
+            if complete {
+                self.partial_bytes = self.partial_bytes.saturating_sub(received);
+                stream.partial.take().map(BytesMut::freeze)
+            } else {
+                self.partial_bytes = self.partial_bytes.saturating_add(plan.payload_len);
+                None
+            }
+        };
+        self.position = self.position.saturating_add(total as u64);
+
+        let Some(payload) = payload else {
+            return Ok(Some(None));
+        };
+        self.last_chunk_offset = offset;
+        let msg = RawMessage {
+            csid: stream.csid,
+            timestamp: stream.timestamp,
+            type_id: stream.type_id,
+            stream_id: stream.stream_id,
+            payload,
+        };
+        self.apply_control(&msg, offset)?;
+        Ok(Some(Some(msg)))
+    }
+
+    /// Acts on Set Chunk Size and Abort Message.
+    fn apply_control(&mut self, msg: &RawMessage, offset: u64) -> Result<(), Error> {
+        match msg.type_id {
+            SET_CHUNK_SIZE => {
+                let Some(b) = msg.payload.get(..4) else {
+                    return Err(Error::InvalidMessage {
+                        offset,
+                        type_id: SET_CHUNK_SIZE,
+                        reason: "set chunk size body is shorter than 4 bytes",
+                    });
+                };
+                let size = read_u32_be(b);
+                if size == 0 || size > MAX_CHUNK_SIZE {
+                    return Err(Error::InvalidChunkSize { offset, size });
+                }
+                self.chunk_size = size;
+            }
+            ABORT => {
+                let Some(b) = msg.payload.get(..4) else {
+                    return Err(Error::InvalidMessage {
+                        offset,
+                        type_id: ABORT,
+                        reason: "abort message body is shorter than 4 bytes",
+                    });
+                };
+                let csid = read_u32_be(b);
+                if let Some(i) = self.find(csid) {
+                    if let Some(stream) = self.streams.get_mut(i) {
+                        if let Some(p) = stream.partial.take() {
+                            self.partial_bytes = self.partial_bytes.saturating_sub(p.len());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Parses the next chunk's header without changing any state.
+    fn plan(&self) -> Result<Option<Plan>, Error> {
+        let buf = &self.buf[..];
+        let offset = self.position;
+        let Some(&first) = buf.first() else {
+            return Ok(None);
+        };
+        let fmt = first >> 6;
+        let (csid, basic_len) = match first & 0x3F {
+            0 => match buf.get(1) {
+                Some(&b) => (64 + u32::from(b), 2),
+                None => return Ok(None),
+            },
+            1 => match buf.get(1..3) {
+                Some(&[lo, hi]) => (64 + u32::from(lo) + 256 * u32::from(hi), 3),
+                _ => return Ok(None),
+            },
+            low => (u32::from(low), 1),
+        };
+        let index = self.find(csid);
+        if index.is_none() {
+            // Decidable from the basic header alone: report it at once.
+            if fmt != 0 {
+                return Err(Error::CompressedHeaderOnUnknownChunkStream { offset, csid, fmt });
+            }
+            if self.streams.len() >= self.limits.max_chunk_streams {
+                return Err(Error::TooManyChunkStreams {
+                    offset,
+                    csid,
+                    limit: self.limits.max_chunk_streams,
+                });
+            }
+        }
+        let mh_len = message_header_len(fmt);
+        let Some(mh) = buf.get(basic_len..basic_len + mh_len) else {
+            return Ok(None);
+        };
+        let Some(stream) = index.and_then(|i| self.streams.get(i)) else {
+            return self.plan_new_message(offset, fmt, csid, basic_len, mh, None);
+        };
+
+        if stream.partial.is_some() {
+            let received = stream.received();
+            if fmt != 3 {
+                return Err(Error::InterruptedMessage {
+                    offset,
+                    csid,
+                    missing: stream.length.saturating_sub(received),
+                });
+            }
+            // A continuation chunk: maybe an extended timestamp, then payload.
+            let remaining = stream.length.saturating_sub(received);
+            let payload_len = remaining.min(self.chunk_size) as usize;
+            let mut header_len = basic_len;
+            if stream.extended {
+                let rest = buf.get(basic_len..).unwrap_or_default();
+                let expected = stream.ext_value.to_be_bytes();
+                let seen = rest.len().min(4);
+                if rest.get(..seen) != expected.get(..seen) {
+                    // Not the extended timestamp: the peer omits it.
+                } else if seen < 4 {
+                    return Ok(None);
+                } else {
+                    header_len += 4;
+                }
+            }
+            if buf.len() < header_len.saturating_add(payload_len) {
+                return Ok(None);
+            }
+            if (payload_len as u32) < remaining {
+                let buffered = self.partial_bytes.saturating_add(payload_len);
+                if buffered > self.limits.max_partial_bytes {
+                    return Err(Error::PartialMessagesTooLarge {
+                        offset,
+                        csid,
+                        buffered,
+                        limit: self.limits.max_partial_bytes,
+                    });
+                }
+            }
+            return Ok(Some(Plan {
+                csid,
+                index,
+                header_len,
+                payload_len,
+                new_message: false,
+                timestamp: stream.timestamp,
+                delta: stream.delta,
+                length: stream.length,
+                type_id: stream.type_id,
+                stream_id: stream.stream_id,
+                extended: stream.extended,
+                ext_value: stream.ext_value,
+            }));
+        }
+        self.plan_new_message(offset, fmt, csid, basic_len, mh, Some((index, stream)))
+    }
+
+    fn plan_new_message(
+        &self,
+        offset: u64,
+        fmt: u8,
+        csid: u32,
+        basic_len: usize,
+        mh: &[u8],
+        prev: Option<(Option<usize>, &ChunkStream)>,
+    ) -> Result<Option<Plan>, Error> {
+        let buf = &self.buf[..];
+        let index = prev.and_then(|(i, _)| i);
+        let prev = prev.map(|(_, s)| s);
+        let (mut length, mut type_id, mut stream_id) = match prev {
+            Some(p) => (p.length, p.type_id, p.stream_id),
+            None => (0, 0, 0),
+        };
+        // The 24-bit timestamp field, or for format 3 the previous one.
+        let field = if fmt == 3 {
+            match prev {
+                Some(p) if p.extended => EXTENDED_TIMESTAMP,
+                Some(p) => p.delta,
+                None => 0,
+            }
+        } else {
+            read_u24(mh)
+        };
+        if fmt <= 1 {
+            length = read_u24(mh.get(3..).unwrap_or_default());
+            type_id = mh.get(6).copied().unwrap_or(0);
+            if length > self.limits.max_message_size {
+                return Err(Error::MessageTooLarge {
+                    offset,
+                    csid,
+                    len: length,
+                    limit: self.limits.max_message_size,
+                });
+            }
+        }
+        if fmt == 0 {
+            stream_id = read_u32_le(mh.get(7..).unwrap_or_default());
+        }
+        let mut header_len = basic_len + mh.len();
+        let extended = field == EXTENDED_TIMESTAMP;
+        let mut value = field;
+        if extended {
+            let Some(ext) = buf.get(header_len..header_len + 4) else {
+                return Ok(None);
+            };
+            value = read_u32_be(ext);
+            header_len += 4;
+        }
+        let (timestamp, delta) = match (fmt, prev) {
+            (0, _) | (_, None) => (value, value),
+            (_, Some(p)) => (p.timestamp.wrapping_add(value), value),
+        };
+        let payload_len = length.min(self.chunk_size) as usize;
+        if buf.len() < header_len.saturating_add(payload_len) {
+            return Ok(None);
+        }
+        if (payload_len as u32) < length {
+            let buffered = self.partial_bytes.saturating_add(payload_len);
+            if buffered > self.limits.max_partial_bytes {
+                return Err(Error::PartialMessagesTooLarge {
+                    offset,
+                    csid,
+                    buffered,
+                    limit: self.limits.max_partial_bytes,
+                });
+            }
+        }
+        Ok(Some(Plan {
+            csid,
+            index,
+            header_len,
+            payload_len,
+            new_message: true,
+            timestamp,
+            delta,
+            length,
+            type_id,
+            stream_id,
+            extended,
+            ext_value: value,
+        }))
+    }
+}
