@@ -6,7 +6,9 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod file_store;
 pub mod flv2hls;
 pub mod fs_util;
 pub mod rtmp_dump;
 pub mod rtmp_publish;
+pub mod server;

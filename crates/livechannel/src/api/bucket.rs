@@ -1,0 +1,241 @@
+//! The bucket calls of spec §10: PutBucket, DeleteBucket, ListBuckets,
+//! bucket ACL, ListObjects, ListMultipartUploads.
+
+use http::header::LOCATION;
+use http::StatusCode;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::channel::max_keys;
+use super::error::ApiError;
+use super::request::ApiRequest;
+use super::response::Reply;
+use crate::catalog::{Acl, BucketRecord};
+use crate::store::ObjectMeta;
+use crate::xml::{self, ObjectListing};
+use crate::Service;
+
+/// `encoding-type=url` keeps unreserved characters and `/` as they are.
+const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+fn acl_header(req: &ApiRequest) -> Result<Option<Acl>, ApiError> {
+    match req.headers.get("x-oss-acl") {
+        None => Ok(None),
+        Some(v) => {
+            let v = String::from_utf8_lossy(v.as_bytes());
+            Acl::parse(v.trim()).map(Some).ok_or_else(|| {
+                ApiError::invalid_argument(
+                    "x-oss-acl must be private, public-read or public-read-write.",
+                    "x-oss-acl",
+                    &v,
+                )
+            })
+        }
+    }
+}
+
+/// ListMultipartUploads: never an upload in progress (multipart upload is not implemented).
+pub(crate) fn list_multipart_uploads(req: &ApiRequest) -> Reply {
+    let url = req.param("encoding-type") == Some("url");
+    let encode = |s: &str| {
+        if url {
+            utf8_percent_encode(s, URL_ENCODE).to_string()
+        } else {
+            s.to_owned()
+        }
+    };
+    let prefix = encode(req.param("prefix").unwrap_or_default());
+    let delimiter = encode(req.param("delimiter").unwrap_or_default());
+    Reply::xml(xml::list_multipart_uploads_result(
+        req.bucket(),
+        &prefix,
+        &delimiter,
+    ))
+}
+
+impl Service {
+    pub(super) async fn put_bucket(
+        &self,
+        req: &ApiRequest,
+        now_ms: u64,
+    ) -> Result<Reply, ApiError> {
+        let name = req.bucket();
+        let acl = acl_header(req)?;
+        let record = match self.catalog.bucket(name).await? {
+            // Re-creating a bucket keeps it, and changes its ACL if one is given.
+            Some(existing) => BucketRecord {
+                acl: acl.unwrap_or(existing.acl),
+                ..existing
+            },
+            None => BucketRecord {
+                name: name.to_owned(),
+                acl: acl.unwrap_or(Acl::Private),
+                created_ms: now_ms,
+            },
+        };
+        self.catalog.put_bucket(&record).await?;
+        Ok(Reply::empty(StatusCode::OK).header(LOCATION, &format!("/{name}")))
+    }
+
+    pub(super) async fn put_bucket_acl(
+        &self,
+        req: &ApiRequest,
+        bucket: BucketRecord,
+    ) -> Result<Reply, ApiError> {
+        let acl = acl_header(req)?
+            .ok_or_else(|| ApiError::invalid_argument("x-oss-acl is required.", "x-oss-acl", ""))?;
+        self.catalog
+            .put_bucket(&BucketRecord { acl, ..bucket })
+            .await?;
+        Ok(Reply::empty(StatusCode::OK))
+    }
+
+    pub(super) async fn delete_bucket(&self, req: &ApiRequest) -> Result<Reply, ApiError> {
+        if self.catalog.bucket_in_use(req.bucket()).await? {
+            return Err(ApiError::bucket_not_empty(req.bucket()));
+        }
+        self.catalog.delete_bucket(req.bucket()).await?;
+        Ok(Reply::empty(StatusCode::NO_CONTENT))
+    }
+
+    pub(super) async fn list_buckets(&self, req: &ApiRequest) -> Result<Reply, ApiError> {
+        let max = max_keys(req, None)?;
+        let prefix = req.param("prefix").unwrap_or_default();
+        let marker = req.param("marker").unwrap_or_default();
+        let mut buckets: Vec<BucketRecord> = self
+            .catalog
+            .buckets()
+            .await?
+            .into_iter()
+            .filter(|b| b.name.starts_with(prefix) && b.name.as_str() > marker)
+            .collect();
+        buckets.sort_by(|a, b| a.name.cmp(&b.name));
+        let truncated = buckets.len() > max;
+        buckets.truncate(max);
+        let next = match buckets.last() {
+            Some(last) if truncated => Some(last.name.clone()),
+            _ => None,
+        };
+        Ok(Reply::xml(xml::list_all_my_buckets(
+            prefix,
+            marker,
+            max,
+            next.as_deref(),
+            &buckets,
+            req.endpoint(),
+        )))
+    }
+
+    /// ListObjects: up to `max-keys` objects and common prefixes after
+    /// `marker`, grouped by `delimiter`.
+    pub(super) async fn list_objects(&self, req: &ApiRequest) -> Result<Reply, ApiError> {
+        let max = max_keys(req, None)?;
+        let bucket = req.bucket();
+        let prefix = req.param("prefix").unwrap_or_default();
+        let marker = req.param("marker").unwrap_or_default();
+        let delimiter = req.param("delimiter").unwrap_or_default();
+        let url_encoded = match req.param("encoding-type") {
+            None | Some("") => false,
+            Some("url") => true,
+            Some(other) => {
+                return Err(ApiError::invalid_argument(
+                    "encoding-type must be url.",
+                    "encoding-type",
+                    other,
+                ))
+            }
+        };
+        let base = format!("{bucket}/");
+        let full_prefix = format!("{base}{prefix}");
+        let mut cursor = format!("{base}{marker}");
+        // A marker that is a common prefix (a NextMarker) skips its whole group.
+        if !delimiter.is_empty() {
+            if let Some(rest) = marker.strip_prefix(prefix) {
+                if rest
+                    .find(delimiter)
+                    .is_some_and(|at| at + delimiter.len() == rest.len())
+                {
+                    cursor.push(char::MAX);
+                }
+            }
+        }
+        let mut contents: Vec<(String, ObjectMeta)> = Vec::new();
+        let mut common_prefixes: Vec<String> = Vec::new();
+        let mut last_returned: Option<String> = None;
+        let mut truncated = false;
+        'pages: loop {
+            let page = self
+                .catalog
+                .store()
+                .list(&full_prefix, &cursor, 1000)
+                .await?;
+            let mut restart = false;
+            for meta in page.objects {
+                let Some(key) = meta.key.strip_prefix(&base) else {
+                    continue;
+                };
+                let rest = key.get(prefix.len()..).unwrap_or_default();
+                let group = match (delimiter.is_empty(), rest.find(delimiter)) {
+                    (false, Some(at)) => key.get(..prefix.len() + at + delimiter.len()),
+                    _ => None,
+                };
+                match group {
+                    Some(group) if common_prefixes.last().map(String::as_str) == Some(group) => {
+                        cursor = meta.key.clone();
+                    }
+                    Some(group) => {
+                        if contents.len() + common_prefixes.len() == max {
+                            truncated = true;
+                            break 'pages;
+                        }
+                        common_prefixes.push(group.to_owned());
+                        last_returned = Some(group.to_owned());
+                        // Skip the rest of the group: resume after its last possible key.
+                        cursor = format!("{base}{group}{}", char::MAX);
+                        restart = true;
+                        break;
+                    }
+                    None => {
+                        if contents.len() + common_prefixes.len() == max {
+                            truncated = true;
+                            break 'pages;
+                        }
+                        last_returned = Some(key.to_owned());
+                        cursor = meta.key.clone();
+                        contents.push((key.to_owned(), meta));
+                    }
+                }
+            }
+            if !restart && !page.truncated {
+                break;
+            }
+        }
+        let encode = |s: &str| {
+            if url_encoded {
+                utf8_percent_encode(s, URL_ENCODE).to_string()
+            } else {
+                s.to_owned()
+            }
+        };
+        let listing = ObjectListing {
+            bucket: bucket.to_owned(),
+            prefix: encode(prefix),
+            marker: encode(marker),
+            max_keys: max,
+            delimiter: encode(delimiter),
+            url_encoded,
+            next_marker: if truncated {
+                last_returned.as_deref().map(encode)
+            } else {
+                None
+            },
+            contents: contents.into_iter().map(|(k, m)| (encode(&k), m)).collect(),
+            common_prefixes: common_prefixes.iter().map(|p| encode(p)).collect(),
+        };
+        Ok(Reply::xml(xml::list_bucket_result(&listing)))
+    }
+}

@@ -1,0 +1,137 @@
+//! GetVodPlaylist and PostVodPlaylist (spec §2.8, §2.9, §6.5).
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, ETAG};
+use livechannel_m3u8::{MediaPlaylist, MediaSegment};
+
+use super::error::ApiError;
+use super::request::ApiRequest;
+use super::response::Reply;
+use super::validate;
+use crate::catalog::object_key;
+use crate::Service;
+
+/// Longest VOD span, seconds (one day).
+const MAX_SPAN_S: u64 = 86_400;
+/// The content type of every playlist.
+pub(crate) const M3U8: &str = "application/x-mpegURL";
+
+/// `startTime` and `endTime`, Unix seconds, with end > start and a span of
+/// at most one day.
+fn time_span(req: &ApiRequest) -> Result<(u64, u64), ApiError> {
+    let time = |name: &str, ec: &'static str| {
+        let value = req.param(name).unwrap_or_default();
+        value.trim().parse::<u64>().map_err(|_| {
+            ApiError::invalid_argument(
+                format!("{name} must be a unix time in seconds."),
+                name,
+                value,
+            )
+            .with_ec(Some(ec))
+        })
+    };
+    let start = time("startTime", "0044-00000304")?;
+    let end = time("endTime", "0044-00000305")?;
+    if end <= start {
+        return Err(ApiError::invalid_argument(
+            "endTime must be later than startTime.",
+            "endTime",
+            &end.to_string(),
+        )
+        .with_ec(Some("0044-00000306")));
+    }
+    if end - start > MAX_SPAN_S {
+        return Err(ApiError::invalid_argument(
+            "The time span must not exceed one day.",
+            "endTime",
+            &end.to_string(),
+        )
+        .with_ec(Some("0044-00000307")));
+    }
+    Ok((start, end))
+}
+
+impl Service {
+    /// The VOD playlist of the segments of `channel` starting in
+    /// `[start, end]` (seconds, end inclusive to its last millisecond).
+    async fn vod_playlist(
+        &self,
+        bucket: &str,
+        channel: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<Bytes, ApiError> {
+        if self.catalog.channel(bucket, channel).await?.is_none() {
+            return Err(ApiError::no_such_live_channel(channel));
+        }
+        let entries = self
+            .catalog
+            .segments(
+                bucket,
+                channel,
+                start.saturating_mul(1000),
+                end.saturating_mul(1000).saturating_add(999),
+            )
+            .await?;
+        if entries.is_empty() {
+            return Err(ApiError::invalid_argument(
+                "No ts file found in specified time span.",
+                "startTime",
+                &start.to_string(),
+            )
+            .with_ec(Some("0044-00000308")));
+        }
+        let segments = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| MediaSegment {
+                uri: e.file_name(),
+                duration: e.duration_ms as f64 / 1000.0,
+                // A discontinuity before the first segment separates it from nothing.
+                discontinuity: e.discontinuity && i > 0,
+                title: String::new(),
+            })
+            .collect();
+        Ok(Bytes::from(MediaPlaylist::vod(segments).to_string()))
+    }
+
+    pub(super) async fn get_vod_playlist(&self, req: &ApiRequest) -> Result<Reply, ApiError> {
+        validate::channel_name(&req.key, Some("0044-00000302"))?;
+        let (start, end) = time_span(req)?;
+        let body = self
+            .vod_playlist(req.bucket(), &req.key, start, end)
+            .await?;
+        let etag = format!("\"{}\"", crate::store::etag(&body));
+        Ok(Reply::ok(body)
+            .header(CONTENT_TYPE, M3U8)
+            .header(ETAG, &etag))
+    }
+
+    pub(super) async fn post_vod_playlist(&self, req: &ApiRequest) -> Result<Reply, ApiError> {
+        let Some((channel, playlist)) = req.key.split_once('/') else {
+            return Err(ApiError::invalid_argument(
+                "The key must be {ChannelName}/{PlaylistName}.",
+                "PlaylistName",
+                "",
+            ));
+        };
+        validate::channel_name(channel, Some("0044-00000302"))?;
+        if !playlist.ends_with(".m3u8") {
+            return Err(ApiError::invalid_argument(
+                "PlaylistName must end with .m3u8.",
+                "PlaylistName",
+                playlist,
+            )
+            .with_ec(Some("0044-00000403")));
+        }
+        validate::playlist_name(playlist)?;
+        let (start, end) = time_span(req)?;
+        let body = self.vod_playlist(req.bucket(), channel, start, end).await?;
+        let meta = self
+            .catalog
+            .store()
+            .put(&object_key(req.bucket(), &req.key), body, M3U8)
+            .await?;
+        Ok(Reply::empty(http::StatusCode::OK).header(ETAG, &format!("\"{}\"", meta.etag)))
+    }
+}

@@ -1,0 +1,642 @@
+//! Buckets, channels, push history and the VOD segment index, persisted in
+//! the [`ObjectStore`] itself so that a restarted server, or a second one
+//! over the same store, sees them.
+//!
+//! Layout (bucket names never start with `.`, so nothing here can collide
+//! with an object):
+//!
+//! | key | holds |
+//! |---|---|
+//! | `{bucket}/{key}` | the bucket's objects (segments, playlists, anything PUT) |
+//! | `.livechannel/buckets/{bucket}` | [`BucketRecord`] (JSON) |
+//! | `.livechannel/channels/{bucket}/{channel}` | [`ChannelRecord`] (JSON) |
+//! | `.livechannel/history/{bucket}/{channel}` | the last 10 [`LiveRecord`]s (JSON) |
+//! | `.livechannel/index/{bucket}/{channel}/{start:016}-{duration_ms}-{d}` | one empty object per segment ([`SegmentEntry`]) |
+//! | `.livechannel/leases/{bucket}/{channel}` | the publish lease ([`Lease`]) |
+//!
+//! The VOD index puts everything in the key, so assembling a VOD playlist is
+//! one paginated listing, however many segments a channel has.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{ObjectStore, StoreError};
+
+const META: &str = ".livechannel";
+/// History records kept per channel (OSS returns the last 10).
+pub const HISTORY_LEN: usize = 10;
+
+/// A bucket's access control list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Acl {
+    /// Signed requests only.
+    Private,
+    /// Anyone may read objects; writes are signed.
+    PublicRead,
+    /// Anyone may read and write, and push without a signature.
+    PublicReadWrite,
+}
+
+impl Acl {
+    /// The OSS spelling: `private`, `public-read`, `public-read-write`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Acl::Private => "private",
+            Acl::PublicRead => "public-read",
+            Acl::PublicReadWrite => "public-read-write",
+        }
+    }
+
+    /// Parses the OSS spelling.
+    pub fn parse(s: &str) -> Option<Acl> {
+        match s {
+            "private" => Some(Acl::Private),
+            "public-read" => Some(Acl::PublicRead),
+            "public-read-write" => Some(Acl::PublicReadWrite),
+            _ => None,
+        }
+    }
+}
+
+/// A bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketRecord {
+    /// The bucket name (3–63 of `a-z0-9-`, starting and ending with a letter or digit).
+    pub name: String,
+    /// Who may read, write and push.
+    pub acl: Acl,
+    /// Creation time, Unix milliseconds.
+    pub created_ms: u64,
+}
+
+/// `enabled` or `disabled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelStatus {
+    /// Pushes are accepted.
+    Enabled,
+    /// Pushes are refused, and a live publisher is disconnected.
+    Disabled,
+}
+
+impl ChannelStatus {
+    /// The OSS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelStatus::Enabled => "enabled",
+            ChannelStatus::Disabled => "disabled",
+        }
+    }
+
+    /// Parses the OSS spelling.
+    pub fn parse(s: &str) -> Option<ChannelStatus> {
+        match s {
+            "enabled" => Some(ChannelStatus::Enabled),
+            "disabled" => Some(ChannelStatus::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// The HLS target of a channel (OSS `Target`, `Type` is always HLS).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// Seconds per segment, 1–100 (default 5).
+    pub frag_duration: u32,
+    /// Segments in the live playlist, 1–100 (default 3).
+    pub frag_count: u32,
+    /// The live playlist's name, 6–128 characters ending in `.m3u8` (default `playlist.m3u8`).
+    pub playlist_name: String,
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target {
+            frag_duration: 5,
+            frag_count: 3,
+            playlist_name: "playlist.m3u8".to_owned(),
+        }
+    }
+}
+
+/// The optional high-frequency snapshot settings: validated, stored and echoed only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// RAM role name.
+    pub role_name: String,
+    /// Destination bucket.
+    pub dest_bucket: String,
+    /// MNS topic.
+    pub notify_topic: String,
+    /// Interval in seconds, 1–100.
+    pub interval: u32,
+}
+
+/// A LiveChannel configuration as PutLiveChannel sets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelConfig {
+    /// Up to 128 bytes.
+    pub description: String,
+    /// `enabled` (default) or `disabled`.
+    pub status: ChannelStatus,
+    /// The HLS target.
+    pub target: Target,
+    /// Stored and echoed, otherwise unused.
+    pub snapshot: Option<Snapshot>,
+}
+
+impl Default for ChannelConfig {
+    fn default() -> Self {
+        ChannelConfig {
+            description: String::new(),
+            status: ChannelStatus::Enabled,
+            target: Target::default(),
+            snapshot: None,
+        }
+    }
+}
+
+/// A stored channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRecord {
+    /// The channel name (no `/`).
+    pub name: String,
+    /// Its configuration.
+    pub config: ChannelConfig,
+    /// When the configuration was last written, Unix milliseconds.
+    pub last_modified_ms: u64,
+}
+
+/// One push session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveRecord {
+    /// Connection time, Unix milliseconds.
+    pub start_ms: u64,
+    /// Disconnection time, Unix milliseconds.
+    pub end_ms: u64,
+    /// The publisher's `ip:port`.
+    pub remote_addr: String,
+}
+
+/// One stored segment, as the VOD index knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentEntry {
+    /// Unix milliseconds; the segment object is `{channel}/{start_ms}.ts`.
+    pub start_ms: u64,
+    /// EXTINF in milliseconds.
+    pub duration_ms: u64,
+    /// True for the first segment of a push session after an earlier one.
+    pub discontinuity: bool,
+}
+
+impl SegmentEntry {
+    /// The segment's name within the channel: `{start_ms}.ts`.
+    pub fn file_name(&self) -> String {
+        format!("{}.ts", self.start_ms)
+    }
+}
+
+/// Who publishes a channel, and until when the claim holds without renewal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The node holding it (a server instance id).
+    pub holder: String,
+    /// Unix milliseconds after which another node may take it over.
+    pub expires_ms: u64,
+}
+
+/// Why a catalog operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A record in the store could not be read (written by another version, or damaged).
+    #[error("damaged record {key}: {reason}")]
+    Damaged {
+        /// The record's key.
+        key: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// Typed access to the records in an [`ObjectStore`].
+#[derive(Clone)]
+pub struct Catalog {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").finish_non_exhaustive()
+    }
+}
+
+/// The store key of object `key` in `bucket`.
+pub fn object_key(bucket: &str, key: &str) -> String {
+    format!("{bucket}/{key}")
+}
+
+fn bucket_key(bucket: &str) -> String {
+    format!("{META}/buckets/{bucket}")
+}
+
+fn channels_prefix(bucket: &str) -> String {
+    format!("{META}/channels/{bucket}/")
+}
+
+fn history_key(bucket: &str, channel: &str) -> String {
+    format!("{META}/history/{bucket}/{channel}")
+}
+
+fn index_prefix(bucket: &str, channel: &str) -> String {
+    format!("{META}/index/{bucket}/{channel}/")
+}
+
+fn lease_key(bucket: &str, channel: &str) -> String {
+    format!("{META}/leases/{bucket}/{channel}")
+}
+
+const JSON: &str = "application/json";
+
+impl Catalog {
+    /// Records kept in `store`.
+    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Catalog { store }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    async fn load<T: for<'de> Deserialize<'de>>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, CatalogError> {
+        match self.store.get(key, None).await {
+            Ok(object) => {
+                serde_json::from_slice(&object.data)
+                    .map(Some)
+                    .map_err(|e| CatalogError::Damaged {
+                        key: key.to_owned(),
+                        reason: e.to_string(),
+                    })
+            }
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn save<T: Serialize>(&self, key: &str, value: &T) -> Result<(), CatalogError> {
+        let json = serde_json::to_vec(value).map_err(|e| CatalogError::Damaged {
+            key: key.to_owned(),
+            reason: e.to_string(),
+        })?;
+        self.store.put(key, Bytes::from(json), JSON).await?;
+        Ok(())
+    }
+
+    /// The bucket, if it exists.
+    pub async fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, CatalogError> {
+        self.load(&bucket_key(name)).await
+    }
+
+    /// Create or update a bucket (an existing bucket keeps its creation time).
+    pub async fn put_bucket(&self, record: &BucketRecord) -> Result<(), CatalogError> {
+        self.save(&bucket_key(&record.name), record).await
+    }
+
+    /// Every bucket, by name.
+    pub async fn buckets(&self) -> Result<Vec<BucketRecord>, CatalogError> {
+        let prefix = format!("{META}/buckets/");
+        let mut out = Vec::new();
+        for meta in self.list_all(&prefix).await? {
+            if let Some(b) = self.load(&meta.key).await? {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remove a bucket's record (the caller checks it is empty).
+    pub async fn delete_bucket(&self, name: &str) -> Result<(), CatalogError> {
+        Ok(self.store.delete(&bucket_key(name)).await?)
+    }
+
+    /// True when the bucket holds objects or channels.
+    pub async fn bucket_in_use(&self, name: &str) -> Result<bool, CatalogError> {
+        let objects = self.store.list(&format!("{name}/"), "", 1).await?;
+        let channels = self.store.list(&channels_prefix(name), "", 1).await?;
+        Ok(!objects.objects.is_empty() || !channels.objects.is_empty())
+    }
+
+    /// The channel, if it exists.
+    pub async fn channel(
+        &self,
+        bucket: &str,
+        name: &str,
+    ) -> Result<Option<ChannelRecord>, CatalogError> {
+        self.load(&format!("{}{name}", channels_prefix(bucket)))
+            .await
+    }
+
+    /// Create or overwrite a channel.
+    pub async fn put_channel(
+        &self,
+        bucket: &str,
+        record: &ChannelRecord,
+    ) -> Result<(), CatalogError> {
+        self.save(
+            &format!("{}{}", channels_prefix(bucket), record.name),
+            record,
+        )
+        .await
+    }
+
+    /// Remove a channel's configuration (its objects and history stay).
+    pub async fn delete_channel(&self, bucket: &str, name: &str) -> Result<(), CatalogError> {
+        Ok(self
+            .store
+            .delete(&format!("{}{name}", channels_prefix(bucket)))
+            .await?)
+    }
+
+    /// Up to `max_keys` channels whose names start with `prefix` and sort
+    /// after `marker`, and whether more follow.
+    pub async fn list_channels(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        marker: &str,
+        max_keys: usize,
+    ) -> Result<(Vec<ChannelRecord>, bool), CatalogError> {
+        let base = channels_prefix(bucket);
+        let page = self
+            .store
+            .list(
+                &format!("{base}{prefix}"),
+                &format!("{base}{marker}"),
+                max_keys,
+            )
+            .await?;
+        let mut out = Vec::with_capacity(page.objects.len());
+        for meta in &page.objects {
+            if let Some(record) = self.load(&meta.key).await? {
+                out.push(record);
+            }
+        }
+        Ok((out, page.truncated))
+    }
+
+    /// The channel's push sessions, oldest first (at most [`HISTORY_LEN`]).
+    pub async fn history(
+        &self,
+        bucket: &str,
+        channel: &str,
+    ) -> Result<Vec<LiveRecord>, CatalogError> {
+        Ok(self
+            .load(&history_key(bucket, channel))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Append a push session, keeping the last [`HISTORY_LEN`].
+    pub async fn add_history(
+        &self,
+        bucket: &str,
+        channel: &str,
+        record: LiveRecord,
+    ) -> Result<(), CatalogError> {
+        let mut history = self.history(bucket, channel).await?;
+        history.push(record);
+        let excess = history.len().saturating_sub(HISTORY_LEN);
+        history.drain(..excess);
+        self.save(&history_key(bucket, channel), &history).await
+    }
+
+    /// Record a stored segment in the VOD index.
+    pub async fn add_segment(
+        &self,
+        bucket: &str,
+        channel: &str,
+        entry: SegmentEntry,
+    ) -> Result<(), CatalogError> {
+        let key = format!(
+            "{}{:016}-{}-{}",
+            index_prefix(bucket, channel),
+            entry.start_ms,
+            entry.duration_ms,
+            u8::from(entry.discontinuity)
+        );
+        self.store.put(&key, Bytes::new(), JSON).await?;
+        Ok(())
+    }
+
+    /// The segments whose start lies in `[start_ms, end_ms]`, in time order.
+    pub async fn segments(
+        &self,
+        bucket: &str,
+        channel: &str,
+        start_ms: u64,
+        end_ms: u64,
+    ) -> Result<Vec<SegmentEntry>, CatalogError> {
+        let prefix = index_prefix(bucket, channel);
+        // Keys sort by start time; the marker skips everything before start_ms.
+        let mut marker = match start_ms.checked_sub(1) {
+            Some(before) => format!("{prefix}{before:016}-~"),
+            None => String::new(),
+        };
+        let mut out = Vec::new();
+        loop {
+            let page = self.store.list(&prefix, &marker, 1000).await?;
+            for meta in &page.objects {
+                let Some(entry) = parse_index_key(&meta.key[prefix.len()..]) else {
+                    continue;
+                };
+                if entry.start_ms > end_ms {
+                    return Ok(out);
+                }
+                if entry.start_ms >= start_ms {
+                    out.push(entry);
+                }
+            }
+            match page.objects.last() {
+                Some(last) if page.truncated => marker = last.key.clone(),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Take the channel's publish lease for `holder` until `expires_ms`:
+    /// true when taken (it was free, expired, or already ours).
+    pub async fn take_lease(
+        &self,
+        bucket: &str,
+        channel: &str,
+        holder: &str,
+        now_ms: u64,
+        expires_ms: u64,
+    ) -> Result<bool, CatalogError> {
+        let key = lease_key(bucket, channel);
+        let lease = Lease {
+            holder: holder.to_owned(),
+            expires_ms,
+        };
+        let body = Bytes::from(serde_json::to_vec(&lease).unwrap_or_default());
+        if self
+            .store
+            .put_if_absent(&key, body.clone(), JSON)
+            .await?
+            .is_some()
+        {
+            return Ok(true);
+        }
+        match self.load::<Lease>(&key).await? {
+            Some(current) if current.holder != holder && current.expires_ms > now_ms => Ok(false),
+            // Ours, expired, or vanished meanwhile: (re)write it.
+            _ => {
+                self.store.put(&key, body, JSON).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The channel's publish lease, if one is stored (it may have expired).
+    pub async fn lease(&self, bucket: &str, channel: &str) -> Result<Option<Lease>, CatalogError> {
+        self.load(&lease_key(bucket, channel)).await
+    }
+
+    /// Release the lease if `holder` still holds it.
+    pub async fn release_lease(
+        &self,
+        bucket: &str,
+        channel: &str,
+        holder: &str,
+    ) -> Result<(), CatalogError> {
+        let key = lease_key(bucket, channel);
+        if let Some(current) = self.load::<Lease>(&key).await? {
+            if current.holder == holder {
+                self.store.delete(&key).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_all(&self, prefix: &str) -> Result<Vec<crate::store::ObjectMeta>, CatalogError> {
+        let mut out = Vec::new();
+        let mut marker = String::new();
+        loop {
+            let page = self.store.list(prefix, &marker, 1000).await?;
+            out.extend(page.objects);
+            match out.last() {
+                Some(last) if page.truncated => marker = last.key.clone(),
+                _ => return Ok(out),
+            }
+        }
+    }
+}
+
+fn parse_index_key(name: &str) -> Option<SegmentEntry> {
+    let mut parts = name.split('-');
+    let start_ms = parts.next()?.parse().ok()?;
+    let duration_ms = parts.next()?.parse().ok()?;
+    let discontinuity = parts.next()? == "1";
+    Some(SegmentEntry {
+        start_ms,
+        duration_ms,
+        discontinuity,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use futures::executor::block_on;
+
+    fn catalog() -> Catalog {
+        Catalog::new(Arc::new(MemoryStore::new()))
+    }
+
+    #[test]
+    fn segments_are_selected_by_start_time_across_pages() {
+        let c = catalog();
+        for i in 0..2500u64 {
+            let entry = SegmentEntry {
+                start_ms: 1_700_000_000_000 + i * 2000,
+                duration_ms: 2000,
+                discontinuity: i == 1000,
+            };
+            block_on(c.add_segment("b", "ch", entry)).unwrap();
+        }
+        let all = block_on(c.segments("b", "ch", 0, u64::MAX)).unwrap();
+        assert_eq!(all.len(), 2500);
+        assert!(all[1000].discontinuity && !all[999].discontinuity);
+        // Inclusive at both ends.
+        let some = block_on(c.segments("b", "ch", 1_700_000_002_000, 1_700_000_010_000)).unwrap();
+        assert_eq!(some.len(), 5);
+        assert_eq!(some[0].start_ms, 1_700_000_002_000);
+        assert!(block_on(c.segments("b", "other", 0, u64::MAX))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn history_keeps_the_last_ten() {
+        let c = catalog();
+        for i in 0..13 {
+            let r = LiveRecord {
+                start_ms: i,
+                end_ms: i + 1,
+                remote_addr: "1.2.3.4:5".into(),
+            };
+            block_on(c.add_history("b", "ch", r)).unwrap();
+        }
+        let h = block_on(c.history("b", "ch")).unwrap();
+        assert_eq!(h.len(), 10);
+        assert_eq!(h[0].start_ms, 3);
+    }
+
+    #[test]
+    fn a_lease_has_one_holder_until_it_expires() {
+        let c = catalog();
+        assert!(block_on(c.take_lease("b", "ch", "a", 0, 100)).unwrap());
+        assert!(!block_on(c.take_lease("b", "ch", "b", 50, 150)).unwrap());
+        assert!(
+            block_on(c.take_lease("b", "ch", "a", 50, 150)).unwrap(),
+            "renewal"
+        );
+        assert!(
+            block_on(c.take_lease("b", "ch", "b", 151, 250)).unwrap(),
+            "expired"
+        );
+        block_on(c.release_lease("b", "ch", "a")).unwrap();
+        assert!(
+            !block_on(c.take_lease("b", "ch", "a", 160, 260)).unwrap(),
+            "b still holds it"
+        );
+    }
+
+    #[test]
+    fn channels_list_in_pages() {
+        let c = catalog();
+        for i in 0..5 {
+            let r = ChannelRecord {
+                name: format!("ch{i}"),
+                config: ChannelConfig::default(),
+                last_modified_ms: 0,
+            };
+            block_on(c.put_channel("b", &r)).unwrap();
+        }
+        let (page, more) = block_on(c.list_channels("b", "ch", "", 2)).unwrap();
+        assert_eq!((page.len(), more), (2, true));
+        let (page, more) = block_on(c.list_channels("b", "ch", "ch3", 2)).unwrap();
+        assert_eq!((page[0].name.as_str(), page.len(), more), ("ch4", 1, false));
+    }
+}

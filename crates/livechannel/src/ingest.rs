@@ -1,0 +1,721 @@
+//! RTMP ingest: from a publish request to stored segments and playlists.
+//!
+//! The driver runs the RTMP session (`livechannel-rtmp`); when it reports a
+//! publish request it calls [`Service::publish`], answers the publisher with
+//! the result ([`PublishError::rtmp_status`] on refusal), and then feeds every
+//! audio/video message to the [`Publisher`], awaiting each call: that await
+//! is the backpressure towards a publisher when the store is slow. When the
+//! connection ends, or a push returns [`IngestError::Disabled`], it calls
+//! [`Publisher::finish`].
+//!
+//! For each segment the store sees, in this order: the segment object
+//! `{channel}/{start-ms}.ts`, its VOD index entry, then the live playlist
+//! naming it. So no playlist ever names a segment that is not stored.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use livechannel_hls::{Segment, Segmenter, SegmenterConfig};
+use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
+
+use crate::catalog::{object_key, Acl, CatalogError, ChannelStatus, LiveRecord, SegmentEntry};
+use crate::live::{AudioStat, LiveEntry, LiveStat, VideoStat};
+use crate::store::StoreError;
+use crate::time::unix_ms;
+use crate::Service;
+
+/// A publish request, as the driver resolved it from the RTMP session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishRequest {
+    /// The bucket (see [`resolve_publish`]).
+    pub bucket: String,
+    /// The channel: the stream name without its query, percent-decoded.
+    pub channel: String,
+    /// The push parameters (`OSSAccessKeyId`, `Expires`, `Signature`,
+    /// `playlistName`, ...), from wherever the client put them, without `?`.
+    pub query: String,
+    /// The publisher's `ip:port`.
+    pub remote_addr: String,
+}
+
+/// Why a publish was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// No such bucket.
+    #[error("no such bucket {0}")]
+    NoSuchBucket(String),
+    /// No such channel in the bucket.
+    #[error("no such live channel {0}")]
+    NoSuchLiveChannel(String),
+    /// The channel is disabled.
+    #[error("live channel {0} is disabled")]
+    Disabled(String),
+    /// Another publisher is pushing to the channel (here or on another node).
+    #[error("live channel {0} already has a publisher")]
+    AlreadyLive(String),
+    /// The push URL's signature is missing, expired or wrong.
+    #[error("rtmp url signature: {0}")]
+    Auth(crate::auth::RtmpAuthError),
+    /// A push parameter is invalid (e.g. `playlistName`).
+    #[error("invalid push parameter: {0}")]
+    InvalidArgument(String),
+    /// The store failed.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+impl PublishError {
+    /// The `onStatus` code and description to answer the publisher with.
+    pub fn rtmp_status(&self) -> (&'static str, String) {
+        let code = match self {
+            PublishError::Disabled(_) | PublishError::Auth(_) => "NetStream.Publish.Denied",
+            _ => "NetStream.Publish.BadName",
+        };
+        (code, self.to_string())
+    }
+}
+
+/// Why ingest stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The channel was disabled while live: end the publish, then call [`Publisher::finish`].
+    #[error("the live channel was disabled")]
+    Disabled,
+    /// The video is not H.264 (OSS accepts only H.264 video).
+    #[error(transparent)]
+    Unsupported(livechannel_hls::Error),
+    /// The store failed; what was stored so far stays consistent.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A record could not be written.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// Where a publish goes, from what RTMP clients send (spec §5.4).
+///
+/// The bucket comes from the tcUrl host when it is `BUCKET.<domain>`
+/// (virtual-host style), else from an app `BUCKET/live` (path style, as
+/// oss2 builds for IP endpoints), else, for app `live`, `default_bucket`.
+/// The query may be on the stream name (ffmpeg, OBS), the app or the
+/// tcUrl; all of them are joined. Returns (bucket, channel, query).
+pub fn resolve_publish(
+    tc_url: Option<&str>,
+    app: &str,
+    stream_name: &str,
+    stream_query: Option<&str>,
+    domain: Option<&str>,
+    default_bucket: Option<&str>,
+) -> Option<(String, String, String)> {
+    let mut query: Vec<&str> = Vec::new();
+    let (app, app_query) = split_query(app);
+    query.extend(app_query);
+    let mut host = None;
+    if let Some(url) = tc_url {
+        let (url, url_query) = split_query(url);
+        query.extend(url_query);
+        host = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .map(|h| h.split(':').next().unwrap_or(h));
+    }
+    let (stream, name_query) = split_query(stream_name);
+    query.extend(name_query);
+    query.extend(stream_query.filter(|q| !q.is_empty()));
+    let channel = percent_decode(stream);
+    if channel.is_empty() || channel.contains('/') {
+        return None;
+    }
+    let app = app.trim_matches('/');
+    let vhost_bucket = match (host, domain) {
+        (Some(h), Some(d)) => h
+            .strip_suffix(d)
+            .and_then(|b| b.strip_suffix('.'))
+            .filter(|b| !b.is_empty() && !b.contains('.')),
+        _ => None,
+    };
+    let bucket = match (vhost_bucket, app.split_once('/')) {
+        (Some(b), _) if app == "live" => b.to_owned(),
+        (None, Some((b, "live"))) => b.to_owned(),
+        (None, None) if app == "live" => default_bucket?.to_owned(),
+        _ => return None,
+    };
+    // Drop duplicates: some clients repeat the query on the tcUrl.
+    let mut seen = Vec::new();
+    for q in query
+        .iter()
+        .flat_map(|q| q.split('&'))
+        .filter(|p| !p.is_empty())
+    {
+        if !seen.contains(&q) {
+            seen.push(q);
+        }
+    }
+    Some((bucket, channel, seen.join("&")))
+}
+
+fn split_query(s: &str) -> (&str, Option<&str>) {
+    match s.split_once('?') {
+        Some((a, q)) => (a, Some(q)),
+        None => (s, None),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// `a=b&c=d` as percent-decoded pairs, in order. `+` stays `+`: signatures
+/// are base64, and SDKs percent-encode them.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+impl Service {
+    /// Check a publish request and, when it may go ahead, take the channel:
+    /// the returned [`Publisher`] holds it (in this process and, through a
+    /// lease in the store, across nodes) until [`Publisher::finish`].
+    pub async fn publish(
+        self: &Arc<Self>,
+        request: PublishRequest,
+        now: SystemTime,
+    ) -> Result<Publisher, PublishError> {
+        let PublishRequest {
+            bucket,
+            channel,
+            query,
+            remote_addr,
+        } = request;
+        let now_ms = unix_ms(now);
+        let record = self
+            .catalog
+            .bucket(&bucket)
+            .await?
+            .ok_or_else(|| PublishError::NoSuchBucket(bucket.clone()))?;
+        let params = parse_query(&query);
+        if record.acl != Acl::PublicReadWrite {
+            crate::auth::verify_rtmp(
+                &self.config.access_keys,
+                &bucket,
+                &channel,
+                &params,
+                now_ms / 1000,
+            )
+            .map_err(PublishError::Auth)?;
+        }
+        let channel_record = self
+            .catalog
+            .channel(&bucket, &channel)
+            .await?
+            .ok_or_else(|| PublishError::NoSuchLiveChannel(channel.clone()))?;
+        if channel_record.config.status == ChannelStatus::Disabled {
+            return Err(PublishError::Disabled(channel));
+        }
+        let target = &channel_record.config.target;
+        let playlist_name = match params.iter().find(|(k, _)| k == "playlistName") {
+            Some((_, name)) => {
+                let valid = (6..=128).contains(&name.chars().count())
+                    && name.ends_with(".m3u8")
+                    && !name.contains('/');
+                if !valid {
+                    return Err(PublishError::InvalidArgument(format!(
+                        "playlistName {name:?}"
+                    )));
+                }
+                name.clone()
+            }
+            None => target.playlist_name.clone(),
+        };
+
+        let stat = LiveStat {
+            connected_ms: now_ms,
+            remote_addr: remote_addr.clone(),
+            video: None,
+            audio: None,
+        };
+        let entry = self
+            .live
+            .claim(&bucket, &channel, stat)
+            .ok_or_else(|| PublishError::AlreadyLive(channel.clone()))?;
+        let lease_until = now_ms + self.config.lease_ms;
+        let leased = self
+            .catalog
+            .take_lease(&bucket, &channel, &self.config.node_id, now_ms, lease_until)
+            .await;
+        if !matches!(leased, Ok(true)) {
+            self.live.release(&bucket, &channel, &entry);
+            return Err(match leased {
+                Err(e) => e.into(),
+                _ => PublishError::AlreadyLive(channel),
+            });
+        }
+
+        // A republish continues the stored playlist's numbering, after a discontinuity.
+        let playlist_key = object_key(&bucket, &format!("{channel}/{playlist_name}"));
+        let frag_count = target.frag_count.max(1) as usize;
+        let stored = match self.catalog.store().get(&playlist_key, None).await {
+            Ok(object) => std::str::from_utf8(&object.data)
+                .ok()
+                .and_then(|t| MediaPlaylist::parse(t).ok()),
+            Err(_) => None,
+        };
+        let resumed = stored.is_some();
+        let mut window = match &stored {
+            Some(playlist) => LiveWindow::resume(playlist, frag_count),
+            None => LiveWindow::new(frag_count, u64::from(target.frag_duration.max(1))),
+        };
+        window.mark_discontinuity();
+        // Names stay ordered after a previous session whose names ran ahead
+        // of the clock (a publisher faster than real time).
+        let last_ms = stored
+            .as_ref()
+            .and_then(|p| p.segments.last())
+            .and_then(|s| s.uri.strip_suffix(".ts"))
+            .and_then(|ms| ms.parse::<u64>().ok());
+        let base_ms = last_ms.map_or(now_ms, |last| now_ms.max(last + 1));
+        let segmenter = Segmenter::new(SegmenterConfig::new(
+            u64::from(target.frag_duration.max(1)) * 1000,
+            base_ms,
+        ));
+
+        Ok(Publisher {
+            service: Arc::clone(self),
+            bucket,
+            channel,
+            remote_addr,
+            connected_ms: now_ms,
+            playlist_key,
+            entry,
+            segmenter,
+            window,
+            resumed,
+            first_segment: true,
+            lease_until,
+            meter: Meter::new(now_ms),
+            rates: (0, 0, 0),
+            tracks: (false, false),
+            finished: false,
+            text: String::new(),
+        })
+    }
+}
+
+/// One live push: feed it the publisher's media, then [`finish`](Self::finish) it.
+pub struct Publisher {
+    service: Arc<Service>,
+    bucket: String,
+    channel: String,
+    remote_addr: String,
+    connected_ms: u64,
+    playlist_key: String,
+    entry: Arc<LiveEntry>,
+    segmenter: Segmenter,
+    window: LiveWindow,
+    resumed: bool,
+    first_segment: bool,
+    lease_until: u64,
+    meter: Meter,
+    /// The last measured (video B/s, audio B/s, frames/s).
+    rates: (u64, u64, u32),
+    /// Which tracks Stat shows (video, audio).
+    tracks: (bool, bool),
+    finished: bool,
+    text: String,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("bucket", &self.bucket)
+            .field("channel", &self.channel)
+            .field("remote_addr", &self.remote_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Publisher {
+    /// The bucket pushed to.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The channel pushed to.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// The segmenter's counters: frames in and out, and every frame not used, by reason.
+    pub fn stats(&self) -> &livechannel_hls::Stats {
+        self.segmenter.stats()
+    }
+
+    /// True once the channel was disabled: end the RTMP publish and call [`finish`](Self::finish).
+    pub fn is_disabled(&self) -> bool {
+        self.entry.is_disabled()
+    }
+
+    /// An RTMP video message (an FLV video tag body).
+    pub async fn video(
+        &mut self,
+        timestamp: u32,
+        body: Bytes,
+        now: SystemTime,
+    ) -> Result<(), IngestError> {
+        self.check(now)?;
+        self.meter.video_bytes += body.len() as u64;
+        self.meter.video_frames += 1;
+        if let Err(e) = self.segmenter.push_video(timestamp, body) {
+            if e.is_fatal() {
+                return Err(IngestError::Unsupported(e));
+            }
+            // A damaged frame: counted in stats(), the stream goes on.
+        }
+        self.drain(now).await
+    }
+
+    /// An RTMP audio message (an FLV audio tag body). Audio other than AAC
+    /// is discarded (and counted), as OSS does; the video goes on.
+    pub async fn audio(
+        &mut self,
+        timestamp: u32,
+        body: Bytes,
+        now: SystemTime,
+    ) -> Result<(), IngestError> {
+        self.check(now)?;
+        self.meter.audio_bytes += body.len() as u64;
+        if self.meter.audio_codec.is_none() {
+            self.meter.audio_codec = body.first().map(|b| audio_codec_name(b >> 4));
+            self.meter.audio_rate = body.first().map_or(0, |b| {
+                [5_512, 11_025, 22_050, 44_100][usize::from((b >> 2) & 3)]
+            });
+        }
+        let _ = self.segmenter.push_audio(timestamp, body);
+        self.drain(now).await
+    }
+
+    /// The publish ended (the publisher left, or the channel was disabled):
+    /// stores the last partial segment, ends the playlist (EXT-X-ENDLIST),
+    /// records the session in the channel's history and frees the channel.
+    pub async fn finish(mut self, now: SystemTime) -> Result<(), IngestError> {
+        self.finished = true;
+        self.segmenter.finish();
+        let mut result = self.drain(now).await;
+        if result.is_ok() && !self.window.is_empty() {
+            self.window.end();
+            result = self.put_playlist().await;
+        }
+        let record = LiveRecord {
+            start_ms: self.connected_ms,
+            end_ms: unix_ms(now),
+            remote_addr: self.remote_addr.clone(),
+        };
+        let history = self
+            .service
+            .catalog
+            .add_history(&self.bucket, &self.channel, record)
+            .await;
+        let lease = self
+            .service
+            .catalog
+            .release_lease(&self.bucket, &self.channel, &self.service.config.node_id)
+            .await;
+        self.service
+            .live
+            .release(&self.bucket, &self.channel, &self.entry);
+        result?;
+        history?;
+        lease?;
+        Ok(())
+    }
+
+    fn check(&self, _now: SystemTime) -> Result<(), IngestError> {
+        if self.entry.is_disabled() {
+            return Err(IngestError::Disabled);
+        }
+        Ok(())
+    }
+
+    /// Store whatever segments are ready, in order, and refresh the stats and the lease.
+    async fn drain(&mut self, now: SystemTime) -> Result<(), IngestError> {
+        while let Some(segment) = self.segmenter.poll_segment() {
+            self.store(&segment).await?;
+        }
+        let now_ms = unix_ms(now);
+        self.update_stat(now_ms);
+        // Renew the lease when a third of it is left.
+        let lease_ms = self.service.config.lease_ms;
+        if !self.finished && now_ms + lease_ms * 2 / 3 >= self.lease_until {
+            self.lease_until = now_ms + lease_ms;
+            let catalog = &self.service.catalog;
+            if !catalog
+                .take_lease(
+                    &self.bucket,
+                    &self.channel,
+                    &self.service.config.node_id,
+                    now_ms,
+                    self.lease_until,
+                )
+                .await?
+            {
+                // Another node took the channel over (our lease had expired).
+                return Err(IngestError::Disabled);
+            }
+        }
+        Ok(())
+    }
+
+    /// Refresh what Stat shows: every meter period, and at once when a track appears.
+    fn update_stat(&mut self, now_ms: u64) {
+        let sampled = self.meter.sample(now_ms);
+        if let Some(rates) = sampled {
+            self.rates = rates;
+        }
+        let info = self.segmenter.media_info();
+        let tracks = (info.video.is_some(), info.audio.is_some());
+        if sampled.is_none() && tracks == self.tracks {
+            return;
+        }
+        self.tracks = tracks;
+        let (video_bw, audio_bw, fps) = self.rates;
+        let codec = self.meter.audio_codec.clone();
+        let rate = self.meter.audio_rate;
+        self.entry.update(|stat| {
+            stat.video = info.video.as_ref().map(|v| VideoStat {
+                width: v.width,
+                height: v.height,
+                frame_rate: v.frame_rate.map_or(fps, |f| f.round() as u32),
+                bandwidth: video_bw,
+                codec: "H264".to_owned(),
+            });
+            stat.audio = match (&info.audio, codec) {
+                (Some(a), _) => Some(AudioStat {
+                    bandwidth: audio_bw,
+                    sample_rate: a.sample_rate,
+                    codec: "AAC".to_owned(),
+                }),
+                // Audio that is not AAC is discarded, but Stat names it (as OSS's docs show).
+                (None, Some(codec)) => Some(AudioStat {
+                    bandwidth: audio_bw,
+                    sample_rate: rate,
+                    codec,
+                }),
+                _ => None,
+            };
+        });
+    }
+
+    async fn store(&mut self, segment: &Segment) -> Result<(), IngestError> {
+        let name = segment.file_name();
+        let key = object_key(&self.bucket, &format!("{}/{name}", self.channel));
+        let store = self.service.catalog.store();
+        store.put(&key, segment.data.clone(), "video/MP2T").await?;
+        let discontinuity = self.first_segment && self.resumed;
+        self.first_segment = false;
+        let entry = SegmentEntry {
+            start_ms: segment.start_ms,
+            duration_ms: (segment.duration * 1000.0).round() as u64,
+            discontinuity,
+        };
+        self.service
+            .catalog
+            .add_segment(&self.bucket, &self.channel, entry)
+            .await?;
+        self.window.push(MediaSegment {
+            uri: name,
+            duration: segment.duration,
+            discontinuity: false,
+            title: String::new(),
+        });
+        self.put_playlist().await
+    }
+
+    async fn put_playlist(&mut self) -> Result<(), IngestError> {
+        self.text.clear();
+        self.window.write(&mut self.text);
+        let body = Bytes::from(self.text.clone().into_bytes());
+        self.service
+            .catalog
+            .store()
+            .put(&self.playlist_key, body, "application/x-mpegURL")
+            .await?;
+        Ok(())
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        // A publisher dropped without finish() (the driver's task was
+        // cancelled): free the channel here at least; the store lease
+        // expires on its own.
+        if !self.finished {
+            self.service
+                .live
+                .release(&self.bucket, &self.channel, &self.entry);
+        }
+    }
+}
+
+/// Bytes per second over the last couple of seconds, per track.
+#[derive(Debug)]
+struct Meter {
+    since_ms: u64,
+    video_bytes: u64,
+    audio_bytes: u64,
+    video_frames: u64,
+    audio_codec: Option<String>,
+    audio_rate: u32,
+    reported: bool,
+}
+
+/// How often the statistics are refreshed.
+const METER_PERIOD_MS: u64 = 2_000;
+
+impl Meter {
+    fn new(now_ms: u64) -> Self {
+        Meter {
+            since_ms: now_ms,
+            video_bytes: 0,
+            audio_bytes: 0,
+            video_frames: 0,
+            audio_codec: None,
+            audio_rate: 0,
+            reported: false,
+        }
+    }
+
+    /// (video B/s, audio B/s, video frames/s) once a period has passed.
+    /// The first call reports at once, with rates of 0 (OSS allows 0 right
+    /// after the stream starts), so the stat shows the tracks early.
+    fn sample(&mut self, now_ms: u64) -> Option<(u64, u64, u32)> {
+        let elapsed = now_ms.saturating_sub(self.since_ms);
+        if elapsed < METER_PERIOD_MS {
+            if self.reported {
+                return None;
+            }
+            self.reported = true;
+            return Some((0, 0, 0));
+        }
+        let per_s = |n: u64| n.saturating_mul(1000) / elapsed;
+        let rates = (
+            per_s(self.video_bytes),
+            per_s(self.audio_bytes),
+            per_s(self.video_frames) as u32,
+        );
+        self.since_ms = now_ms;
+        self.video_bytes = 0;
+        self.audio_bytes = 0;
+        self.video_frames = 0;
+        Some(rates)
+    }
+}
+
+fn audio_codec_name(format: u8) -> String {
+    match format {
+        0 | 3 => "PCM",
+        1 => "ADPCM",
+        2 | 14 => "MP3",
+        4..=6 => "Nellymoser",
+        7 => "G711A",
+        8 => "G711U",
+        10 => "AAC",
+        11 => "Speex",
+        _ => "Unknown",
+    }
+    .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_the_three_addressing_forms() {
+        let d = Some("oss.example");
+        // Virtual host: rtmp://bkt.oss.example/live/ch?q (ffmpeg).
+        assert_eq!(
+            resolve_publish(
+                Some("rtmp://bkt.oss.example:1935/live"),
+                "live",
+                "ch",
+                Some("a=1"),
+                d,
+                None
+            ),
+            Some(("bkt".into(), "ch".into(), "a=1".into()))
+        );
+        // Path style as oss2 builds it for IP endpoints: app bkt/live.
+        assert_eq!(
+            resolve_publish(
+                Some("rtmp://127.0.0.1:8080/bkt/live"),
+                "bkt/live",
+                "ch?x=%2F",
+                None,
+                d,
+                None
+            ),
+            Some(("bkt".into(), "ch".into(), "x=%2F".into()))
+        );
+        // Plain `live` on an IP: the default bucket.
+        assert_eq!(
+            resolve_publish(
+                Some("rtmp://127.0.0.1/live"),
+                "live",
+                "ch",
+                None,
+                d,
+                Some("demo")
+            ),
+            Some(("demo".into(), "ch".into(), String::new()))
+        );
+        assert_eq!(
+            resolve_publish(Some("rtmp://127.0.0.1/live"), "live", "ch", None, d, None),
+            None
+        );
+        // Query on the tcUrl too (some clients), not repeated.
+        assert_eq!(
+            resolve_publish(
+                Some("rtmp://h/live?a=1"),
+                "live?a=1",
+                "ch?b=2",
+                None,
+                None,
+                Some("x")
+            ),
+            Some(("x".into(), "ch".into(), "a=1&b=2".into()))
+        );
+        // Other apps, and channel names with '/', are refused.
+        assert_eq!(
+            resolve_publish(None, "other", "ch", None, None, Some("x")),
+            None
+        );
+        assert_eq!(
+            resolve_publish(None, "live", "a%2Fb", None, None, Some("x")),
+            None
+        );
+    }
+
+    #[test]
+    fn query_values_are_decoded_and_plus_is_kept() {
+        assert_eq!(
+            parse_query("Signature=a%2Bb%3D&x=1+2&flag"),
+            vec![
+                ("Signature".into(), "a+b=".into()),
+                ("x".into(), "1+2".into()),
+                ("flag".into(), String::new())
+            ]
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! OSS LiveChannel as a runtime-free library.
+//!
+//! | Specification | Version / section | Link |
+//! |---|---|---|
+//! | Alibaba Cloud OSS LiveChannel API | `shared/oss-livechannel-spec.md` §1–§10 (oss2 2.19.1) | <https://www.alibabacloud.com/help/en/oss/developer-reference/livechannel> |
+//! | OSS V1 signatures, presigned URLs, RTMP URL signatures | spec §4, §5 | |
+//! | HTTP Live Streaming | RFC 8216 | <https://www.rfc-editor.org/rfc/rfc8216> |
+//!
+//! [`Service`] composes the media crates (FLV tag bodies → `livechannel-hls`
+//! segments → `livechannel-m3u8` playlists) with channel records kept in an
+//! [`ObjectStore`](store::ObjectStore), and answers the OSS-compatible HTTP
+//! API as a function of a request. It opens no socket, reads no clock and
+//! needs no runtime: the driver brings all three.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(unreachable_pub)]
+#![forbid(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod api;
+pub mod auth;
+pub mod catalog;
+mod ingest;
+mod live;
+mod service;
+pub mod store;
+mod time;
+mod xml;
+
+pub use ingest::{
+    parse_query, resolve_publish, IngestError, PublishError, PublishRequest, Publisher,
+};
+pub use live::{AudioStat, LiveStat, VideoStat};
+pub use service::{Service, ServiceConfig};

@@ -1,0 +1,91 @@
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::live::{LiveRegistry, LiveStat};
+use crate::store::ObjectStore;
+
+/// How a [`Service`] is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// Base domain for virtual-host addressing: `Host: BUCKET.DOMAIN[:port]`
+    /// selects BUCKET; any other host means path style. None: path style only.
+    pub domain: Option<String>,
+    /// AccessKeyId → AccessKeySecret.
+    pub access_keys: BTreeMap<String, String>,
+    /// This server's name in publish leases (unique among nodes sharing a store).
+    pub node_id: String,
+    /// How long a publish lease holds without renewal, ms.
+    pub lease_ms: u64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            domain: None,
+            access_keys: BTreeMap::new(),
+            node_id: "node-1".to_owned(),
+            lease_ms: 30_000,
+        }
+    }
+}
+
+/// OSS LiveChannel over an [`ObjectStore`]: the HTTP API as a function
+/// ([`Service::handle`]) and RTMP ingest ([`Service::publish`]).
+///
+/// It owns no socket, no clock and no runtime: the driver passes each HTTP
+/// request with the current time, and drives each publish's
+/// [`Publisher`](crate::Publisher) with the media it receives.
+pub struct Service {
+    pub(crate) catalog: Catalog,
+    pub(crate) config: ServiceConfig,
+    pub(crate) live: LiveRegistry,
+    /// Requests answered so far: part of each `x-oss-request-id`.
+    pub(crate) requests: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// A service over `store`.
+    pub fn new(store: Arc<dyn ObjectStore>, config: ServiceConfig) -> Self {
+        Service {
+            catalog: Catalog::new(store),
+            config,
+            live: LiveRegistry::default(),
+            requests: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The records (buckets, channels, history, VOD index).
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// The statistics of a channel being pushed to through this service.
+    pub fn live_stat(&self, bucket: &str, channel: &str) -> Option<LiveStat> {
+        self.live.get(bucket, channel).map(|e| e.stat())
+    }
+
+    /// True while the channel is being pushed to through this service.
+    pub fn is_live(&self, bucket: &str, channel: &str) -> bool {
+        self.live.get(bucket, channel).is_some()
+    }
+
+    /// Ask the channel's publisher to stop (its next push returns
+    /// [`IngestError::Disabled`](crate::IngestError::Disabled)); true when one was live.
+    pub fn disconnect(&self, bucket: &str, channel: &str) -> bool {
+        self.live.disable(bucket, channel)
+    }
+}

@@ -1,0 +1,354 @@
+//! The object store the whole system lives in: media objects, playlists and
+//! every record (buckets, channels, history, VOD index, leases).
+//!
+//! Why async methods returning boxed futures, rather than a core that emits
+//! storage commands: ingest must store a segment, then its index entry, then
+//! the playlist, in that order, and must stop reading from the publisher
+//! while the store is slow. With awaitable methods that is a sequence of
+//! `.await`s in this crate, and the driver only has to await our futures on
+//! whatever runtime it uses (tokio, a test's `block_on`). Nothing here
+//! depends on a runtime: the futures are plain `std::future::Future`s.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::ops::Range;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+/// A boxed, sendable future: what every [`ObjectStore`] method returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a store knows about an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// The key, exactly as stored.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hex MD5 of the content, upper-case, without quotes (the OSS ETag form).
+    pub etag: String,
+    /// The content type given when the object was stored.
+    pub content_type: String,
+    /// When the object was last written.
+    pub last_modified: SystemTime,
+}
+
+/// An object's bytes (or the requested range of them) and its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// The whole object's metadata (`size` is the full size, not the range's).
+    pub meta: ObjectMeta,
+    /// The bytes of the requested range (the whole object without a range).
+    pub data: Bytes,
+    /// The byte range returned, when a range was asked for.
+    pub range: Option<Range<u64>>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPage {
+    /// Objects whose keys start with the prefix and sort after the marker, in byte order.
+    pub objects: Vec<ObjectMeta>,
+    /// True when more objects follow; continue from the last key returned.
+    pub truncated: bool,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No object under this key.
+    #[error("no object {key}")]
+    NotFound {
+        /// The key asked for.
+        key: String,
+    },
+    /// The requested range starts at or beyond the end of the object.
+    #[error("range {start}.. is outside {key} ({size} bytes)")]
+    RangeNotSatisfiable {
+        /// The key asked for.
+        key: String,
+        /// The first byte asked for.
+        start: u64,
+        /// The object's size.
+        size: u64,
+    },
+    /// The backend failed (I/O, network, the remote service); the message says how.
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+/// A key-value object store (file system, memory, S3...).
+///
+/// Keys are `/`-separated UTF-8 strings that never start with `/` and never
+/// contain `..` segments or NUL (the caller checks). Implementations must
+/// make each `put` atomic (a reader sees the old or the new object, never a
+/// mix) and must apply the puts of one caller in the order they complete.
+pub trait ObjectStore: Send + Sync + 'static {
+    /// Store `data` under `key`, replacing any object there.
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        data: Bytes,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>>;
+
+    /// Store `data` under `key` only if no object is there: `Ok(None)` when
+    /// one already is. Usable as a lock (a lease), like S3's `If-None-Match: *`.
+    fn put_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        data: Bytes,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ObjectMeta>, StoreError>>;
+
+    /// The object, or the bytes of `range` of it (clamped to its end).
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        range: Option<Range<u64>>,
+    ) -> BoxFuture<'a, Result<Object, StoreError>>;
+
+    /// The object's metadata.
+    fn head<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<ObjectMeta, StoreError>>;
+
+    /// Remove the object; removing a missing object is not an error.
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Up to `max_keys` objects whose keys start with `prefix` and sort
+    /// strictly after `marker`, in byte order.
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        marker: &'a str,
+        max_keys: usize,
+    ) -> BoxFuture<'a, Result<ListPage, StoreError>>;
+}
+
+/// The hex MD5 of `data`, upper-case: the ETag of a simple OSS upload.
+pub fn etag(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    let digest = Md5::digest(data);
+    digest.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The part of `size` bytes that `range` covers, or an error when it starts past the end.
+pub fn clamp_range(key: &str, range: Range<u64>, size: u64) -> Result<Range<u64>, StoreError> {
+    if range.start >= size || range.start >= range.end {
+        return Err(StoreError::RangeNotSatisfiable {
+            key: key.to_owned(),
+            start: range.start,
+            size,
+        });
+    }
+    Ok(range.start..range.end.min(size))
+}
+
+/// An [`ObjectStore`] in memory: for tests, and for `memory://` servers.
+///
+/// Its clock is the caller's: objects are stamped with the time set by
+/// [`MemoryStore::set_now`] (the Unix epoch until then), so tests stay
+/// deterministic.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<MemoryInner>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryInner {
+    objects: BTreeMap<String, (ObjectMeta, Bytes)>,
+    now: Option<SystemTime>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The time stamped on objects written from now on.
+    pub fn set_now(&self, now: SystemTime) {
+        self.lock().now = Some(now);
+    }
+
+    /// Number of objects held.
+    pub fn len(&self) -> usize {
+        self.lock().objects.len()
+    }
+
+    /// True when no object is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
+        // A panic while holding the lock cannot leave the map half-updated
+        // (every mutation is one insert or remove), so poisoning is ignored.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn insert(inner: &mut MemoryInner, key: &str, data: Bytes, content_type: &str) -> ObjectMeta {
+        let meta = ObjectMeta {
+            key: key.to_owned(),
+            size: data.len() as u64,
+            etag: etag(&data),
+            content_type: content_type.to_owned(),
+            last_modified: inner.now.unwrap_or(SystemTime::UNIX_EPOCH),
+        };
+        inner.objects.insert(key.to_owned(), (meta.clone(), data));
+        meta
+    }
+}
+
+impl ObjectStore for MemoryStore {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        data: Bytes,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        let meta = Self::insert(&mut self.lock(), key, data, content_type);
+        Box::pin(std::future::ready(Ok(meta)))
+    }
+
+    fn put_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        data: Bytes,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ObjectMeta>, StoreError>> {
+        let mut inner = self.lock();
+        let result = if inner.objects.contains_key(key) {
+            None
+        } else {
+            Some(Self::insert(&mut inner, key, data, content_type))
+        };
+        Box::pin(std::future::ready(Ok(result)))
+    }
+
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        range: Option<Range<u64>>,
+    ) -> BoxFuture<'a, Result<Object, StoreError>> {
+        let result = match self.lock().objects.get(key) {
+            None => Err(StoreError::NotFound {
+                key: key.to_owned(),
+            }),
+            Some((meta, data)) => match range {
+                None => Ok(Object {
+                    meta: meta.clone(),
+                    data: data.clone(),
+                    range: None,
+                }),
+                Some(r) => clamp_range(key, r, meta.size).map(|r| Object {
+                    meta: meta.clone(),
+                    data: data.slice(r.start as usize..r.end as usize),
+                    range: Some(r),
+                }),
+            },
+        };
+        Box::pin(std::future::ready(result))
+    }
+
+    fn head<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        let result = self
+            .lock()
+            .objects
+            .get(key)
+            .map(|(meta, _)| meta.clone())
+            .ok_or_else(|| StoreError::NotFound {
+                key: key.to_owned(),
+            });
+        Box::pin(std::future::ready(result))
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.lock().objects.remove(key);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        marker: &'a str,
+        max_keys: usize,
+    ) -> BoxFuture<'a, Result<ListPage, StoreError>> {
+        let inner = self.lock();
+        let start = if marker > prefix { marker } else { prefix };
+        let mut objects = Vec::new();
+        let mut truncated = false;
+        for (key, (meta, _)) in inner
+            .objects
+            .range::<str, _>((std::ops::Bound::Included(start), std::ops::Bound::Unbounded))
+        {
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if key.as_str() <= marker {
+                continue;
+            }
+            if objects.len() == max_keys {
+                truncated = true;
+                break;
+            }
+            objects.push(meta.clone());
+        }
+        Box::pin(std::future::ready(Ok(ListPage { objects, truncated })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    #[test]
+    fn list_pages_in_byte_order_after_the_marker() {
+        let s = MemoryStore::new();
+        for k in ["a/1", "a/2", "a/3", "b/1", "a"] {
+            block_on(s.put(k, Bytes::from_static(b"x"), "text/plain")).unwrap();
+        }
+        let page = block_on(s.list("a/", "", 2)).unwrap();
+        let keys: Vec<_> = page.objects.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!((keys, page.truncated), (vec!["a/1", "a/2"], true));
+        let page = block_on(s.list("a/", "a/2", 2)).unwrap();
+        let keys: Vec<_> = page.objects.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!((keys, page.truncated), (vec!["a/3"], false));
+    }
+
+    #[test]
+    fn put_if_absent_is_a_lock() {
+        let s = MemoryStore::new();
+        assert!(block_on(s.put_if_absent("l", Bytes::from_static(b"1"), ""))
+            .unwrap()
+            .is_some());
+        assert!(block_on(s.put_if_absent("l", Bytes::from_static(b"2"), ""))
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            block_on(s.get("l", None)).unwrap().data,
+            Bytes::from_static(b"1")
+        );
+    }
+
+    #[test]
+    fn ranges_are_clamped_and_checked() {
+        let s = MemoryStore::new();
+        block_on(s.put("k", Bytes::from_static(b"0123456789"), "")).unwrap();
+        let o = block_on(s.get("k", Some(8..20))).unwrap();
+        assert_eq!((o.data.as_ref(), o.range), (&b"89"[..], Some(8..10)));
+        assert!(matches!(
+            block_on(s.get("k", Some(10..12))),
+            Err(StoreError::RangeNotSatisfiable { .. })
+        ));
+    }
+
+    #[test]
+    fn etag_is_upper_hex_md5() {
+        assert_eq!(etag(b""), "D41D8CD98F00B204E9800998ECF8427E");
+    }
+}

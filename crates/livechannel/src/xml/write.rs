@@ -1,0 +1,320 @@
+//! The response bodies. Element names, order and presence follow the spec's
+//! examples and the elements oss2's parsers require (`_find_tag` raises on a
+//! missing element, so those are always written, empty if need be).
+
+use bytes::Bytes;
+
+use super::XmlWriter;
+use crate::catalog::{Acl, BucketRecord, ChannelConfig, ChannelRecord, LiveRecord};
+use crate::live::LiveStat;
+use crate::store::ObjectMeta;
+use crate::time::{iso8601, unix_ms};
+
+/// The `<Error>` body (spec §1.4). `extra` elements (`ArgumentName`,
+/// `StringToSign`, ...) come after `HostId`, and `EC` last.
+pub(crate) fn error(
+    code: &str,
+    message: &str,
+    request_id: &str,
+    host_id: &str,
+    ec: Option<&str>,
+    extra: &[(&str, String)],
+) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("Error")
+        .text("Code", code)
+        .text("Message", message)
+        .text("RequestId", request_id)
+        .text("HostId", host_id);
+    for (name, value) in extra {
+        w.text(name, value);
+    }
+    if let Some(ec) = ec {
+        w.text("EC", ec);
+    }
+    w.end("Error");
+    w.finish()
+}
+
+/// PutLiveChannel's `<CreateLiveChannelResult>` (spec §2.1).
+pub(crate) fn create_live_channel_result(publish_url: &str, play_url: &str) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("CreateLiveChannelResult");
+    urls(&mut w, publish_url, play_url);
+    w.end("CreateLiveChannelResult");
+    w.finish()
+}
+
+fn urls(w: &mut XmlWriter, publish_url: &str, play_url: &str) {
+    w.start("PublishUrls")
+        .text("Url", publish_url)
+        .end("PublishUrls");
+    w.start("PlayUrls").text("Url", play_url).end("PlayUrls");
+}
+
+/// GetLiveChannelInfo's `<LiveChannelConfiguration>` (spec §2.3).
+pub(crate) fn live_channel_configuration(config: &ChannelConfig) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("LiveChannelConfiguration")
+        .text("Description", &config.description)
+        .text("Status", config.status.as_str())
+        .start("Target")
+        .text("Type", "HLS")
+        .text("FragDuration", &config.target.frag_duration.to_string())
+        .text("FragCount", &config.target.frag_count.to_string())
+        .text("PlaylistName", &config.target.playlist_name)
+        .end("Target");
+    if let Some(s) = &config.snapshot {
+        w.start("Snapshot")
+            .text("RoleName", &s.role_name)
+            .text("DestBucket", &s.dest_bucket)
+            .text("NotifyTopic", &s.notify_topic)
+            .text("Interval", &s.interval.to_string())
+            .end("Snapshot");
+    }
+    w.end("LiveChannelConfiguration");
+    w.finish()
+}
+
+/// What GetLiveChannelStat reports.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum StatXml<'a> {
+    /// `Idle`: enabled, nobody pushing.
+    Idle,
+    /// `Disabled`.
+    Disabled,
+    /// `Live`, with the publisher's statistics when this node has them.
+    Live(Option<&'a LiveStat>),
+}
+
+/// GetLiveChannelStat's `<LiveChannelStat>` (spec §2.4): only `Status`
+/// unless live; `Video`/`Audio` only once their sequence headers arrived.
+pub(crate) fn live_channel_stat(stat: StatXml<'_>) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("LiveChannelStat");
+    match stat {
+        StatXml::Idle => {
+            w.text("Status", "Idle");
+        }
+        StatXml::Disabled => {
+            w.text("Status", "Disabled");
+        }
+        StatXml::Live(live) => {
+            w.text("Status", "Live");
+            if let Some(live) = live {
+                w.text("ConnectedTime", &iso8601(live.connected_ms))
+                    .text("RemoteAddr", &live.remote_addr);
+                if let Some(v) = &live.video {
+                    w.start("Video")
+                        .text("Width", &v.width.to_string())
+                        .text("Height", &v.height.to_string())
+                        .text("FrameRate", &v.frame_rate.to_string())
+                        .text("Bandwidth", &v.bandwidth.to_string())
+                        .text("Codec", &v.codec)
+                        .end("Video");
+                }
+                if let Some(a) = &live.audio {
+                    w.start("Audio")
+                        .text("Bandwidth", &a.bandwidth.to_string())
+                        .text("SampleRate", &a.sample_rate.to_string())
+                        .text("Codec", &a.codec)
+                        .end("Audio");
+                }
+            }
+        }
+    }
+    w.end("LiveChannelStat");
+    w.finish()
+}
+
+/// GetLiveChannelHistory's `<LiveChannelHistory>` (spec §2.5), records in the given order.
+pub(crate) fn live_channel_history(records: &[LiveRecord]) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("LiveChannelHistory");
+    for r in records {
+        w.start("LiveRecord")
+            .text("StartTime", &iso8601(r.start_ms))
+            .text("EndTime", &iso8601(r.end_ms))
+            .text("RemoteAddr", &r.remote_addr)
+            .end("LiveRecord");
+    }
+    w.end("LiveChannelHistory");
+    w.finish()
+}
+
+/// One channel of a ListLiveChannel page, with its URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ListedChannel {
+    pub(crate) record: ChannelRecord,
+    pub(crate) publish_url: String,
+    pub(crate) play_url: String,
+}
+
+/// ListLiveChannel's `<ListLiveChannelResult>` (spec §2.6): `NextMarker`
+/// only when truncated.
+pub(crate) fn list_live_channel_result(
+    prefix: &str,
+    marker: &str,
+    max_keys: usize,
+    next_marker: Option<&str>,
+    channels: &[ListedChannel],
+) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("ListLiveChannelResult")
+        .text("Prefix", prefix)
+        .text("Marker", marker)
+        .text("MaxKeys", &max_keys.to_string())
+        .text("IsTruncated", bool_str(next_marker.is_some()));
+    if let Some(next) = next_marker {
+        w.text("NextMarker", next);
+    }
+    for c in channels {
+        w.start("LiveChannel")
+            .text("Name", &c.record.name)
+            .text("Description", &c.record.config.description)
+            .text("Status", c.record.config.status.as_str())
+            .text("LastModified", &iso8601(c.record.last_modified_ms));
+        urls(&mut w, &c.publish_url, &c.play_url);
+        w.end("LiveChannel");
+    }
+    w.end("ListLiveChannelResult");
+    w.finish()
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// The owner every bucket and object reports (one tenant per server).
+pub(crate) const OWNER: &str = "livechannel";
+/// The `Location` every bucket reports.
+pub(crate) const LOCATION: &str = "oss-local";
+
+fn owner(w: &mut XmlWriter) {
+    w.start("Owner")
+        .text("ID", OWNER)
+        .text("DisplayName", OWNER)
+        .end("Owner");
+}
+
+/// ListBuckets' `<ListAllMyBucketsResult>` (spec §10); `endpoint` is the
+/// service host the buckets are reached under.
+pub(crate) fn list_all_my_buckets(
+    prefix: &str,
+    marker: &str,
+    max_keys: usize,
+    next_marker: Option<&str>,
+    buckets: &[BucketRecord],
+    endpoint: &str,
+) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("ListAllMyBucketsResult")
+        .text("Prefix", prefix)
+        .text("Marker", marker)
+        .text("MaxKeys", &max_keys.to_string())
+        .text("IsTruncated", bool_str(next_marker.is_some()));
+    if let Some(next) = next_marker {
+        w.text("NextMarker", next);
+    }
+    owner(&mut w);
+    w.start("Buckets");
+    for b in buckets {
+        w.start("Bucket")
+            .text("CreationDate", &iso8601(b.created_ms))
+            .text("ExtranetEndpoint", endpoint)
+            .text("IntranetEndpoint", endpoint)
+            .text("Location", LOCATION)
+            .text("Name", &b.name)
+            .text("StorageClass", "Standard")
+            .end("Bucket");
+    }
+    w.end("Buckets").end("ListAllMyBucketsResult");
+    w.finish()
+}
+
+/// The parameters and results of one ListObjects page, names as they go on
+/// the wire (already URL-encoded when `encoding_type` is `url`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ObjectListing {
+    pub(crate) bucket: String,
+    pub(crate) prefix: String,
+    pub(crate) marker: String,
+    pub(crate) max_keys: usize,
+    pub(crate) delimiter: String,
+    pub(crate) url_encoded: bool,
+    pub(crate) next_marker: Option<String>,
+    /// (wire key, metadata)
+    pub(crate) contents: Vec<(String, ObjectMeta)>,
+    pub(crate) common_prefixes: Vec<String>,
+}
+
+/// ListObjects' `<ListBucketResult>` (spec §10): `IsTruncated` always, and
+/// per object `Key`, `LastModified`, `ETag`, `Type`, `Size`, `StorageClass`.
+pub(crate) fn list_bucket_result(l: &ObjectListing) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("ListBucketResult")
+        .text("Name", &l.bucket)
+        .text("Prefix", &l.prefix)
+        .text("Marker", &l.marker)
+        .text("MaxKeys", &l.max_keys.to_string())
+        .text("Delimiter", &l.delimiter);
+    if l.url_encoded {
+        w.text("EncodingType", "url");
+    }
+    w.text("IsTruncated", bool_str(l.next_marker.is_some()));
+    if let Some(next) = &l.next_marker {
+        w.text("NextMarker", next);
+    }
+    for (key, meta) in &l.contents {
+        w.start("Contents")
+            .text("Key", key)
+            .text("LastModified", &iso8601(unix_ms(meta.last_modified)))
+            .text("ETag", &format!("\"{}\"", meta.etag))
+            .text("Type", "Normal")
+            .text("Size", &meta.size.to_string())
+            .text("StorageClass", "Standard");
+        owner(&mut w);
+        w.end("Contents");
+    }
+    for prefix in &l.common_prefixes {
+        w.start("CommonPrefixes")
+            .text("Prefix", prefix)
+            .end("CommonPrefixes");
+    }
+    w.end("ListBucketResult");
+    w.finish()
+}
+
+/// ListMultipartUploads' empty `<ListMultipartUploadsResult>` (spec §10):
+/// no upload is ever in progress here.
+pub(crate) fn list_multipart_uploads_result(bucket: &str, prefix: &str, delimiter: &str) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("ListMultipartUploadsResult")
+        .text("Bucket", bucket)
+        .text("KeyMarker", "")
+        .text("UploadIdMarker", "")
+        .text("NextKeyMarker", "")
+        .text("NextUploadIdMarker", "")
+        .text("Delimiter", delimiter)
+        .text("Prefix", prefix)
+        .text("MaxUploads", "1000")
+        .text("IsTruncated", "false")
+        .end("ListMultipartUploadsResult");
+    w.finish()
+}
+
+/// GetBucketAcl's `<AccessControlPolicy>`.
+pub(crate) fn access_control_policy(acl: Acl) -> Bytes {
+    let mut w = XmlWriter::new();
+    w.start("AccessControlPolicy");
+    owner(&mut w);
+    w.start("AccessControlList")
+        .text("Grant", acl.as_str())
+        .end("AccessControlList")
+        .end("AccessControlPolicy");
+    w.finish()
+}

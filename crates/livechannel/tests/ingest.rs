@@ -1,0 +1,496 @@
+//! Ingest end to end, in memory and on a virtual clock: an FLV fixture is
+//! published by our RTMP client session into an RTMP server session that
+//! drives `Service::publish`; then the stored objects are checked.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use futures::executor::block_on;
+use livechannel::catalog::{
+    Acl, BucketRecord, ChannelConfig, ChannelRecord, ChannelStatus, Target,
+};
+use livechannel::store::{MemoryStore, ObjectStore};
+use livechannel::{
+    resolve_publish, IngestError, PublishError, PublishRequest, Publisher, Service, ServiceConfig,
+};
+use livechannel_flv::{Tag, TagType};
+use livechannel_m3u8::MediaPlaylist;
+use livechannel_rtmp::{
+    ClientConfig, ClientEvent, ClientSession, ServerConfig, ServerEvent, ServerSession,
+};
+
+const FIXTURE: &str = "high_bframes_gop2s_aac44k.flv";
+/// 2023-11-14T22:13:20Z: the virtual wall clock at connect time.
+const T0_MS: u64 = 1_700_000_000_000;
+
+fn t(ms: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+fn tags() -> Vec<Tag> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(FIXTURE);
+    livechannel_flv::read_all(std::fs::read(path).unwrap().into()).unwrap()
+}
+
+fn service(store: Arc<MemoryStore>, node: &str) -> Arc<Service> {
+    let mut config = ServiceConfig {
+        domain: Some("oss.example".into()),
+        node_id: node.into(),
+        ..ServiceConfig::default()
+    };
+    config.access_keys.insert("AKID".into(), "SECRET".into());
+    Arc::new(Service::new(store, config))
+}
+
+fn setup(service: &Service, acl: Acl, frag_duration: u32) {
+    let catalog = service.catalog();
+    block_on(catalog.put_bucket(&BucketRecord {
+        name: "bkt".into(),
+        acl,
+        created_ms: T0_MS,
+    }))
+    .unwrap();
+    let config = ChannelConfig {
+        target: Target {
+            frag_duration,
+            frag_count: 3,
+            playlist_name: "playlist.m3u8".into(),
+        },
+        ..ChannelConfig::default()
+    };
+    block_on(catalog.put_channel(
+        "bkt",
+        &ChannelRecord {
+            name: "ch".into(),
+            config,
+            last_modified_ms: T0_MS,
+        },
+    ))
+    .unwrap();
+}
+
+/// Runs one RTMP publish of `tags` into `service`, the virtual clock
+/// following the media timestamps from `start_ms`. Returns how the publish
+/// ended (Ok, or the refusal or ingest error).
+fn publish(
+    service: &Arc<Service>,
+    stream: &str,
+    tags: &[Tag],
+    start_ms: u64,
+) -> Result<(), String> {
+    publish_with(service, stream, tags, start_ms, |_, _| {})
+}
+
+fn publish_with(
+    service: &Arc<Service>,
+    stream: &str,
+    tags: &[Tag],
+    start_ms: u64,
+    mut during: impl FnMut(usize, &Arc<Service>),
+) -> Result<(), String> {
+    let i0 = Instant::now();
+    let mut client = ClientSession::new(
+        ClientConfig::new("live", "rtmp://bkt.oss.example/live", stream),
+        i0,
+    );
+    let mut server = ServerSession::new(ServerConfig::default(), i0);
+    let mut publisher: Option<Publisher> = None;
+    let mut now_ms = start_ms;
+    let mut sent = 0;
+    let mut result = Ok(());
+    let mut unpublished = false;
+    loop {
+        while let Some(bytes) = client.poll_transmit() {
+            let _ = server.handle_input(&bytes, i0);
+        }
+        while let Some(bytes) = server.poll_transmit() {
+            let _ = client.handle_input(&bytes, i0);
+        }
+        while let Some(event) = server.poll_event() {
+            match event {
+                ServerEvent::ConnectRequested { request, .. } => {
+                    server.accept_connect(request).unwrap()
+                }
+                ServerEvent::PublishRequested {
+                    request,
+                    app,
+                    stream_name,
+                    query,
+                    ..
+                } => {
+                    let (bucket, channel, query) = resolve_publish(
+                        Some("rtmp://bkt.oss.example/live"),
+                        &app,
+                        &stream_name,
+                        query.as_deref(),
+                        Some("oss.example"),
+                        None,
+                    )
+                    .expect("resolvable");
+                    let req = PublishRequest {
+                        bucket,
+                        channel,
+                        query,
+                        remote_addr: "10.0.0.7:50000".into(),
+                    };
+                    match block_on(service.publish(req, t(now_ms))) {
+                        Ok(p) => {
+                            publisher = Some(p);
+                            server.accept_publish(request).unwrap();
+                        }
+                        Err(e) => {
+                            let (code, description) = e.rtmp_status();
+                            let rejection = if code.ends_with("Denied") {
+                                livechannel_rtmp::PublishRejection::Denied
+                            } else {
+                                livechannel_rtmp::PublishRejection::BadName
+                            };
+                            server
+                                .reject_publish(request, rejection, &description)
+                                .unwrap();
+                            result = Err(format!("refused: {e}"));
+                        }
+                    }
+                }
+                ServerEvent::Audio {
+                    timestamp, data, ..
+                }
+                | ServerEvent::Video {
+                    timestamp, data, ..
+                } => {
+                    let Some(p) = publisher.as_mut() else {
+                        continue;
+                    };
+                    now_ms = start_ms + u64::from(timestamp);
+                    let is_audio = data.first().is_some_and(|b| b >> 4 == 10);
+                    let pushed = if is_audio {
+                        block_on(p.audio(timestamp, data, t(now_ms)))
+                    } else {
+                        block_on(p.video(timestamp, data, t(now_ms)))
+                    };
+                    if let Err(e) = pushed {
+                        if matches!(e, IngestError::Disabled) {
+                            server.end_publish("the live channel was disabled");
+                        }
+                        result = Err(format!("ingest: {e}"));
+                    }
+                }
+                ServerEvent::Unpublished { .. } | ServerEvent::Closed { .. } => unpublished = true,
+                _ => {}
+            }
+        }
+        if unpublished || server.is_closed() || (result.is_err() && publisher.is_none()) {
+            break;
+        }
+        if client.is_publishing() && sent < tags.len() {
+            let tag = &tags[sent];
+            sent += 1;
+            match tag.tag_type {
+                TagType::Audio => client.send_audio(tag.timestamp, tag.body.clone()).unwrap(),
+                TagType::Video => client.send_video(tag.timestamp, tag.body.clone()).unwrap(),
+                _ => {}
+            }
+            during(sent, service);
+        } else if client.is_publishing() && sent == tags.len() {
+            client.unpublish().unwrap();
+            sent += 1;
+        } else if client.is_closed() {
+            break;
+        }
+        while let Some(event) = client.poll_event() {
+            if let ClientEvent::Rejected { code, description } = event {
+                result = result.and(Err(format!("{code}: {description}")));
+            }
+        }
+    }
+    if let Some(p) = publisher {
+        block_on(p.finish(t(now_ms + 100))).unwrap();
+    }
+    result
+}
+
+fn get(store: &MemoryStore, key: &str) -> Option<Vec<u8>> {
+    block_on(store.get(key, None)).ok().map(|o| o.data.to_vec())
+}
+
+fn have_ffprobe() -> bool {
+    let found = Command::new("ffprobe")
+        .arg("-version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "ffprobe is required under CI=true"
+        );
+        eprintln!("\n!!!!!!!! SKIPPED: ffprobe not found; install ffmpeg to run the VOD frame check !!!!!!!!\n");
+    }
+    found
+}
+
+#[test]
+fn a_publish_becomes_segments_a_live_playlist_and_a_complete_vod() {
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store.clone(), "node-a");
+    setup(&service, Acl::PublicReadWrite, 2);
+    let tags = tags();
+    publish(&service, "ch", &tags, T0_MS).unwrap();
+
+    // The live playlist: FragCount segments, ENDLIST after stop, strict RFC 8216.
+    let text =
+        String::from_utf8(get(&store, "bkt/ch/playlist.m3u8").expect("playlist stored")).unwrap();
+    hls_m3u8::MediaPlaylist::try_from(text.as_str())
+        .unwrap_or_else(|e| panic!("hls_m3u8: {e}\n{text}"));
+    let live = MediaPlaylist::parse(&text).unwrap();
+    assert!(live.end_list, "{text}");
+    assert_eq!(live.segments.len(), 3);
+
+    // Every segment of the VOD index is stored, starts with PAT/PMT, and the
+    // names are wall-clock milliseconds from the connect time on.
+    let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+    assert_eq!(index.len(), 4, "8 s at FragDuration 2 with a 2 s GOP");
+    assert_eq!(index[0].start_ms, T0_MS);
+    let dir = tempfile::tempdir().unwrap();
+    let mut vod = Vec::new();
+    for (i, entry) in index.iter().enumerate() {
+        let ts = get(&store, &format!("bkt/ch/{}", entry.file_name())).expect("segment stored");
+        assert_eq!(&ts[..3], &[0x47, 0x40, 0x00]);
+        assert!(!entry.discontinuity);
+        if i + 1 < index.len() {
+            assert!(entry.duration_ms >= 2000, "{entry:?}");
+            assert_eq!(index[i + 1].start_ms - entry.start_ms, entry.duration_ms);
+        }
+        std::fs::write(dir.path().join(entry.file_name()), &ts).unwrap();
+        vod.push(livechannel_m3u8::MediaSegment {
+            uri: entry.file_name(),
+            duration: entry.duration_ms as f64 / 1000.0,
+            discontinuity: entry.discontinuity,
+            title: String::new(),
+        });
+    }
+    // History: one session, connect to disconnect.
+    let history = block_on(service.catalog().history("bkt", "ch")).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (history[0].start_ms, history[0].remote_addr.as_str()),
+        (T0_MS, "10.0.0.7:50000")
+    );
+    assert!(!service.is_live("bkt", "ch"));
+
+    if have_ffprobe() {
+        std::fs::write(
+            dir.path().join("vod.m3u8"),
+            MediaPlaylist::vod(vod).to_string(),
+        )
+        .unwrap();
+        let out = Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-count_frames",
+                "-show_entries",
+                "stream=index,codec_type,nb_read_frames",
+                "-of",
+                "compact",
+            ])
+            .arg(dir.path().join("vod.m3u8"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "");
+        // ffprobe lists HLS streams twice (program and stream list): 240 video + 346 audio frames, each stream once.
+        assert!(
+            text.contains("codec_type=video|nb_read_frames=240"),
+            "{text}"
+        );
+        assert!(
+            text.contains("codec_type=audio|nb_read_frames=346"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_republish_continues_the_media_sequence_after_a_discontinuity() {
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store.clone(), "node-a");
+    setup(&service, Acl::PublicReadWrite, 2);
+    let tags = tags();
+    publish(&service, "ch", &tags, T0_MS).unwrap();
+    // Reconnect 1 s after the first session ended.
+    publish(&service, "ch", &tags, T0_MS + 9_000).unwrap();
+    let text = String::from_utf8(get(&store, "bkt/ch/playlist.m3u8").unwrap()).unwrap();
+    hls_m3u8::MediaPlaylist::try_from(text.as_str())
+        .unwrap_or_else(|e| panic!("hls_m3u8: {e}\n{text}"));
+    let live = MediaPlaylist::parse(&text).unwrap();
+    assert_eq!(live.media_sequence, 5, "{text}");
+    assert!(live.end_list);
+    let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+    assert_eq!(index.len(), 8);
+    assert!(index[4].discontinuity && index.iter().filter(|e| e.discontinuity).count() == 1);
+    assert!(index.windows(2).all(|w| w[0].start_ms < w[1].start_ms));
+    assert_eq!(
+        block_on(service.catalog().history("bkt", "ch"))
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn a_publisher_faster_than_real_time_keeps_names_unique_and_ordered() {
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store.clone(), "node-a");
+    setup(&service, Acl::PublicReadWrite, 2);
+    let tags = tags();
+    publish(&service, "ch", &tags, T0_MS).unwrap();
+    // A reconnect burst: the second session starts (wall clock) before the
+    // first session's media time ran out.
+    publish(&service, "ch", &tags, T0_MS + 1_000).unwrap();
+    let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+    assert_eq!(index.len(), 8);
+    assert!(
+        index.windows(2).all(|w| w[0].start_ms < w[1].start_ms),
+        "{index:?}"
+    );
+}
+
+#[test]
+fn private_buckets_need_a_valid_signature() {
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store, "node-a");
+    setup(&service, Acl::Private, 2);
+    let tags = &tags()[..20];
+    let err = publish(&service, "ch", tags, T0_MS).unwrap_err();
+    assert!(err.contains("signature"), "{err}");
+    // oss2's sign_rtmp_url for bucket bkt, channel ch, expiring at T0 + 1 h.
+    let expires = T0_MS / 1000 + 3600;
+    let to_sign = format!("{expires}\n/bkt/ch");
+    let signature = livechannel::auth::sign("SECRET", &to_sign);
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let stream = format!(
+        "ch?OSSAccessKeyId=AKID&Expires={expires}&Signature={}",
+        enc(&signature)
+    );
+    publish(&service, &stream, tags, T0_MS).unwrap();
+    // Expired, and wrong.
+    let err = publish(&service, &stream, tags, (expires + 1) * 1000).unwrap_err();
+    assert!(err.contains("expire"), "{err}");
+    let wrong = format!(
+        "ch?OSSAccessKeyId=AKID&Expires={expires}&Signature={}",
+        enc("AAAA")
+    );
+    assert!(publish(&service, &wrong, tags, T0_MS)
+        .unwrap_err()
+        .contains("signature"));
+}
+
+#[test]
+fn a_missing_or_disabled_channel_is_refused() {
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store, "node-a");
+    setup(&service, Acl::PublicReadWrite, 2);
+    assert!(publish(&service, "nope", &tags()[..5], T0_MS)
+        .unwrap_err()
+        .contains("no such live channel"));
+    let mut record = block_on(service.catalog().channel("bkt", "ch"))
+        .unwrap()
+        .unwrap();
+    record.config.status = ChannelStatus::Disabled;
+    block_on(service.catalog().put_channel("bkt", &record)).unwrap();
+    assert!(publish(&service, "ch", &tags()[..5], T0_MS)
+        .unwrap_err()
+        .contains("disabled"));
+}
+
+#[test]
+fn two_publish_requests_for_one_channel_exactly_one_wins() {
+    let store = Arc::new(MemoryStore::new());
+    let a = service(store.clone(), "node-a");
+    let b = service(store, "node-b");
+    setup(&a, Acl::PublicReadWrite, 2);
+    let req = || PublishRequest {
+        bucket: "bkt".into(),
+        channel: "ch".into(),
+        query: String::new(),
+        remote_addr: "1.2.3.4:5".into(),
+    };
+    let (first, second) = block_on(futures::future::join(
+        a.publish(req(), t(T0_MS)),
+        a.publish(req(), t(T0_MS)),
+    ));
+    assert!(
+        first.is_ok() != second.is_ok(),
+        "exactly one of two simultaneous requests wins"
+    );
+    // Another node over the same store is refused through the lease...
+    assert!(matches!(
+        block_on(b.publish(req(), t(T0_MS + 1000))),
+        Err(PublishError::AlreadyLive(_))
+    ));
+    // ...until the publish ends.
+    let winner = first.or(second).unwrap();
+    block_on(winner.finish(t(T0_MS + 2000))).unwrap();
+    let again = block_on(b.publish(req(), t(T0_MS + 3000))).unwrap();
+    block_on(again.finish(t(T0_MS + 4000))).unwrap();
+}
+
+#[test]
+fn a_dead_nodes_lease_expires() {
+    let store = Arc::new(MemoryStore::new());
+    let a = service(store.clone(), "node-a");
+    let b = service(store, "node-b");
+    setup(&a, Acl::PublicReadWrite, 2);
+    let req = || PublishRequest {
+        bucket: "bkt".into(),
+        channel: "ch".into(),
+        query: String::new(),
+        remote_addr: "1.2.3.4:5".into(),
+    };
+    let orphan = block_on(a.publish(req(), t(T0_MS))).unwrap();
+    std::mem::forget(orphan); // node A dies without releasing anything
+    assert!(block_on(b.publish(req(), t(T0_MS + 29_000))).is_err());
+    let taken = block_on(b.publish(req(), t(T0_MS + 31_000))).expect("lease expired after 30 s");
+    block_on(taken.finish(t(T0_MS + 32_000))).unwrap();
+}
+
+#[test]
+fn disabling_a_live_channel_ends_its_publisher_and_history_records_it() {
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store.clone(), "node-a");
+    setup(&service, Acl::PublicReadWrite, 2);
+    let tags = tags();
+    let err = publish_with(&service, "ch", &tags, T0_MS, |sent, s| {
+        if sent == 300 {
+            assert!(s.is_live("bkt", "ch"));
+            let stat = s.live_stat("bkt", "ch").unwrap();
+            let video = stat.video.expect("video stat");
+            assert_eq!(
+                (video.width, video.height, video.codec.as_str()),
+                (320, 180, "H264")
+            );
+            assert_eq!(stat.audio.expect("audio stat").sample_rate, 44_100);
+            assert!(s.disconnect("bkt", "ch"));
+        }
+    })
+    .unwrap_err();
+    assert!(err.contains("disabled"), "{err}");
+    assert!(!service.is_live("bkt", "ch"));
+    assert_eq!(
+        block_on(service.catalog().history("bkt", "ch"))
+            .unwrap()
+            .len(),
+        1
+    );
+    // What was received before the disable is stored and the playlist ended.
+    let text = String::from_utf8(get(&store, "bkt/ch/playlist.m3u8").unwrap()).unwrap();
+    assert!(text.contains("#EXT-X-ENDLIST"), "{text}");
+}

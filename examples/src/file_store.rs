@@ -1,0 +1,398 @@
+//! `file://DIR`: an [`ObjectStore`] on the local file system.
+//!
+//! - A put writes a temporary file in the target directory, fsyncs it and
+//!   renames it over the key, so a reader (or a crash) sees the old object
+//!   or the new one, never a mix.
+//! - `put_if_absent` writes the temporary file completely, then hard-links
+//!   it to the key: the link fails if the key exists, so the lease object
+//!   appears atomically with its content.
+//! - The content type is derived from the extension (`.ts`, `.m3u8`,
+//!   `.json`, ...), like a static web server; a type given at put time is
+//!   not kept (one file per object, nothing else to keep consistent).
+//! - The ETag is derived from size and modification time (like nginx): it
+//!   changes whenever the object does, without hashing on every read.
+//!
+//! Keys map to paths below the root; keys are checked by the callers
+//! (livechannel refuses `..`, a leading `/` and NUL) and again here.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use livechannel::store::{
+    clamp_range, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError,
+};
+
+/// Objects as files below a root directory. Cloning is cheap (shared state).
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    inner: Arc<Files>,
+}
+
+#[derive(Debug)]
+struct Files {
+    root: PathBuf,
+    tmp_counter: AtomicU64,
+}
+
+impl FileStore {
+    /// A store rooted at `root` (created if missing).
+    pub fn open(root: impl Into<PathBuf>) -> io::Result<FileStore> {
+        let root = root.into();
+        fs::create_dir_all(&root)?;
+        Ok(FileStore {
+            inner: Arc::new(Files {
+                root,
+                tmp_counter: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+impl Files {
+    fn path(&self, key: &str) -> Result<PathBuf, StoreError> {
+        let bad = key.is_empty()
+            || key.starts_with('/')
+            || key.contains('\0')
+            || key
+                .split('/')
+                .any(|s| s.is_empty() || s == "." || s == ".." || s.starts_with(".tmp-"));
+        if bad {
+            return Err(StoreError::Backend(format!(
+                "key {key:?} cannot be stored as a file"
+            )));
+        }
+        Ok(self.root.join(key))
+    }
+
+    fn tmp_path(&self, path: &Path) -> PathBuf {
+        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
+        let name = path.file_name().and_then(OsStr::to_str).unwrap_or("object");
+        path.with_file_name(format!(".tmp-{}-{n}-{name}", std::process::id()))
+    }
+
+    fn write_tmp(&self, path: &Path, data: &[u8]) -> io::Result<PathBuf> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let tmp = self.tmp_path(path);
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(data)?;
+        // The data must be on disk before the rename makes it visible: after
+        // a crash no playlist may name a segment whose bytes were lost.
+        file.sync_data()?;
+        Ok(tmp)
+    }
+
+    fn put_sync(&self, key: &str, data: &[u8]) -> Result<ObjectMeta, StoreError> {
+        let path = self.path(key)?;
+        let tmp = self.write_tmp(&path, data).map_err(backend)?;
+        fs::rename(&tmp, &path).map_err(backend)?;
+        self.meta(key, &path)
+    }
+
+    fn put_if_absent_sync(&self, key: &str, data: &[u8]) -> Result<Option<ObjectMeta>, StoreError> {
+        let path = self.path(key)?;
+        let tmp = self.write_tmp(&path, data).map_err(backend)?;
+        let linked = fs::hard_link(&tmp, &path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => self.meta(key, &path).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    fn meta(&self, key: &str, path: &Path) -> Result<ObjectMeta, StoreError> {
+        let m = fs::metadata(path).map_err(|e| not_found(key, e))?;
+        if !m.is_file() {
+            return Err(StoreError::NotFound {
+                key: key.to_owned(),
+            });
+        }
+        let modified = m.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        let nanos = modified
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let content_type = type_by_extension(path).to_owned();
+        Ok(ObjectMeta {
+            key: key.to_owned(),
+            size: m.len(),
+            etag: format!("{nanos:X}-{:X}", m.len()),
+            content_type,
+            last_modified: modified,
+        })
+    }
+
+    fn get_sync(&self, key: &str, range: Option<Range<u64>>) -> Result<Object, StoreError> {
+        let path = self.path(key)?;
+        let mut file = fs::File::open(&path).map_err(|e| not_found(key, e))?;
+        let meta = self.meta(key, &path)?;
+        let (data, range) = match range {
+            None => {
+                let mut data = Vec::with_capacity(meta.size as usize);
+                file.read_to_end(&mut data).map_err(backend)?;
+                (data, None)
+            }
+            Some(r) => {
+                let r = clamp_range(key, r, meta.size)?;
+                file.seek(SeekFrom::Start(r.start)).map_err(backend)?;
+                let mut data = vec![0; (r.end - r.start) as usize];
+                file.read_exact(&mut data).map_err(backend)?;
+                (data, Some(r))
+            }
+        };
+        Ok(Object {
+            meta,
+            data: Bytes::from(data),
+            range,
+        })
+    }
+
+    fn delete_sync(&self, key: &str) -> Result<(), StoreError> {
+        match fs::remove_file(self.path(key)?) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(backend(e)),
+            _ => Ok(()),
+        }
+    }
+
+    fn list_sync(
+        &self,
+        prefix: &str,
+        marker: &str,
+        max_keys: usize,
+    ) -> Result<ListPage, StoreError> {
+        // Walk only the directory the prefix names, in sorted order.
+        let dir_part = prefix.rfind('/').map_or("", |i| &prefix[..i]);
+        let mut keys = Vec::new();
+        let start = if dir_part.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(dir_part)
+        };
+        walk(&start, dir_part, &mut keys).map_err(backend)?;
+        keys.sort_unstable();
+        let mut page = ListPage::default();
+        for key in keys
+            .into_iter()
+            .filter(|k| k.starts_with(prefix) && k.as_str() > marker)
+        {
+            if page.objects.len() == max_keys {
+                page.truncated = true;
+                break;
+            }
+            let path = self.root.join(&key);
+            if let Ok(meta) = self.meta(&key, &path) {
+                page.objects.push(meta);
+            }
+        }
+        Ok(page)
+    }
+}
+
+fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        if name.starts_with(".tmp-") {
+            continue;
+        }
+        let key = if key_prefix.is_empty() {
+            name
+        } else {
+            format!("{key_prefix}/{name}")
+        };
+        if entry.file_type()?.is_dir() {
+            walk(&entry.path(), &key, out)?;
+        } else {
+            out.push(key);
+        }
+    }
+    Ok(())
+}
+
+fn type_by_extension(path: &Path) -> &'static str {
+    match path.extension().and_then(OsStr::to_str) {
+        Some("ts") => "video/MP2T",
+        Some("m3u8") => "application/x-mpegURL",
+        Some("json") => "application/json",
+        Some("xml") => "application/xml",
+        Some("html") => "text/html",
+        Some("js") => "application/javascript",
+        Some("txt") => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+fn backend(e: io::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn not_found(key: &str, e: io::Error) -> StoreError {
+    if e.kind() == io::ErrorKind::NotFound {
+        StoreError::NotFound {
+            key: key.to_owned(),
+        }
+    } else {
+        backend(e)
+    }
+}
+
+/// The store's blocking file operations run on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f)
+        .await
+        .expect("file store task panicked")
+}
+
+impl ObjectStore for FileStore {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        data: Bytes,
+        _content_type: &'a str,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        let (this, key) = (self.inner.clone(), key.to_owned());
+        Box::pin(blocking(move || this.put_sync(&key, &data)))
+    }
+
+    fn put_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        data: Bytes,
+        _content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ObjectMeta>, StoreError>> {
+        let (this, key) = (self.inner.clone(), key.to_owned());
+        Box::pin(blocking(move || this.put_if_absent_sync(&key, &data)))
+    }
+
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        range: Option<Range<u64>>,
+    ) -> BoxFuture<'a, Result<Object, StoreError>> {
+        let (this, key) = (self.inner.clone(), key.to_owned());
+        Box::pin(blocking(move || this.get_sync(&key, range)))
+    }
+
+    fn head<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        let (this, key) = (self.inner.clone(), key.to_owned());
+        Box::pin(blocking(move || {
+            let path = this.path(&key)?;
+            this.meta(&key, &path)
+        }))
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        let (this, key) = (self.inner.clone(), key.to_owned());
+        Box::pin(blocking(move || this.delete_sync(&key)))
+    }
+
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        marker: &'a str,
+        max_keys: usize,
+    ) -> BoxFuture<'a, Result<ListPage, StoreError>> {
+        let (this, prefix, marker) = (self.inner.clone(), prefix.to_owned(), marker.to_owned());
+        Box::pin(blocking(move || this.list_sync(&prefix, &marker, max_keys)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, FileStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn put_get_list_delete() {
+        let (_dir, s) = store();
+        s.put("b/ch/1.ts", Bytes::from_static(b"ts"), "video/MP2T")
+            .await
+            .unwrap();
+        s.put(
+            "b/ch/playlist.m3u8",
+            Bytes::from_static(b"#EXTM3U"),
+            "application/x-mpegURL",
+        )
+        .await
+        .unwrap();
+        s.put("b/x", Bytes::from_static(b"0123456789"), "text/custom")
+            .await
+            .unwrap();
+        assert_eq!(
+            s.head("b/x").await.unwrap().content_type,
+            "application/octet-stream"
+        );
+        assert_eq!(
+            s.head("b/ch/1.ts").await.unwrap().content_type,
+            "video/MP2T"
+        );
+        let o = s.get("b/x", Some(2..4)).await.unwrap();
+        assert_eq!((o.data.as_ref(), o.meta.size), (&b"23"[..], 10));
+        let page = s.list("b/", "", 10).await.unwrap();
+        let keys: Vec<_> = page.objects.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["b/ch/1.ts", "b/ch/playlist.m3u8", "b/x"]);
+        let page = s.list("b/ch/", "b/ch/1.ts", 1).await.unwrap();
+        assert_eq!(
+            (page.objects[0].key.as_str(), page.truncated),
+            ("b/ch/playlist.m3u8", false)
+        );
+        s.delete("b/x").await.unwrap();
+        assert!(matches!(
+            s.get("b/x", None).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        s.delete("b/x").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn put_if_absent_is_exclusive() {
+        let (_dir, s) = store();
+        assert!(s
+            .put_if_absent(".livechannel/leases/b/ch", Bytes::from_static(b"a"), "")
+            .await
+            .unwrap()
+            .is_some());
+        assert!(s
+            .put_if_absent(".livechannel/leases/b/ch", Bytes::from_static(b"b"), "")
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            s.get(".livechannel/leases/b/ch", None)
+                .await
+                .unwrap()
+                .data
+                .as_ref(),
+            b"a"
+        );
+    }
+
+    #[tokio::test]
+    async fn keys_cannot_escape_the_root() {
+        let (_dir, s) = store();
+        for key in ["../x", "/etc/passwd", "a/../b", "a//b", "a\0b", ""] {
+            assert!(s.put(key, Bytes::new(), "").await.is_err(), "{key:?}");
+        }
+    }
+}

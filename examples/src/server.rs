@@ -1,0 +1,301 @@
+//! `livechannel-server`: RTMP ingest, the OSS-compatible HTTP API and
+//! playback, over a file or memory store.
+//!
+//! All protocol and storage logic is in the `livechannel` crate; this module
+//! owns the sockets, the clock and the runtime: it reads RTMP bytes into a
+//! [`ServerSession`], hands publishes to [`Service::publish`], and serves
+//! each HTTP request with [`Service::handle`].
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use livechannel::{resolve_publish, IngestError, PublishRequest, Publisher, Service};
+use livechannel_rtmp::{PublishRejection, ServerConfig, ServerEvent, ServerSession};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// Largest HTTP request body accepted (PutObject included).
+const MAX_BODY: usize = 256 << 20;
+/// How often a publisher checks whether its channel was disabled when no media arrives.
+const TICK: Duration = Duration::from_millis(500);
+/// A publisher that sends nothing for this long is dropped.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the listeners need to know.
+#[derive(Debug)]
+pub struct Listeners {
+    /// The HTTP API listener.
+    pub http: TcpListener,
+    /// The RTMP ingest listener.
+    pub rtmp: TcpListener,
+    /// The bucket for `rtmp://IP/live/CHANNEL` pushes (no bucket in the URL).
+    pub default_bucket: Option<String>,
+}
+
+/// Serve until `shutdown` turns true; then stop accepting, end every
+/// publish (its last segment is stored and its playlist ended) and return.
+pub async fn serve(
+    service: Arc<Service>,
+    listeners: Listeners,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let Listeners {
+        http,
+        rtmp,
+        default_bucket,
+    } = listeners;
+    let mut publishers = JoinSet::new();
+    // RTMP connections found on the HTTP port come back here, so that
+    // shutdown waits for them like for the others.
+    let (rtmp_tx, mut sniffed) = tokio::sync::mpsc::unbounded_channel::<(TcpStream, SocketAddr)>();
+    let mut seed = 0x5eed_u64;
+    loop {
+        let (socket, peer) = tokio::select! {
+            accepted = http.accept() => {
+                let (socket, peer) = accepted?;
+                let (service, rtmp_tx) = (service.clone(), rtmp_tx.clone());
+                tokio::spawn(async move {
+                    // RTMP on the HTTP port too: oss2's sign_rtmp_url keeps the
+                    // HTTP port (spec §8), and an RTMP handshake starts with
+                    // 0x03, which no HTTP request does.
+                    let mut first = [0u8; 1];
+                    let peeked = tokio::time::timeout(Duration::from_secs(10), socket.peek(&mut first)).await;
+                    match peeked {
+                        Ok(Ok(1)) if first[0] == 0x03 => {
+                            let _ = rtmp_tx.send((socket, peer));
+                        }
+                        Ok(Ok(_)) => http_connection(service, socket).await,
+                        _ => {}
+                    }
+                });
+                continue;
+            }
+            accepted = rtmp.accept() => accepted?,
+            Some(sniffed) = sniffed.recv() => sniffed,
+            _ = shutdown.changed() => break,
+            Some(_) = publishers.join_next(), if !publishers.is_empty() => continue,
+        };
+        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let (service, default_bucket, shutdown) =
+            (service.clone(), default_bucket.clone(), shutdown.clone());
+        publishers.spawn(async move {
+            if let Err(e) =
+                rtmp_connection(service, socket, peer, default_bucket, seed, shutdown).await
+            {
+                tracing::warn!(%peer, "rtmp connection: {e}");
+            }
+        });
+    }
+    tracing::info!(
+        "shutting down: ending {} rtmp connection(s)",
+        publishers.len()
+    );
+    while publishers.join_next().await.is_some() {}
+    Ok(())
+}
+
+async fn http_connection(service: Arc<Service>, socket: TcpStream) {
+    let _ = socket.set_nodelay(true);
+    let handler = service_fn(move |request: hyper::Request<Incoming>| {
+        let service = service.clone();
+        async move {
+            let (parts, body) = request.into_parts();
+            let response = match Limited::new(body, MAX_BODY).collect().await {
+                Ok(body) => {
+                    service
+                        .handle(
+                            hyper::Request::from_parts(parts, body.to_bytes()),
+                            SystemTime::now(),
+                        )
+                        .await
+                }
+                Err(_) => hyper::Response::builder()
+                    .status(413)
+                    .body(Bytes::from_static(b"request body too large"))
+                    .unwrap_or_default(),
+            };
+            Ok::<_, Infallible>(response.map(Full::new))
+        }
+    });
+    if let Err(e) = http1::Builder::new()
+        .serve_connection(TokioIo::new(socket), handler)
+        .await
+    {
+        tracing::debug!("http connection: {e}");
+    }
+}
+
+/// One RTMP connection: handshake, connect, publish, media, end.
+async fn rtmp_connection(
+    service: Arc<Service>,
+    mut socket: TcpStream,
+    peer: SocketAddr,
+    default_bucket: Option<String>,
+    seed: u64,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    socket.set_nodelay(true)?;
+    let config = ServerConfig {
+        seed,
+        idle_timeout: IDLE_TIMEOUT,
+        ..ServerConfig::default()
+    };
+    let mut session = ServerSession::new(config, Instant::now());
+    let mut tc_url: Option<String> = None;
+    let mut publisher: Option<Publisher> = None;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut ending = false;
+    loop {
+        while let Some(bytes) = session.poll_transmit() {
+            socket.write_all(&bytes).await?;
+        }
+        if session.is_closed() {
+            break;
+        }
+        let deadline = session
+            .poll_timeout()
+            .map_or(Instant::now() + TICK, |d| d.min(Instant::now() + TICK));
+        tokio::select! {
+            read = socket.read(&mut buf) => match read {
+                Ok(0) | Err(_) => session.close("connection closed"),
+                // A protocol error also arrives as a Closed event below.
+                Ok(n) => { let _ = session.handle_input(&buf[..n], Instant::now()); }
+            },
+            _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => session.handle_timeout(Instant::now()),
+            _ = shutdown.changed(), if !ending => {
+                ending = true;
+                session.end_publish("server shutting down");
+            }
+        }
+        if publisher.as_ref().is_some_and(Publisher::is_disabled) && !ending {
+            ending = true;
+            session.end_publish("the live channel was disabled");
+        }
+        while let Some(event) = session.poll_event() {
+            match event {
+                ServerEvent::ConnectRequested {
+                    request,
+                    tc_url: url,
+                    ..
+                } => {
+                    tc_url = url;
+                    let _ = session.accept_connect(request);
+                }
+                ServerEvent::PublishRequested {
+                    request,
+                    app,
+                    stream_name,
+                    query,
+                    ..
+                } => {
+                    let domain = service.config().domain.clone();
+                    let target = resolve_publish(
+                        tc_url.as_deref(),
+                        &app,
+                        &stream_name,
+                        query.as_deref(),
+                        domain.as_deref(),
+                        default_bucket.as_deref(),
+                    );
+                    let Some((bucket, channel, query)) = target else {
+                        let _ = session.reject_publish(
+                            request,
+                            PublishRejection::BadName,
+                            "no bucket or channel in this push url",
+                        );
+                        continue;
+                    };
+                    let request_info = PublishRequest {
+                        bucket,
+                        channel,
+                        query,
+                        remote_addr: peer.to_string(),
+                    };
+                    match service.publish(request_info, SystemTime::now()).await {
+                        Ok(p) => {
+                            tracing::info!(%peer, bucket = p.bucket(), channel = p.channel(), "publishing");
+                            publisher = Some(p);
+                            let _ = session.accept_publish(request);
+                        }
+                        Err(e) => {
+                            tracing::info!(%peer, "publish refused: {e}");
+                            let (code, description) = e.rtmp_status();
+                            let rejection = if code.ends_with("Denied") {
+                                PublishRejection::Denied
+                            } else {
+                                PublishRejection::BadName
+                            };
+                            let _ = session.reject_publish(request, rejection, &description);
+                        }
+                    }
+                }
+                ServerEvent::Audio {
+                    timestamp, data, ..
+                } => {
+                    if let Some(p) = publisher.as_mut() {
+                        ingest(
+                            p.audio(timestamp, data, SystemTime::now()).await,
+                            &mut session,
+                            &mut ending,
+                        );
+                    }
+                }
+                ServerEvent::Video {
+                    timestamp, data, ..
+                } => {
+                    if let Some(p) = publisher.as_mut() {
+                        ingest(
+                            p.video(timestamp, data, SystemTime::now()).await,
+                            &mut session,
+                            &mut ending,
+                        );
+                    }
+                }
+                ServerEvent::Unpublished { .. } => {
+                    if let Some(p) = publisher.take() {
+                        finish(p).await;
+                    }
+                }
+                ServerEvent::Closed { reason } => {
+                    tracing::info!(%peer, ?reason, "rtmp session closed")
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(p) = publisher.take() {
+        finish(p).await;
+    }
+    Ok(())
+}
+
+fn ingest(result: Result<(), IngestError>, session: &mut ServerSession, ending: &mut bool) {
+    if let Err(e) = result {
+        if !*ending {
+            *ending = true;
+            tracing::info!("ending publish: {e}");
+            session.end_publish(&e.to_string());
+        }
+    }
+}
+
+async fn finish(publisher: Publisher) {
+    let (bucket, channel) = (
+        publisher.bucket().to_owned(),
+        publisher.channel().to_owned(),
+    );
+    match publisher.finish(SystemTime::now()).await {
+        Ok(()) => tracing::info!(bucket, channel, "publish ended"),
+        Err(e) => tracing::warn!(bucket, channel, "publish ended with an error: {e}"),
+    }
+}

@@ -1,0 +1,172 @@
+//! A livechannel server running in-process on free loopback ports, for the
+//! interop tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use futures::executor::block_on;
+use livechannel::catalog::{Acl, BucketRecord};
+use livechannel::store::{MemoryStore, ObjectStore};
+use livechannel::{Service, ServiceConfig};
+use livechannel_examples::server::{serve, Listeners};
+
+pub const AK: &str = "AKIDTEST";
+pub const SK: &str = "SECRETTEST";
+
+pub struct TestServer {
+    pub http: u16,
+    pub rtmp: u16,
+    pub service: Arc<Service>,
+    pub store: Arc<dyn ObjectStore>,
+    stop: tokio::sync::watch::Sender<bool>,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl TestServer {
+    /// Buckets: `open` (public-read-write) and `private`; one access key.
+    pub fn start() -> TestServer {
+        Self::with_store(Arc::new(MemoryStore::new()))
+    }
+
+    pub fn with_store(store: Arc<dyn ObjectStore>) -> TestServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut keys = BTreeMap::new();
+        keys.insert(AK.to_owned(), SK.to_owned());
+        let config = ServiceConfig {
+            domain: Some("oss.test".into()),
+            access_keys: keys,
+            ..ServiceConfig::default()
+        };
+        let service = Arc::new(Service::new(store.clone(), config));
+        for (name, acl) in [("open", Acl::PublicReadWrite), ("private", Acl::Private)] {
+            let record = BucketRecord {
+                name: name.into(),
+                acl,
+                created_ms: now_ms(),
+            };
+            block_on(service.catalog().put_bucket(&record)).unwrap();
+        }
+        let (http, rtmp) = runtime.block_on(async {
+            (
+                tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+                tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+            )
+        });
+        let (http_port, rtmp_port) = (
+            http.local_addr().unwrap().port(),
+            rtmp.local_addr().unwrap().port(),
+        );
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let listeners = Listeners {
+            http,
+            rtmp,
+            default_bucket: Some("open".into()),
+        };
+        runtime.spawn(serve(service.clone(), listeners, shutdown));
+        TestServer {
+            http: http_port,
+            rtmp: rtmp_port,
+            service,
+            store,
+            stop,
+            runtime,
+        }
+    }
+
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.http)
+    }
+
+    pub fn rtmp_url(&self, bucket: &str, channel: &str) -> String {
+        format!("rtmp://127.0.0.1:{}/{bucket}/live/{channel}", self.rtmp)
+    }
+
+    /// HTTP request through curl; returns (status, body).
+    pub fn curl(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method])
+            .arg(self.http_url(path));
+        if let Some(b) = body {
+            cmd.args(["--data-binary", b]);
+        }
+        let out = cmd.output().expect("curl");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().parse().unwrap_or(0), body.to_owned())
+    }
+
+    pub fn create_channel(&self, bucket: &str, channel: &str, frag_duration: u32, frag_count: u32) {
+        let xml = format!(
+            "<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>{frag_duration}</FragDuration><FragCount>{frag_count}</FragCount></Target></LiveChannelConfiguration>"
+        );
+        let (status, body) = self.curl("PUT", &format!("/{bucket}/{channel}?live"), Some(&xml));
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// Wait until `f` holds, or fail after `secs`.
+    pub fn wait_for(&self, secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !f() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
+        block_on(self.store.get(key, None))
+            .ok()
+            .map(|o| o.data.to_vec())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// Copy a channel's segments and a VOD playlist naming them into `dir`, for ffprobe.
+pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> PathBuf {
+    let entries = block_on(
+        server
+            .service
+            .catalog()
+            .segments(bucket, channel, 0, u64::MAX),
+    )
+    .unwrap();
+    let mut segments = Vec::new();
+    for e in &entries {
+        let data = server
+            .object(&format!("{bucket}/{channel}/{}", e.file_name()))
+            .expect("segment stored");
+        std::fs::write(dir.join(e.file_name()), data).unwrap();
+        segments.push(livechannel_m3u8::MediaSegment {
+            uri: e.file_name(),
+            duration: e.duration_ms as f64 / 1000.0,
+            discontinuity: e.discontinuity,
+            title: String::new(),
+        });
+    }
+    let path = dir.join("vod.m3u8");
+    std::fs::write(
+        &path,
+        livechannel_m3u8::MediaPlaylist::vod(segments).to_string(),
+    )
+    .unwrap();
+    path
+}
