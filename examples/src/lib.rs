@@ -9,6 +9,20 @@
 pub mod file_store;
 pub mod flv2hls;
 pub mod fs_util;
+pub mod latency;
 pub mod rtmp_dump;
 pub mod rtmp_publish;
 pub mod server;
+pub mod server_cli;
+
+/// Log to stderr through `tracing`, filtered by `RUST_LOG` (default `info`),
+/// with colours only on a terminal.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}

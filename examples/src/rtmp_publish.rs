@@ -77,6 +77,17 @@ pub enum Error {
 /// Publish `media` to `url` once. In real-time mode each tag is sent at its
 /// timestamp's offset from the start.
 pub async fn publish(url: &str, media: &Media, realtime: bool, seed: u64) -> Result<Report, Error> {
+    publish_with(url, media, realtime, seed, |_, _| {}).await
+}
+
+/// [`publish`], calling `sent(tag, when)` once each tag is written to the socket.
+pub async fn publish_with(
+    url: &str,
+    media: &Media,
+    realtime: bool,
+    seed: u64,
+    mut sent: impl FnMut(&Tag, Instant),
+) -> Result<Report, Error> {
     let parsed = livechannel_rtmp::parse_rtmp_url(url).map_err(Error::Url)?;
     let started = Instant::now();
     let socket = TcpStream::connect((parsed.host.as_str(), parsed.port)).await?;
@@ -129,6 +140,7 @@ pub async fn publish(url: &str, media: &Media, realtime: bool, seed: u64) -> Res
         conn.poll_input(&mut session)?;
         check_events(&mut session)?;
         conn.flush(&mut session).await?;
+        sent(tag, Instant::now());
     }
     session.unpublish()?;
     conn.flush(&mut session).await?;

@@ -23,9 +23,11 @@ use crate::{AudioInfo, Error, MediaInfo, Segment, SegmenterConfig, Stats, VideoI
 /// for negative composition times, and cuts just before an IDR once the
 /// segment holds `frag_duration_ms` (forced after `max_segment_duration_ms`).
 ///
-/// A segment's frames are held until it is cut and then muxed at once, so
-/// the PMT of each segment can list exactly the tracks present and the
-/// memory held is one segment's input bytes.
+/// The first 32 video frames of a stream are held before anything is
+/// written, to learn the decode-time shift (B-frames' reorder delay) so
+/// that one constant shift applies to the whole stream; after that every
+/// frame is muxed into the current segment's buffer as it arrives and its
+/// input is released. Memory held: about one segment of TS per stream.
 ///
 /// ```no_run
 /// # fn read_tags() -> Vec<livechannel_flv::Tag> { Vec::new() }
@@ -66,6 +68,17 @@ pub struct Segmenter {
     next_index: u64,
     last_name_ms: Option<u64>,
     finished: bool,
+    /// After the first segment, frames are muxed into `out` as they arrive
+    /// (the input is released at once); the first segment is held whole to
+    /// learn the decode-time shift before anything is written.
+    streaming: bool,
+    /// The TS of the segment being written (streaming).
+    out: Vec<u8>,
+    /// Frames of a track the open segment's PMT does not list yet: written
+    /// at the start of the next segment.
+    carry: Vec<Frame>,
+    /// Size of the last segment, to reserve the next one's buffer once.
+    last_segment_len: usize,
     stats: Stats,
 }
 
@@ -137,6 +150,10 @@ impl Segmenter {
             next_index: 0,
             last_name_ms: None,
             finished: false,
+            streaming: false,
+            out: Vec::new(),
+            carry: Vec::new(),
+            last_segment_len: 0,
             stats: Stats::default(),
         }
     }
@@ -229,7 +246,7 @@ impl Segmenter {
         }
         pending.bytes += au.len();
         pending.video_frames += 1;
-        pending.frames.push(Frame::Video {
+        self.add_frame(Frame::Video {
             pts,
             dts,
             keyframe,
@@ -298,7 +315,7 @@ impl Segmenter {
         pending.audio_end = pts + SampleClock::duration(samples, rate);
         pending.bytes += tag.data.len() + adts.len();
         pending.audio_frames += 1;
-        pending.frames.push(Frame::Audio {
+        self.add_frame(Frame::Audio {
             pts,
             adts,
             raw: tag.data,
@@ -435,14 +452,74 @@ impl Segmenter {
     }
 
     /// Mux the pending frames into a segment ending at stream time `end`.
-    fn close(&mut self, end: i64, last: bool) {
-        let pending = std::mem::take(&mut self.pending);
-        let Some(start) = pending.start else { return };
-        if pending.frames.is_empty() {
+    /// Take a frame into the current segment: held while the first segment
+    /// is gathered, written straight into the segment's TS after that.
+    fn add_frame(&mut self, frame: Frame) {
+        if !self.streaming {
+            self.pending.frames.push(frame);
+            if self.pending.video_frames >= HOLD_VIDEO_FRAMES {
+                self.start_streaming();
+            }
             return;
         }
-        let mut frames = pending.frames;
+        if self.out.is_empty() {
+            self.open_segment();
+        }
+        if !self.write_frame(&frame) {
+            self.carry.push(frame);
+        }
+    }
 
+    /// PAT and PMT for the tracks known so far, and any carried frames.
+    fn open_segment(&mut self) {
+        let video = self.video.is_some();
+        let audio = self.audio.is_some();
+        let tracks = self.muxer.set_tracks(video, audio);
+        debug_assert!(tracks.is_ok(), "a frame implies a track");
+        // Room for a segment a quarter larger than the last, so the buffer
+        // is allocated once per segment rather than doubled along the way.
+        self.out
+            .reserve((self.last_segment_len + self.last_segment_len / 4).max(64 << 10));
+        self.muxer.start_segment(&mut self.out);
+        for frame in std::mem::take(&mut self.carry) {
+            self.write_frame(&frame);
+        }
+    }
+
+    /// Mux one frame into `out`; false when its track is not in the PMT.
+    fn write_frame(&mut self, frame: &Frame) -> bool {
+        let written = match frame {
+            Frame::Video {
+                pts,
+                dts,
+                keyframe,
+                au,
+            } => {
+                // A shift larger than the one learnt from the first segment:
+                // keep PTS ≥ DTS for this frame.
+                let dts = (dts - self.dts_shift).min(*pts);
+                self.muxer
+                    .write_video(*pts, dts, *keyframe, au.chunks(), &mut self.out)
+            }
+            Frame::Audio { pts, adts, raw } => {
+                self.muxer
+                    .write_audio(*pts, &[&adts[..], &raw[..]], &mut self.out)
+            }
+        };
+        match written {
+            Ok(()) => true,
+            Err(livechannel_mpegts::Error::TrackNotInProgram { .. }) => false,
+            Err(e) => {
+                // Cannot happen for frames the checks above let in; counted, never hidden.
+                debug_assert!(false, "muxer refused a frame: {e}");
+                self.stats.damaged_frames += 1;
+                true
+            }
+        }
+    }
+
+    /// Mux the first segment's held frames, in decode order, into `out`.
+    fn write_held(&mut self, mut frames: Vec<Frame>, has_video: bool, audio_frames: u32) {
         for f in &frames {
             if let Frame::Video { pts, dts, .. } = f {
                 self.dts_shift = self.dts_shift.max(dts - pts);
@@ -450,42 +527,47 @@ impl Segmenter {
         }
         self.stats.dts_shift = self.dts_shift;
         let shift = self.dts_shift;
-        let out_dts = |f: &Frame| match f {
+        // The muxer needs decode order across both tracks (PCR from DTS).
+        frames.sort_by_key(|f| match f {
             Frame::Video { dts, .. } => dts - shift,
             Frame::Audio { pts, .. } => *pts,
-        };
-        // The muxer needs decode order across both tracks (PCR from DTS).
-        frames.sort_by_key(|f| out_dts(f));
-
-        let video = self.video.is_some() || pending.has_video;
-        let audio = self.audio.is_some() || pending.audio_frames > 0;
-        let payload: usize = pending.bytes;
-        let mut out = Vec::with_capacity(estimate_ts_len(payload, frames.len()));
+        });
+        let video = self.video.is_some() || has_video;
+        let audio = self.audio.is_some() || audio_frames > 0;
+        let payload: usize = self.pending.bytes;
+        self.out.reserve(estimate_ts_len(payload, frames.len()));
         let tracks = self.muxer.set_tracks(video, audio);
         debug_assert!(tracks.is_ok(), "a segment always has at least one track");
-        self.muxer.start_segment(&mut out);
+        self.muxer.start_segment(&mut self.out);
         for f in &frames {
-            let written = match f {
-                Frame::Video {
-                    pts,
-                    dts,
-                    keyframe,
-                    au,
-                } => self
-                    .muxer
-                    .write_video(*pts, dts - shift, *keyframe, au.chunks(), &mut out),
-                Frame::Audio { pts, adts, raw } => {
-                    self.muxer
-                        .write_audio(*pts, &[&adts[..], &raw[..]], &mut out)
-                }
-            };
-            if let Err(e) = written {
-                // Cannot happen for frames the checks above let in; counted, never hidden.
-                debug_assert!(false, "muxer refused a frame: {e}");
-                self.stats.damaged_frames += 1;
-            }
+            self.write_frame(f);
         }
+    }
 
+    /// Mux what was held and write every later frame as it arrives.
+    fn start_streaming(&mut self) {
+        let frames = std::mem::take(&mut self.pending.frames);
+        if !frames.is_empty() {
+            let (has_video, audio_frames) = (self.pending.has_video, self.pending.audio_frames);
+            self.write_held(frames, has_video, audio_frames);
+        }
+        self.streaming = true;
+    }
+
+    /// End the current segment at stream time `end`.
+    fn close(&mut self, end: i64, last: bool) {
+        let Some(start) = self.pending.start else {
+            return;
+        };
+        if !self.streaming {
+            self.start_streaming();
+        }
+        let pending = std::mem::take(&mut self.pending);
+        if self.out.is_empty() {
+            return;
+        }
+        let out = std::mem::take(&mut self.out);
+        self.last_segment_len = out.len();
         let name_ms = self.name_ms(start);
         let segment = Segment {
             index: self.next_index,
@@ -522,6 +604,11 @@ fn ticks_from_ms(ms: u64) -> i64 {
         .unwrap_or(i64::MAX / 90)
         .saturating_mul(TICKS_PER_MS)
 }
+
+/// Video frames held before anything is written: enough to see the
+/// reorder delay of B-frames (the decode-time shift), short enough to keep
+/// memory at about one segment per stream.
+const HOLD_VIDEO_FRAMES: u32 = 32;
 
 /// TS size for `payload` bytes in `frames` PES packets: 184 payload bytes a
 /// packet, plus one packet per PES for headers and stuffing, plus PAT/PMT.

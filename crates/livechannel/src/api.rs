@@ -266,20 +266,25 @@ impl Service {
     /// use std::sync::Arc;
     /// use std::time::{Duration, SystemTime};
     /// use bytes::Bytes;
+    /// use futures::executor::block_on;
     /// use livechannel::{store::MemoryStore, Service, ServiceConfig};
     ///
+    /// // No access key configured: a development setup, where buckets may be
+    /// // created anonymously (a real server configures `access_keys`).
     /// let service = Service::new(Arc::new(MemoryStore::new()), ServiceConfig::default());
     /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    /// let put = |uri: &str, body: &'static [u8]| {
-    ///     http::Request::put(uri).header("host", "127.0.0.1:9000").body(Bytes::from_static(body)).unwrap()
-    /// };
-    /// // No access key configured: a development setup, buckets may be created anonymously.
-    /// let req = put("/test-bucket/", b"");
-    /// let req = { let (mut p, b) = req.into_parts(); p.headers.insert("x-oss-acl", "public-read-write".parse().unwrap()); http::Request::from_parts(p, b) };
-    /// let res = futures::executor::block_on(service.handle(req, now));
-    /// assert_eq!(res.status(), 200);
-    /// let body = b"<LiveChannelConfiguration><Target><Type>HLS</Type></Target></LiveChannelConfiguration>";
-    /// let res = futures::executor::block_on(service.handle(put("/test-bucket/ch?live", body), now));
+    ///
+    /// let create_bucket = http::Request::put("/test-bucket/")
+    ///     .header("host", "127.0.0.1:9000")
+    ///     .header("x-oss-acl", "public-read-write")
+    ///     .body(Bytes::new())?;
+    /// assert_eq!(block_on(service.handle(create_bucket, now)).status(), 200);
+    ///
+    /// let body = "<LiveChannelConfiguration><Target><Type>HLS</Type></Target></LiveChannelConfiguration>";
+    /// let create_channel = http::Request::put("/test-bucket/ch?live")
+    ///     .header("host", "127.0.0.1:9000")
+    ///     .body(Bytes::from(body))?;
+    /// let res = block_on(service.handle(create_channel, now));
     /// assert_eq!(res.status(), 200);
     /// assert!(std::str::from_utf8(res.body())?.contains("<Url>rtmp://127.0.0.1:9000/test-bucket/live/ch</Url>"));
     /// assert_eq!(res.headers()["x-oss-request-id"].len(), 24);

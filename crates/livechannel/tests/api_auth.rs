@@ -32,7 +32,9 @@ fn keys() -> BTreeMap<String, String> {
 }
 
 /// Spec §4.1: (method, key, query in oss2's wire order, expected signature).
-const V1_VECTORS: &[(&str, &str, &[(&str, &str)], &str)] = &[
+type Pairs = &'static [(&'static str, &'static str)];
+
+const V1_VECTORS: &[(&str, &str, Pairs, &str)] = &[
     (
         "PUT",
         "test-channel",
@@ -145,7 +147,7 @@ fn the_example_string_to_sign_and_canonical_resources() {
         sts,
         "GET\n\n\nThu, 25 Aug 2016 05:52:40 GMT\n/test-bucket/test-channel?comp=stat&live"
     );
-    let rows: &[(&str, &[(&str, &str)], &str)] = &[
+    let rows: &[(&str, Pairs, &str)] = &[
         ("ch", &[("live", "")], "/b/ch?live"),
         (
             "ch",

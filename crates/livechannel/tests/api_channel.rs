@@ -104,7 +104,9 @@ fn get_live_channel_info_matches_the_spec() {
 #[test]
 fn lenient_bodies_and_defaults() {
     let api = setup();
-    let cases: &[(&str, (&str, &str, &str, &str, &str))] = &[
+    // (body, (Description, Status, FragDuration, FragCount, PlaylistName))
+    type Expected<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+    let cases: &[(&str, Expected)] = &[
         // Go SDK minimal body: everything but Type defaults.
         ("<LiveChannelConfiguration><Target><Type>HLS</Type></Target></LiveChannelConfiguration>", ("", "enabled", "5", "3", "playlist.m3u8")),
         // Declaration, whitespace, any order, no Description/Status.

@@ -600,3 +600,31 @@ fn the_handle_future_is_send() {
         .handle(request("GET", "/", HOST, &[], b""), api.now);
     assert_send(&fut);
 }
+
+#[test]
+fn a_common_prefix_larger_than_a_store_page_is_one_entry() {
+    use livechannel::store::ObjectStore;
+    let api = setup();
+    for i in 0..2500 {
+        let key = format!("test-bucket/big/{i:05}.ts");
+        futures::executor::block_on(api.store.put(
+            &key,
+            bytes::Bytes::from_static(b"x"),
+            "video/MP2T",
+        ))
+        .unwrap();
+    }
+    api.signed("PUT", "/test-bucket/after.txt", &[], b"x");
+    api.signed("PUT", "/test-bucket/aaa/1", &[], b"x");
+    let xml = text(&api.anon("GET", "/test-bucket/?delimiter=%2F", &[], b""));
+    assert_eq!(xml_all(&xml, "CommonPrefixes/Prefix"), vec!["aaa/", "big/"]);
+    assert_eq!(xml_all(&xml, "Contents/Key"), vec!["after.txt"]);
+    assert_eq!(xml_get(&xml, "IsTruncated").as_deref(), Some("false"));
+    let xml = text(&api.anon("GET", "/test-bucket/?delimiter=%2F&max-keys=2", &[], b""));
+    assert_eq!(xml_all(&xml, "CommonPrefixes/Prefix"), vec!["aaa/"]);
+    assert_eq!(xml_all(&xml, "Contents/Key"), vec!["after.txt"]);
+    assert_eq!(xml_get(&xml, "NextMarker").as_deref(), Some("after.txt"));
+    let xml = text(&api.anon("GET", "/test-bucket/?prefix=big%2F&max-keys=1000", &[], b""));
+    assert_eq!(xml_all(&xml, "Contents/Key").len(), 1000);
+    assert_eq!(xml_get(&xml, "NextMarker").as_deref(), Some("big/00999.ts"));
+}

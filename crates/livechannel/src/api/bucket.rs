@@ -173,7 +173,7 @@ impl Service {
                 .store()
                 .list(&full_prefix, &cursor, 1000)
                 .await?;
-            let mut restart = false;
+            let mut in_group = false;
             for meta in page.objects {
                 let Some(key) = meta.key.strip_prefix(&base) else {
                     continue;
@@ -183,10 +183,9 @@ impl Service {
                     (false, Some(at)) => key.get(..prefix.len() + at + delimiter.len()),
                     _ => None,
                 };
+                in_group = group.is_some();
                 match group {
-                    Some(group) if common_prefixes.last().map(String::as_str) == Some(group) => {
-                        cursor = meta.key.clone();
-                    }
+                    Some(group) if common_prefixes.last().map(String::as_str) == Some(group) => {}
                     Some(group) => {
                         if contents.len() + common_prefixes.len() == max {
                             truncated = true;
@@ -194,10 +193,6 @@ impl Service {
                         }
                         common_prefixes.push(group.to_owned());
                         last_returned = Some(group.to_owned());
-                        // Skip the rest of the group: resume after its last possible key.
-                        cursor = format!("{base}{group}{}", char::MAX);
-                        restart = true;
-                        break;
                     }
                     None => {
                         if contents.len() + common_prefixes.len() == max {
@@ -205,13 +200,18 @@ impl Service {
                             break 'pages;
                         }
                         last_returned = Some(key.to_owned());
-                        cursor = meta.key.clone();
-                        contents.push((key.to_owned(), meta));
+                        contents.push((key.to_owned(), meta.clone()));
                     }
                 }
+                cursor = meta.key;
             }
-            if !restart && !page.truncated {
+            if !page.truncated {
                 break;
+            }
+            // A page that ends inside a group: skip the rest of that group
+            // (however many keys it holds) by resuming after its last possible key.
+            if let (true, Some(group)) = (in_group, common_prefixes.last()) {
+                cursor = format!("{base}{group}{}", char::MAX);
             }
         }
         let encode = |s: &str| {

@@ -343,3 +343,79 @@ impl Service {
         Ok(Reply::empty(StatusCode::NO_CONTENT))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        // Any printable text, XML metacharacters and non-ASCII included; no
+        // leading/trailing whitespace (the reader trims values).
+        "[a-zA-Z0-9<>&'\" é中/._-]{0,40}".prop_map(|s| s.trim().to_owned())
+    }
+
+    fn config() -> impl Strategy<Value = ChannelConfig> {
+        let snapshot = prop::option::of(
+            (
+                text(),
+                "[a-z0-9][a-z0-9-]{1,20}[a-z0-9]",
+                text(),
+                1u32..=100,
+            )
+                .prop_map(|(role, dest, topic, interval)| Snapshot {
+                    role_name: format!("r{role}"),
+                    dest_bucket: dest,
+                    notify_topic: format!("t{topic}"),
+                    interval,
+                }),
+        );
+        (
+            text().prop_filter("at most 128 bytes", |d| d.len() <= 128),
+            any::<bool>(),
+            1u32..=100,
+            1u32..=100,
+            "[a-zA-Z0-9_.-]{1,123}",
+            snapshot,
+        )
+            .prop_map(
+                |(description, enabled, d, c, name, snapshot)| ChannelConfig {
+                    description,
+                    status: if enabled {
+                        ChannelStatus::Enabled
+                    } else {
+                        ChannelStatus::Disabled
+                    },
+                    target: Target {
+                        frag_duration: d,
+                        frag_count: c,
+                        playlist_name: format!("{name}.m3u8"),
+                    },
+                    snapshot,
+                },
+            )
+            .prop_filter("a valid playlist name", |c| {
+                validate::playlist_name(&c.target.playlist_name).is_ok()
+            })
+    }
+
+    proptest! {
+        /// GetLiveChannelInfo's body, read back as a PutLiveChannel body,
+        /// gives the same configuration: never rejected.
+        #[test]
+        fn configuration_round_trips(config in config()) {
+            let body = xml::live_channel_configuration(&config);
+            let doc = xml::parse(&body).expect("our own XML parses");
+            prop_assert_eq!(channel_config(&doc), Ok(config));
+        }
+    }
+
+    #[test]
+    fn defaults_apply_only_when_both_fragment_fields_are_absent() {
+        let parse = |body: &str| channel_config(&xml::parse(body.as_bytes()).unwrap());
+        let c = parse("<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration/><FragCount></FragCount></Target></LiveChannelConfiguration>").unwrap();
+        assert_eq!((c.target.frag_duration, c.target.frag_count), (5, 3));
+        let e = parse("<LiveChannelConfiguration><Target><Type>HLS</Type><FragCount>4</FragCount></Target></LiveChannelConfiguration>").unwrap_err();
+        assert_eq!(e.code, "InvalidArgument");
+    }
+}

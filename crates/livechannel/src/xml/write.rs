@@ -318,3 +318,89 @@ pub(crate) fn access_control_policy(acl: Acl) -> Bytes {
         .end("AccessControlPolicy");
     w.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{AudioStat, VideoStat};
+
+    const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+    fn s(b: Bytes) -> String {
+        String::from_utf8(b.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn live_stat_with_video_and_audio_as_in_the_spec() {
+        let stat = LiveStat {
+            connected_ms: 1_472_106_315_000,
+            remote_addr: "10.1.2.3:47745".into(),
+            video: Some(VideoStat {
+                width: 1280,
+                height: 536,
+                frame_rate: 24,
+                bandwidth: 0,
+                codec: "H264".into(),
+            }),
+            audio: Some(AudioStat {
+                bandwidth: 0,
+                sample_rate: 44100,
+                codec: "AAC".into(),
+            }),
+        };
+        assert_eq!(
+            s(live_channel_stat(StatXml::Live(Some(&stat)))),
+            format!("{DECL}<LiveChannelStat><Status>Live</Status><ConnectedTime>2016-08-25T06:25:15.000Z</ConnectedTime><RemoteAddr>10.1.2.3:47745</RemoteAddr><Video><Width>1280</Width><Height>536</Height><FrameRate>24</FrameRate><Bandwidth>0</Bandwidth><Codec>H264</Codec></Video><Audio><Bandwidth>0</Bandwidth><SampleRate>44100</SampleRate><Codec>AAC</Codec></Audio></LiveChannelStat>")
+        );
+        let audio_only = LiveStat {
+            video: None,
+            ..stat
+        };
+        let xml = s(live_channel_stat(StatXml::Live(Some(&audio_only))));
+        assert!(!xml.contains("<Video>") && xml.contains("<Audio>"));
+        assert_eq!(
+            s(live_channel_stat(StatXml::Live(None))),
+            format!("{DECL}<LiveChannelStat><Status>Live</Status></LiveChannelStat>")
+        );
+    }
+
+    #[test]
+    fn error_body_with_extras_and_ec_last() {
+        let body = error(
+            "NoSuchLiveChannel",
+            "The specified live channel does not exist.",
+            "5C3D9175B6FC201293AD4890",
+            "test-bucket.oss-cn-hangzhou.aliyuncs.com",
+            Some("0026-00000021"),
+            &[("ChannelName", "a<b&c".to_owned())],
+        );
+        assert_eq!(
+            s(body),
+            format!("{DECL}<Error><Code>NoSuchLiveChannel</Code><Message>The specified live channel does not exist.</Message><RequestId>5C3D9175B6FC201293AD4890</RequestId><HostId>test-bucket.oss-cn-hangzhou.aliyuncs.com</HostId><ChannelName>a&lt;b&amp;c</ChannelName><EC>0026-00000021</EC></Error>")
+        );
+    }
+
+    #[test]
+    fn configuration_echoes_the_snapshot() {
+        let config = ChannelConfig {
+            snapshot: Some(crate::catalog::Snapshot {
+                role_name: "role".into(),
+                dest_bucket: "dest".into(),
+                notify_topic: "topic".into(),
+                interval: 5,
+            }),
+            ..ChannelConfig::default()
+        };
+        assert!(s(live_channel_configuration(&config)).ends_with("<PlaylistName>playlist.m3u8</PlaylistName></Target><Snapshot><RoleName>role</RoleName><DestBucket>dest</DestBucket><NotifyTopic>topic</NotifyTopic><Interval>5</Interval></Snapshot></LiveChannelConfiguration>"));
+    }
+
+    #[test]
+    fn acl_and_empty_multipart_listing() {
+        assert_eq!(
+            s(access_control_policy(Acl::PublicRead)),
+            format!("{DECL}<AccessControlPolicy><Owner><ID>livechannel</ID><DisplayName>livechannel</DisplayName></Owner><AccessControlList><Grant>public-read</Grant></AccessControlList></AccessControlPolicy>")
+        );
+        assert!(s(list_multipart_uploads_result("b", "", ""))
+            .contains("<NextKeyMarker></NextKeyMarker><NextUploadIdMarker></NextUploadIdMarker>"));
+    }
+}

@@ -144,7 +144,7 @@ pub fn resource(uri: &str) -> (Option<String>, String, Vec<(String, String)>) {
     let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
     let path = path.trim_start_matches('/');
     let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
-    let decode = |s: &str| percent_decode_str(s).decode_utf8().unwrap().into_owned();
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
     let query = query
         .split('&')
         .filter(|p| !p.is_empty())

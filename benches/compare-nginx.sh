@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Streams per core and memory per stream: livechannel-server vs nginx-rtmp
+# with HLS on, at equal settings (2 s fragments, 3 in the playlist, both
+# writing to tmpfs: our file store there, nginx's hls_path there; the memory
+# store would count every stored segment as server memory), same load
+# generator, same input, one run.
+#
+#   benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
+#
+# For each N: `rtmp-publish --connections N` pushes the 720p 3 Mb/s fixture in
+# real time to each server in turn; we record the server's CPU time (from
+# /proc), its peak RSS above idle, and how far the slowest publisher fell
+# behind real time. "Sustained" = every connection finished and none fell
+# more than 1 s behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-20}"
+shift || true
+counts=("$@")
+[ ${#counts[@]} -gt 0 ] || counts=(10 50 100 200)
+command -v ffmpeg >/dev/null || { echo "ffmpeg is required" >&2; exit 1; }
+if ! [ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]; then
+    echo "installing nginx and libnginx-mod-rtmp" >&2
+    apt-get install -y -qq nginx libnginx-mod-rtmp >/dev/null
+fi
+
+fixtures=target/bench-fixtures
+input="$fixtures/720p_3mbps_${seconds}s.flv"
+mkdir -p "$fixtures"
+if [ ! -s "$input" ]; then
+    ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1280x720:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
+        -t "$seconds" -c:v libx264 -preset veryfast -profile:v high -bf 2 -g 60 -keyint_min 60 -sc_threshold 0 \
+        -b:v 3000k -maxrate 3000k -bufsize 6000k -pix_fmt yuv420p -c:a aac -b:a 128k -ac 2 "$input"
+fi
+cargo build --release --quiet --example livechannel-server --example rtmp-publish
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# nginx-rtmp, HLS into tmpfs.
+hls=/dev/shm/nginx-hls-$$
+mkdir -p "$hls"
+cat > "$work/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+rtmp {
+    server {
+        listen 127.0.0.1:19361;
+        chunk_size 4096;
+        application live {
+            live on;
+            hls on;
+            hls_path $hls;
+            hls_fragment 2s;
+            hls_playlist_length 6s;
+        }
+    }
+}
+CONF
+
+python3 - "$work" "$input" "$seconds" "${counts[@]}" <<'PY'
+import os, re, subprocess, sys, time, urllib.request
+work, src, seconds, counts = sys.argv[1], sys.argv[2], int(sys.argv[3]), [int(c) for c in sys.argv[4:]]
+TICK = os.sysconf("SC_CLK_TCK")
+
+def cpu(pid):
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / TICK
+
+def rss_kib(pid):
+    return int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{pid}/status").read()).group(1))
+
+def start(name):
+    if name == "livechannel":
+        store = f"/dev/shm/livechannel-bench-{os.getpid()}"
+        subprocess.run(["rm", "-rf", store])
+        p = subprocess.Popen(["target/release/examples/livechannel-server", "--http", "127.0.0.1:19360", "--rtmp", "127.0.0.1:19362",
+                              "--store", f"file://{store}"], stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen("http://127.0.0.1:19360/demo/?live"); break
+            except Exception:
+                time.sleep(0.05)
+        return p, "rtmp://127.0.0.1:19362/demo/live/ch"
+    p = subprocess.Popen(["nginx", "-c", f"{work}/nginx.conf"], stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    # nginx forks a worker: measure the worker.
+    kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
+    return p, "rtmp://127.0.0.1:19361/live/ch", int(kids[0]) if kids else p.pid
+
+def create_channels(n):
+    body = b"<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>2</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>"
+    for i in range(n):
+        req = urllib.request.Request(f"http://127.0.0.1:19360/demo/ch-{i}?live", data=body, method="PUT")
+        urllib.request.urlopen(req).read()
+
+rows = []
+for name in ("livechannel", "nginx-rtmp"):
+    for n in counts:
+        started = start(name)
+        proc, url = started[0], started[1]
+        pid = started[2] if len(started) > 2 else proc.pid
+        if name == "livechannel":
+            create_channels(n)
+        time.sleep(0.3)
+        idle_rss, cpu0, t0 = rss_kib(pid), cpu(pid), time.time()
+        pub = subprocess.Popen(["target/release/examples/rtmp-publish", url, src, "--connections", str(n)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        peak = idle_rss
+        while pub.poll() is None:
+            peak = max(peak, rss_kib(pid))
+            time.sleep(0.2)
+        out, err = pub.communicate()
+        wall, used = time.time() - t0, cpu(pid) - cpu0
+        lags = [float(m) for m in re.findall(r"max lag behind real time ([\d.]+) ms", out)]
+        ok = len(lags) == n and pub.returncode == 0
+        worst = max(lags) if lags else float("inf")
+        proc.terminate(); proc.wait()
+        sustained = ok and worst < 1000
+        rows.append((name, n, sustained, worst, used, used / wall, (peak - idle_rss) / n))
+        print(f"{name:12s} N={n:4d} sustained={str(sustained):5s} worst lag {worst:8.1f} ms  server cpu {used:6.2f} s "
+              f"({100*used/wall:5.1f}% of a core)  rss/stream {(peak-idle_rss)/n:8.0f} KiB", flush=True)
+
+print()
+for name in ("livechannel", "nginx-rtmp"):
+    good = [r for r in rows if r[0] == name and r[2]]
+    if good:
+        best = max(good, key=lambda r: r[1])
+        per_core = best[1] / max(best[5], 1e-9)
+        print(f"{name:12s} largest sustained N={best[1]}, {best[5]*100:.1f}% of a core -> {per_core:,.0f} streams per core (extrapolated), "
+              f"{best[5]/best[1]*1000:.2f} ms cpu per stream-second, {best[6]:.0f} KiB rss per stream")
+lc = [r for r in rows if r[0] == "livechannel" and r[2]]
+ng = [r for r in rows if r[0] == "nginx-rtmp" and r[2]]
+if lc and ng:
+    a, b = max(lc, key=lambda r: r[1]), max(ng, key=lambda r: r[1])
+    print(f"streams per core ratio livechannel/nginx-rtmp: {(a[1]/a[5]) / (b[1]/b[5]):.2f} (goal >= 2)")
+PY

@@ -1,0 +1,267 @@
+//! The real oss2 SDK against `Service::handle` behind a minimal HTTP/1.1
+//! loopback server: oss2's own parsers read every answer.
+//!
+//! Needs a Python with oss2 2.19.1: `$OSS2_PYTHON`, else a venv the test
+//! makes under target/oss2-venv (pip install oss2==2.19.1). Without one it
+//! fails under `CI=true` and prints a loud SKIPPED line elsewhere.
+
+mod api_support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use api_support::*;
+use bytes::Bytes;
+use futures::executor::block_on;
+use livechannel::catalog::SegmentEntry;
+use livechannel::Service;
+
+/// A Python with oss2 2.19.1: `$OSS2_PYTHON`, else a venv under the
+/// workspace's target/ (made on first use, shared with the server's oss2
+/// tests). Under `CI=true` not having one fails the test.
+fn python() -> Option<String> {
+    let ok = |py: &str| {
+        std::process::Command::new(py)
+            .args(["-c", "import oss2; assert oss2.__version__ == '2.19.1'"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if let Some(py) = std::env::var("OSS2_PYTHON").ok().filter(|p| ok(p)) {
+        return Some(py);
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/oss2-venv");
+    let py = venv.join("bin/python").to_string_lossy().into_owned();
+    if !ok(&py) {
+        let _ = std::process::Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status();
+        let _ = std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "oss2==2.19.1"])
+            .status();
+    }
+    if ok(&py) {
+        return Some(py);
+    }
+    assert_ne!(
+        std::env::var("CI").as_deref(),
+        Ok("true"),
+        "CI=true: no python with oss2 2.19.1 could be set up"
+    );
+    eprintln!("\n!!!!!!!! SKIPPED: no python with oss2 2.19.1 (python3 -m venv + pip install oss2==2.19.1 failed; or set OSS2_PYTHON) !!!!!!!!\n");
+    None
+}
+
+fn serve(stream: TcpStream, service: Arc<Service>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.trim_end().split(' ');
+        let (method, target) = (
+            parts.next().unwrap().to_owned(),
+            parts.next().unwrap().to_owned(),
+        );
+        let mut builder = http::Request::builder()
+            .method(method.as_str())
+            .uri(target.as_str());
+        let mut length = 0usize;
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h).unwrap();
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            let (name, value) = h.split_once(':').unwrap();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+            builder = builder.header(name.trim(), value.trim());
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let req = builder.body(Bytes::from(body)).unwrap();
+        let res = block_on(service.handle(req, SystemTime::now()));
+        let mut head = format!(
+            "HTTP/1.1 {} {}\r\n",
+            res.status().as_u16(),
+            res.status().canonical_reason().unwrap_or("")
+        );
+        for (name, value) in res.headers() {
+            head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+        }
+        head.push_str("\r\n");
+        // One write: head and body in separate segments stall on delayed ACKs.
+        let mut message = head.into_bytes();
+        if method != "HEAD" {
+            message.extend_from_slice(res.body());
+        }
+        out.write_all(&message).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+const SCRIPT: &str = r#"
+import hashlib, sys, requests, oss2
+from oss2 import exceptions as E
+port = sys.argv[1]
+endpoint = 'http://127.0.0.1:' + port
+auth = oss2.Auth('AKIDEXAMPLE', 'SECRETEXAMPLE')
+service = oss2.Service(auth, endpoint)
+bucket = oss2.Bucket(auth, endpoint, 'test-bucket')
+
+def raises(cls, fn):
+    try:
+        fn()
+    except cls as e:
+        assert len(e.request_id) == 24, e.request_id
+        return e
+    raise AssertionError('expected %s' % cls.__name__)
+
+bucket.create_bucket(oss2.BUCKET_ACL_PRIVATE)
+assert [b.name for b in service.list_buckets().buckets] == ['test-bucket']
+assert [b.name for b in oss2.BucketIterator(service)] == ['test-bucket']
+
+info = oss2.models.LiveChannelInfo(status='enabled', description='my channel',
+    target=oss2.models.LiveChannelInfoTarget(type='HLS', frag_duration=5, frag_count=3, playlist_name=''))
+r = bucket.create_live_channel('test-channel', info)
+assert r.publish_url == 'rtmp://127.0.0.1:%s/test-bucket/live/test-channel' % port, r.publish_url
+assert r.play_url == 'http://127.0.0.1:%s/test-bucket/test-channel/playlist.m3u8' % port, r.play_url
+assert len(r.request_id) == 24
+g = bucket.get_live_channel('test-channel')
+assert (g.description, g.status, g.target.type, g.target.frag_duration, g.target.frag_count, g.target.playlist_name) == \
+    ('my channel', 'enabled', 'HLS', '5', '3', 'playlist.m3u8'), vars(g)
+s = bucket.get_live_channel_stat('test-channel')
+assert s.status == 'Idle', s.status
+h = bucket.get_live_channel_history('test-channel')
+assert len(h.records) == 2 and h.records[0].start_time == 1700000000 and h.records[0].remote_addr == '10.1.2.3:4567', vars(h.records[0])
+
+for i in range(150):
+    bucket.create_live_channel('channel-%03d' % i, info)
+names = [c.name for c in oss2.LiveChannelIterator(bucket, prefix='channel-', max_keys=40)]
+assert names == ['channel-%03d' % i for i in range(150)], names[:3]
+page = bucket.list_live_channel(prefix='channel-', marker='', max_keys=100)
+assert page.is_truncated and page.next_marker == 'channel-099' and len(page.channels) == 100
+c = page.channels[0]
+assert c.publish_url.endswith('/test-bucket/live/channel-000') and c.last_modified > 1700000000, vars(c)
+
+bucket.put_live_channel_status('test-channel', 'disabled')
+assert bucket.get_live_channel_stat('test-channel').status == 'Disabled'
+bucket.put_live_channel_status('test-channel', 'enabled')
+
+pl = bucket.get_vod_playlist('test-channel', 1700000000, 1700000600).playlist
+assert pl.startswith('#EXTM3U') and '1700000010000.ts' in pl, pl
+bucket.post_vod_playlist('test-channel', 'vod.m3u8', start_time=1700000000, end_time=1700000600)
+assert bucket.get_object('test-channel/vod.m3u8').read().decode() == pl
+e = raises(E.InvalidArgument, lambda: bucket.get_vod_playlist('test-channel', 1000, 2000))
+assert e.details.get('Message') == 'No ts file found in specified time span.'
+raises(E.InvalidArgument, lambda: bucket.post_vod_playlist('test-channel', 'vod.txt', 1700000000, 1700000600))
+
+bad = oss2.models.LiveChannelInfo(target=oss2.models.LiveChannelInfoTarget(type='RTMP'))
+raises(E.InvalidArgument, lambda: bucket.create_live_channel('bad', bad))
+bad = oss2.models.LiveChannelInfo(target=oss2.models.LiveChannelInfoTarget(frag_duration=200, frag_count=3))
+raises(E.InvalidArgument, lambda: bucket.create_live_channel('bad', bad))
+e = raises(E.NoSuchLiveChannel, lambda: bucket.get_live_channel('nope'))
+assert e.ec == '0026-00000021', e.ec
+raises(E.NoSuchLiveChannel, lambda: bucket.get_live_channel_stat('nope'))
+raises(E.NoSuchLiveChannel, lambda: bucket.delete_live_channel('nope'))
+raises(E.NoSuchBucket, lambda: oss2.Bucket(auth, endpoint, 'no-bucket').get_live_channel('x'))
+raises(E.AccessDenied, lambda: oss2.Bucket(oss2.AnonymousAuth(), endpoint, 'test-bucket').get_live_channel('test-channel'))
+raises(E.SignatureDoesNotMatch, lambda: oss2.Bucket(oss2.Auth('AKIDEXAMPLE', 'wrong'), endpoint, 'test-bucket').get_live_channel('test-channel'))
+raises(E.ServerError, lambda: oss2.Bucket(oss2.Auth('NOBODY', 'x'), endpoint, 'test-bucket').get_live_channel('test-channel'))
+
+# Objects, ranges, presigned URLs, HEAD errors through x-oss-err.
+r = bucket.put_object('test-channel/notes.txt', b'hello oss')
+assert r.etag == hashlib.md5(b'hello oss').hexdigest().upper(), r.etag
+assert bucket.get_object('test-channel/notes.txt', byte_range=(0, 4)).read() == b'hello'
+meta = bucket.head_object('test-channel/notes.txt')
+assert meta.content_length == 9 and meta.etag == r.etag
+e = raises(E.NoSuchKey, lambda: bucket.head_object('test-channel/missing.ts'))
+url = bucket.sign_url('GET', 'test-channel/notes.txt', 60)
+assert requests.get(url).content == b'hello oss'
+assert requests.get(endpoint + '/test-bucket/test-channel/notes.txt').status_code == 403
+keys = sorted(o.key for o in oss2.ObjectIterator(bucket, prefix='test-channel/', max_keys=1))
+assert keys == ['test-channel/notes.txt', 'test-channel/vod.m3u8'], keys
+res = bucket.list_objects(delimiter='/')
+assert res.prefix_list == ['test-channel/'] and res.object_list == [], (res.prefix_list, res.object_list)
+assert list(oss2.MultipartUploadIterator(bucket)) == []
+bucket.delete_object('test-channel/notes.txt')
+raises(E.NoSuchKey, lambda: bucket.get_object('test-channel/notes.txt'))
+
+# Virtual-host style through the loopback server as an HTTP proxy.
+vhost = oss2.Bucket(auth, 'http://oss.example:9000', 'test-bucket', proxies={'http': endpoint})
+assert vhost.get_live_channel('test-channel').description == 'my channel'
+v = vhost.create_live_channel('vhost-channel', info)
+assert v.publish_url == 'rtmp://test-bucket.oss.example:9000/live/vhost-channel', v.publish_url
+assert v.play_url == 'http://test-bucket.oss.example:9000/vhost-channel/playlist.m3u8', v.play_url
+sts = oss2.Bucket(oss2.StsAuth('AKIDEXAMPLE', 'SECRETEXAMPLE', 'STS/TOKEN+1='), endpoint, 'test-bucket')
+assert sts.get_live_channel('test-channel').status == 'enabled'
+
+bucket.delete_live_channel('test-channel')
+raises(E.NoSuchLiveChannel, lambda: bucket.get_live_channel('test-channel'))
+raises(E.BucketNotEmpty, lambda: bucket.delete_bucket())
+print('oss2 ok')
+"#;
+
+#[test]
+fn oss2_sdk_end_to_end() {
+    let Some(python) = python() else {
+        return;
+    };
+    let api = Api::new();
+    for i in 0..3u64 {
+        let entry = SegmentEntry {
+            start_ms: 1_700_000_000_000 + i * 5000,
+            duration_ms: 5000,
+            discontinuity: false,
+        };
+        block_on(
+            api.service
+                .catalog()
+                .add_segment("test-bucket", "test-channel", entry),
+        )
+        .unwrap();
+    }
+    for (start, addr) in [
+        (1_700_000_000_000u64, "10.1.2.3:4567"),
+        (1_700_000_100_000, "10.1.2.3:4568"),
+    ] {
+        let record = livechannel::catalog::LiveRecord {
+            start_ms: start,
+            end_ms: start + 60_000,
+            remote_addr: addr.into(),
+        };
+        block_on(
+            api.service
+                .catalog()
+                .add_history("test-bucket", "test-channel", record),
+        )
+        .unwrap();
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let service = api.service.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let service = service.clone();
+            std::thread::spawn(move || serve(stream, service));
+        }
+    });
+    let out = std::process::Command::new(python)
+        .args(["-c", SCRIPT, &port.to_string()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("oss2 ok"),
+        "{stdout}\n{stderr}"
+    );
+}

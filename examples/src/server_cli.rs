@@ -1,0 +1,245 @@
+//! The livechannel-server command line: RTMP ingest, the OSS LiveChannel
+//! HTTP API, and playback of the stored HLS objects.
+//!
+//! ```text
+//! cargo run --release --example livechannel-server -- \
+//!   [--http 127.0.0.1:8080] [--rtmp 127.0.0.1:1935] \
+//!   [--store file://./data | memory://] \
+//!   [--domain localhost] [--access-key ID:SECRET]... [--bucket NAME[:private|public-read|public-read-write]]...
+//! ```
+//! With no flags: a file store in `./data` and one public-read-write bucket `demo`.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::file_store::FileStore;
+use crate::server::{serve, Listeners};
+use clap::Parser;
+use livechannel::catalog::{Acl, BucketRecord};
+use livechannel::store::{MemoryStore, ObjectStore};
+use livechannel::{Service, ServiceConfig};
+
+/// RTMP ingest to HLS objects, with an OSS-compatible LiveChannel API.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// HTTP API and playback address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http: String,
+    /// RTMP ingest address.
+    #[arg(long, default_value = "127.0.0.1:1935")]
+    rtmp: String,
+    /// Where objects and records live: file://DIR or memory://.
+    #[arg(long, default_value = "file://./data")]
+    store: String,
+    /// Base domain for virtual-host addressing (Host: BUCKET.DOMAIN selects BUCKET).
+    #[arg(long, default_value = "localhost")]
+    domain: String,
+    /// An access key, ID:SECRET (repeatable; also LIVECHANNEL_ACCESS_KEYS=ID:SECRET,ID2:SECRET2).
+    #[arg(long = "access-key")]
+    access_keys: Vec<String>,
+    /// A bucket to create at start if missing, NAME[:ACL] (repeatable; default: demo:public-read-write).
+    #[arg(long = "bucket")]
+    buckets: Vec<String>,
+    /// Runtime threads. 1 (the default) runs every connection on one
+    /// thread, like an nginx worker (file I/O still uses a small blocking
+    /// pool); more spreads connections over that many threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// This node's name in publish leases. Stable across restarts, so a
+    /// restarted server takes its own leases back at once; several servers
+    /// sharing one store need distinct names.
+    #[arg(long, default_value = "local")]
+    node_id: String,
+}
+
+/// Parse the command line and run the server until SIGINT/SIGTERM.
+pub fn main() -> ExitCode {
+    crate::init_logging();
+    let args = Args::parse();
+    let runtime = if args.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads)
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("livechannel-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("livechannel-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let mut access_keys = BTreeMap::new();
+    let env_keys = std::env::var("LIVECHANNEL_ACCESS_KEYS").unwrap_or_default();
+    for pair in args
+        .access_keys
+        .iter()
+        .map(String::as_str)
+        .chain(env_keys.split(','))
+        .filter(|p| !p.is_empty())
+    {
+        let (id, secret) = pair
+            .split_once(':')
+            .ok_or_else(|| format!("access key {pair:?} is not ID:SECRET"))?;
+        access_keys.insert(id.to_owned(), secret.to_owned());
+    }
+    let store: Arc<dyn ObjectStore> = match args.store.as_str() {
+        "memory://" => Arc::new(MemoryStore::new()),
+        s => {
+            let dir = s
+                .strip_prefix("file://")
+                .ok_or_else(|| format!("--store {s}: use file://DIR or memory://"))?;
+            Arc::new(FileStore::open(dir).map_err(|e| format!("--store {s}: {e}"))?)
+        }
+    };
+    let config = ServiceConfig {
+        domain: Some(args.domain.clone()),
+        access_keys,
+        node_id: args.node_id.clone(),
+        ..ServiceConfig::default()
+    };
+    let service = Arc::new(Service::new(store, config));
+
+    let specs = if args.buckets.is_empty() {
+        vec!["demo:public-read-write".to_owned()]
+    } else {
+        args.buckets.clone()
+    };
+    let mut names = Vec::new();
+    for spec in &specs {
+        let (name, acl) = match spec.split_once(':') {
+            Some((n, a)) => (
+                n,
+                Acl::parse(a).ok_or_else(|| format!("--bucket {spec}: unknown acl {a}"))?,
+            ),
+            None => (spec.as_str(), Acl::Private),
+        };
+        let catalog = service.catalog();
+        let existing = catalog.bucket(name).await.map_err(|e| e.to_string())?;
+        let created_ms = existing.map_or_else(|| unix_ms(SystemTime::now()), |b| b.created_ms);
+        let record = BucketRecord {
+            name: name.to_owned(),
+            acl,
+            created_ms,
+        };
+        catalog
+            .put_bucket(&record)
+            .await
+            .map_err(|e| e.to_string())?;
+        names.push((name.to_owned(), acl));
+    }
+    let all = service
+        .catalog()
+        .buckets()
+        .await
+        .map_err(|e| e.to_string())?;
+    let default_bucket = if all.len() == 1 {
+        Some(all[0].name.clone())
+    } else {
+        names.first().map(|(n, _)| n.clone())
+    };
+
+    let http = tokio::net::TcpListener::bind(&args.http)
+        .await
+        .map_err(|e| format!("--http {}: {e}", args.http))?;
+    let rtmp = tokio::net::TcpListener::bind(&args.rtmp)
+        .await
+        .map_err(|e| format!("--rtmp {}: {e}", args.rtmp))?;
+    let (http_addr, rtmp_addr) = (
+        http.local_addr().map_err(|e| e.to_string())?,
+        rtmp.local_addr().map_err(|e| e.to_string())?,
+    );
+    banner(
+        &args,
+        http_addr,
+        rtmp_addr,
+        default_bucket.as_deref(),
+        service.config().access_keys.is_empty(),
+    );
+
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received");
+        let _ = stop.send(true);
+    });
+    serve(
+        service,
+        Listeners {
+            http,
+            rtmp,
+            default_bucket,
+        },
+        shutdown,
+    )
+    .await
+    .map_err(|e| e.to_string())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn banner(
+    args: &Args,
+    http: std::net::SocketAddr,
+    rtmp: std::net::SocketAddr,
+    bucket: Option<&str>,
+    open: bool,
+) {
+    let bucket = bucket.unwrap_or("demo");
+    eprintln!(
+        "\nlivechannel-server: HTTP on http://{http}/ (OSS API, path style; virtual host under *.{domain}), RTMP on rtmp://{rtmp}/, store {store}\n\
+         \n  # create a channel (FragDuration 2 s, 3 segments in the live playlist){auth}\n\
+         \x20 curl -X PUT 'http://{http}/{bucket}/ch1?live' -d '<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>2</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>'\n\
+         \n  # push to it\n\
+         \x20 ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -g 60 -c:a aac -f flv rtmp://{rtmp}/{bucket}/live/ch1\n\
+         \n  # play it (live), or ask for a VOD playlist afterwards\n\
+         \x20 ffplay http://{http}/{bucket}/ch1/playlist.m3u8\n\
+         \x20 curl \"http://{http}/{bucket}/ch1?vod&startTime=$(($(date +%s)-3600))&endTime=$(date +%s)\"\n",
+        domain = args.domain,
+        store = args.store,
+        auth = if open { "" } else { " -- sign requests with your access key (e.g. with the oss2 SDK) unless the bucket is public-read-write" },
+    );
+}

@@ -1,0 +1,247 @@
+//! The livechannel-server binary over a file store: state survives a
+//! restart; `kill -9` during a publish loses nothing written before it and
+//! no playlist names a missing segment; SIGTERM ends publishes cleanly
+//! (last segment stored, ENDLIST, history) before exiting.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{fixture, have};
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_livechannel-server"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    http: u16,
+    rtmp: u16,
+}
+
+impl Server {
+    fn start(store: &Path, http: u16, rtmp: u16) -> Server {
+        let child = Command::new(binary())
+            .args([
+                "--http",
+                &format!("127.0.0.1:{http}"),
+                "--rtmp",
+                &format!("127.0.0.1:{rtmp}"),
+            ])
+            .arg("--store")
+            .arg(format!("file://{}", store.display()))
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("livechannel-server (built by cargo test)");
+        let server = Server { child, http, rtmp };
+        server.wait(10, "listening", || server.get("/demo/?live").0 != 0);
+        server
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        self.curl("GET", path, None)
+    }
+
+    fn curl(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method])
+            .arg(format!("http://127.0.0.1:{}{path}", self.http));
+        if let Some(b) = body {
+            cmd.args(["--data-binary", b]);
+        }
+        let out = cmd.output().expect("curl");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().parse().unwrap_or(0), body.to_owned())
+    }
+
+    fn wait(&self, secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !f() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn push(&self, channel: &str) -> Child {
+        Command::new("ffmpeg")
+            .args(["-v", "quiet", "-re", "-i"])
+            .arg(fixture("long_gop_5s.flv"))
+            .args([
+                "-c",
+                "copy",
+                "-f",
+                "flv",
+                &format!("rtmp://127.0.0.1:{}/demo/live/{channel}", self.rtmp),
+            ])
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("ffmpeg")
+    }
+
+    /// Every segment the live playlist names is readable.
+    fn check_playlist(&self, channel: &str) -> String {
+        let (status, playlist) = self.get(&format!("/demo/{channel}/playlist.m3u8"));
+        assert_eq!(status, 200, "{playlist}");
+        for uri in playlist.lines().filter(|l| l.ends_with(".ts")) {
+            assert_eq!(
+                self.get(&format!("/demo/{channel}/{uri}")).0,
+                200,
+                "{uri} named by the playlist but missing"
+            );
+        }
+        playlist
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn create(server: &Server, channel: &str) {
+    let xml = "<LiveChannelConfiguration><Description>kept</Description><Target><Type>HLS</Type><FragDuration>1</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>";
+    assert_eq!(
+        server
+            .curl("PUT", &format!("/demo/{channel}?live"), Some(xml))
+            .0,
+        200
+    );
+}
+
+#[test]
+fn kill_9_during_a_publish_loses_nothing_written_before_it() {
+    if !have("ffmpeg") || !have("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (http, rtmp) = (free_port(), free_port());
+    let mut server = Server::start(dir.path(), http, rtmp);
+    create(&server, "ch");
+    // A complete earlier session, so there is history to keep.
+    let mut first = server.push("ch");
+    assert!(first.wait().unwrap().success());
+    server.wait(10, "history", || {
+        server
+            .get("/demo/ch?live&comp=history")
+            .1
+            .contains("<LiveRecord>")
+    });
+    let mut push = server.push("ch");
+    server.wait(15, "segments of the second session", || {
+        let playlist = server.check_playlist("ch");
+        playlist.matches(".ts").count() >= 3 && !playlist.contains("ENDLIST")
+    });
+    let index_before: Vec<String> =
+        std::fs::read_dir(dir.path().join(".livechannel/index/demo/ch"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+    // kill -9 the server in the middle of the publish.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let _ = push.wait();
+    drop(server);
+
+    let server = Server::start(dir.path(), http, rtmp);
+    let (status, info) = server.get("/demo/ch?live");
+    assert_eq!(status, 200, "{info}");
+    assert!(
+        info.contains("<Description>kept</Description>")
+            && info.contains("<FragDuration>1</FragDuration>"),
+        "{info}"
+    );
+    assert!(
+        server
+            .get("/demo/ch?live&comp=history")
+            .1
+            .contains("<LiveRecord>"),
+        "history survives"
+    );
+    let stat = server.get("/demo/ch?live&comp=stat").1;
+    assert!(stat.contains("<Status>Idle</Status>"), "{stat}");
+    server.check_playlist("ch");
+    // Every segment indexed before the kill is still there.
+    for name in &index_before {
+        let start = name.split('-').next().unwrap().trim_start_matches('0');
+        assert_eq!(
+            server.get(&format!("/demo/ch/{start}.ts")).0,
+            200,
+            "segment {start} lost"
+        );
+    }
+    // The channel is not blocked: a new publish goes through at once and the numbering goes on.
+    let mut again = server.push("ch");
+    assert!(again.wait().unwrap().success());
+    server.wait(10, "ENDLIST", || {
+        server
+            .get("/demo/ch/playlist.m3u8")
+            .1
+            .contains("#EXT-X-ENDLIST")
+    });
+    let playlist = server.check_playlist("ch");
+    assert!(
+        !playlist.contains("#EXT-X-MEDIA-SEQUENCE:0\n"),
+        "{playlist}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_publishes_cleanly_and_state_survives_a_restart() {
+    if !have("ffmpeg") || !have("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (http, rtmp) = (free_port(), free_port());
+    let mut server = Server::start(dir.path(), http, rtmp);
+    create(&server, "ch");
+    let mut push = server.push("ch");
+    server.wait(15, "Live", || {
+        server
+            .get("/demo/ch?live&comp=stat")
+            .1
+            .contains("<Status>Live</Status>")
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "graceful exit: {exit:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let _ = push.wait();
+    drop(server);
+
+    let server = Server::start(dir.path(), http, rtmp);
+    let playlist = server.check_playlist("ch");
+    assert!(
+        playlist.contains("#EXT-X-ENDLIST"),
+        "the last segment is stored and the playlist ended: {playlist}"
+    );
+    assert_eq!(
+        server
+            .get("/demo/ch?live&comp=history")
+            .1
+            .matches("<LiveRecord>")
+            .count(),
+        1
+    );
+    assert!(server.get("/demo/?live").1.contains("<Name>ch</Name>"));
+}
