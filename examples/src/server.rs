@@ -153,7 +153,8 @@ async fn rtmp_connection(
     let mut session = ServerSession::new(config, Instant::now());
     let mut tc_url: Option<String> = None;
     let mut publisher: Option<Publisher> = None;
-    let mut buf = vec![0u8; 64 * 1024];
+    // 16 KiB per read: ample for a few Mb/s, and it is held per connection.
+    let mut buf = vec![0u8; 16 * 1024];
     let mut ending = false;
     loop {
         while let Some(bytes) = session.poll_transmit() {

@@ -476,13 +476,23 @@ impl Segmenter {
         let audio = self.audio.is_some();
         let tracks = self.muxer.set_tracks(video, audio);
         debug_assert!(tracks.is_ok(), "a frame implies a track");
-        // Room for a segment a quarter larger than the last, so the buffer
-        // is allocated once per segment rather than doubled along the way.
-        self.out
-            .reserve((self.last_segment_len + self.last_segment_len / 4).max(64 << 10));
+        self.room(0);
         self.muxer.start_segment(&mut self.out);
         for frame in std::mem::take(&mut self.carry) {
             self.write_frame(&frame);
+        }
+    }
+
+    /// Make room in `out` for a frame of `payload` bytes, in steps of a
+    /// quarter of the last segment: the buffer ends up at most a step larger
+    /// than the segment and never doubles (the muxer's own `reserve` then
+    /// finds the room and does nothing). A new segment starts small, so at a
+    /// cut a stream holds little more than the segment being stored.
+    fn room(&mut self, payload: usize) {
+        let need = estimate_ts_len(payload, 1);
+        if self.out.capacity() - self.out.len() < need {
+            let step = (self.last_segment_len / 4).max(64 << 10);
+            self.out.reserve_exact(need.max(step));
         }
     }
 
@@ -498,10 +508,12 @@ impl Segmenter {
                 // A shift larger than the one learnt from the first segment:
                 // keep PTS ≥ DTS for this frame.
                 let dts = (dts - self.dts_shift).min(*pts);
+                self.room(au.len());
                 self.muxer
                     .write_video(*pts, dts, *keyframe, au.chunks(), &mut self.out)
             }
             Frame::Audio { pts, adts, raw } => {
+                self.room(adts.len() + raw.len());
                 self.muxer
                     .write_audio(*pts, &[&adts[..], &raw[..]], &mut self.out)
             }
