@@ -30,6 +30,8 @@ const MAX_BODY: usize = 256 << 20;
 const TICK: Duration = Duration::from_millis(500);
 /// A publisher that sends nothing for this long is dropped.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+/// A write to a publisher that does not complete in this time ends the connection.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the listeners need to know.
 #[derive(Debug)]
@@ -158,7 +160,14 @@ async fn rtmp_connection(
     let mut ending = false;
     loop {
         while let Some(bytes) = session.poll_transmit() {
-            socket.write_all(&bytes).await?;
+            // A publisher that stops reading (acks, pings) must not hold the task forever.
+            match tokio::time::timeout(WRITE_TIMEOUT, socket.write_all(&bytes)).await {
+                Ok(written) => written?,
+                Err(_) => {
+                    session.close("write timeout");
+                    break;
+                }
+            }
         }
         if session.is_closed() {
             break;

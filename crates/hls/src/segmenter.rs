@@ -483,17 +483,28 @@ impl Segmenter {
         }
     }
 
-    /// Make room in `out` for a frame of `payload` bytes, in steps of a
-    /// quarter of the last segment: the buffer ends up at most a step larger
-    /// than the segment and never doubles (the muxer's own `reserve` then
-    /// finds the room and does nothing). A new segment starts small, so at a
-    /// cut a stream holds little more than the segment being stored.
+    /// Make room in `out` for a frame of `payload` bytes without ever
+    /// doubling the buffer (the muxer's own `reserve` then finds the room and
+    /// does nothing). A segment starts with 64 KiB, so at a cut a stream
+    /// holds little more than the segment being stored; the first growth
+    /// goes straight to 9/8 of the last segment (one small copy), and only a
+    /// segment larger than that grows on, in quarter-segment steps.
     fn room(&mut self, payload: usize) {
         let need = estimate_ts_len(payload, 1);
-        if self.out.capacity() - self.out.len() < need {
-            let step = (self.last_segment_len / 4).max(64 << 10);
-            self.out.reserve_exact(need.max(step));
+        let spare = self.out.capacity() - self.out.len();
+        if spare >= need {
+            return;
         }
+        let last = self.last_segment_len;
+        let target = if self.out.capacity() == 0 {
+            64 << 10
+        } else if self.out.capacity() < last + last / 8 {
+            last + last / 8
+        } else {
+            self.out.capacity() + (last / 4).max(64 << 10)
+        };
+        self.out
+            .reserve_exact(target.max(self.out.len() + need) - self.out.len());
     }
 
     /// Mux one frame into `out`; false when its track is not in the PMT.
