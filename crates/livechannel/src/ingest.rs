@@ -270,7 +270,17 @@ impl Service {
             Ok(object) => std::str::from_utf8(&object.data)
                 .ok()
                 .and_then(|t| MediaPlaylist::parse(t).ok()),
-            Err(_) => None,
+            Err(StoreError::NotFound { .. }) => None,
+            Err(e) => {
+                // Restarting the numbering on a passing store error would
+                // confuse players: refuse, and free the channel.
+                let _ = self
+                    .catalog
+                    .release_lease(&bucket, &channel, &self.config.node_id)
+                    .await;
+                self.live.release(&bucket, &channel, &entry);
+                return Err(PublishError::Catalog(e.into()));
+            }
         };
         let resumed = stored.is_some();
         let mut window = match &stored {

@@ -494,3 +494,107 @@ fn disabling_a_live_channel_ends_its_publisher_and_history_records_it() {
     let text = String::from_utf8(get(&store, "bkt/ch/playlist.m3u8").unwrap()).unwrap();
     assert!(text.contains("#EXT-X-ENDLIST"), "{text}");
 }
+
+/// A store whose reads of playlists fail (a passing backend error).
+struct FailingPlaylistReads(MemoryStore);
+
+impl ObjectStore for FailingPlaylistReads {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        data: bytes::Bytes,
+        ct: &'a str,
+    ) -> livechannel::store::BoxFuture<
+        'a,
+        Result<livechannel::store::ObjectMeta, livechannel::store::StoreError>,
+    > {
+        self.0.put(key, data, ct)
+    }
+    fn put_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        data: bytes::Bytes,
+        ct: &'a str,
+    ) -> livechannel::store::BoxFuture<
+        'a,
+        Result<Option<livechannel::store::ObjectMeta>, livechannel::store::StoreError>,
+    > {
+        self.0.put_if_absent(key, data, ct)
+    }
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> livechannel::store::BoxFuture<
+        'a,
+        Result<livechannel::store::Object, livechannel::store::StoreError>,
+    > {
+        if key.ends_with(".m3u8") {
+            return Box::pin(std::future::ready(Err(
+                livechannel::store::StoreError::Backend("injected".into()),
+            )));
+        }
+        self.0.get(key, range)
+    }
+    fn head<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> livechannel::store::BoxFuture<
+        'a,
+        Result<livechannel::store::ObjectMeta, livechannel::store::StoreError>,
+    > {
+        self.0.head(key)
+    }
+    fn delete<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> livechannel::store::BoxFuture<'a, Result<(), livechannel::store::StoreError>> {
+        self.0.delete(key)
+    }
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        marker: &'a str,
+        max_keys: usize,
+    ) -> livechannel::store::BoxFuture<
+        'a,
+        Result<livechannel::store::ListPage, livechannel::store::StoreError>,
+    > {
+        self.0.list(prefix, marker, max_keys)
+    }
+}
+
+#[test]
+fn a_store_error_reading_the_playlist_refuses_the_publish_and_frees_the_channel() {
+    let store = Arc::new(FailingPlaylistReads(MemoryStore::new()));
+    let mut config = ServiceConfig {
+        node_id: "node-a".into(),
+        ..ServiceConfig::default()
+    };
+    config.access_keys.insert("AKID".into(), "SECRET".into());
+    let service = Arc::new(Service::new(store.clone(), config));
+    setup(&service, Acl::PublicReadWrite, 2);
+    let req = PublishRequest {
+        bucket: "bkt".into(),
+        channel: "ch".into(),
+        query: String::new(),
+        remote_addr: "1.2.3.4:5".into(),
+    };
+    let err = block_on(service.publish(req.clone(), t(T0_MS))).unwrap_err();
+    assert!(matches!(err, PublishError::Catalog(_)), "{err}");
+    assert!(!service.is_live("bkt", "ch"));
+    // The lease was released too: another node can take the channel at once.
+    let other = Arc::new(Service::new(
+        store,
+        ServiceConfig {
+            node_id: "node-b".into(),
+            ..ServiceConfig::default()
+        },
+    ));
+    assert!(block_on(
+        other
+            .catalog()
+            .take_lease("bkt", "ch", "node-b", T0_MS + 1, T0_MS + 30_000)
+    )
+    .unwrap());
+}
