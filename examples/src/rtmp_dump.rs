@@ -61,9 +61,7 @@ pub async fn connection(
             _ = sleep_until(deadline) => None,
         };
         match read {
-            Some(0) => {
-                session.close("peer closed the connection");
-            }
+            Some(0) => session.handle_eof(),
             Some(n) => {
                 // A protocol error also arrives as a Closed event below.
                 let _ = session.handle_input(&buf[..n], Instant::now());

@@ -177,7 +177,7 @@ async fn rtmp_connection(
             .map_or(Instant::now() + TICK, |d| d.min(Instant::now() + TICK));
         tokio::select! {
             read = socket.read(&mut buf) => match read {
-                Ok(0) | Err(_) => session.close("connection closed"),
+                Ok(0) | Err(_) => session.handle_eof(),
                 // A protocol error also arrives as a Closed event below.
                 Ok(n) => { let _ = session.handle_input(&buf[..n], Instant::now()); }
             },
