@@ -263,3 +263,76 @@ fn rtmp_works_on_the_http_port_too() {
     // And HTTP still works on it.
     assert_eq!(server.curl("GET", "/open/ch?live", None).0, 200);
 }
+
+#[test]
+fn broken_publishers_do_not_disturb_another_channel() {
+    if !have("ffmpeg") || !have("ffprobe") || !have("curl") {
+        return;
+    }
+    let server = TestServer::start();
+    server.create_channel("open", "good", 2, 3);
+    server.create_channel("open", "bad", 2, 3);
+    let mut good = ffmpeg_push(&server.rtmp_url("open", "good"), true);
+    server.wait_for(15, "Live", || {
+        stat(&server, "open", "good").contains("<Status>Live</Status>")
+    });
+
+    use std::io::Write;
+    let addr = ("127.0.0.1", server.rtmp);
+    // Garbage instead of a handshake.
+    let mut garbage = std::net::TcpStream::connect(addr).unwrap();
+    let noise: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let _ = garbage.write_all(&noise);
+    // Half a handshake, then silence (held open).
+    let mut stalled = std::net::TcpStream::connect(addr).unwrap();
+    stalled.write_all(&[3; 700]).unwrap();
+    // A real RTMP publisher sending Enhanced-RTMP HEVC (FourCC hvc1), which
+    // OSS refuses: the server ends that publish.
+    let hevc = |ts: u32, packet_type: u8| livechannel_flv::Tag {
+        tag_type: livechannel_flv::TagType::Video,
+        timestamp: ts,
+        stream_id: 0,
+        body: bytes::Bytes::from(vec![0x90 | packet_type, b'h', b'v', b'c', b'1', 1, 2, 3, 4]),
+        offset: 0,
+    };
+    let tags: Vec<_> = (0..50)
+        .map(|i| hevc(i * 40, if i == 0 { 0 } else { 3 }))
+        .collect();
+    let media = livechannel_examples::rtmp_publish::Media {
+        bytes: 450,
+        duration: Duration::from_secs(2),
+        tags,
+    };
+    let url = server.rtmp_url("open", "bad");
+    let refused = server
+        .runtime
+        .block_on(livechannel_examples::rtmp_publish::publish(
+            &url, &media, true, 5,
+        ));
+    assert!(
+        matches!(
+            refused,
+            Err(livechannel_examples::rtmp_publish::Error::Closed(_)
+                | livechannel_examples::rtmp_publish::Error::Rejected { .. })
+        ),
+        "an HEVC publish must be ended by the server: {refused:?}"
+    );
+
+    assert!(good.wait().unwrap().success());
+    drop((garbage, stalled));
+    server.wait_for(10, "ENDLIST", || {
+        server
+            .object("open/good/playlist.m3u8")
+            .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (video, audio, errors) = count_frames(&vod_dir(&server, "open", "good", dir.path()));
+    assert_eq!(errors.trim(), "");
+    assert_eq!((video, audio), (240, 346), "the good channel lost frames");
+    assert!(
+        server.object("open/bad/playlist.m3u8").is_none(),
+        "nothing from the broken publishers was stored"
+    );
+}
