@@ -160,14 +160,8 @@ pub(crate) fn list_live_channel_result(
     channels: &[ListedChannel],
 ) -> Bytes {
     let mut w = XmlWriter::new();
-    w.start("ListLiveChannelResult")
-        .text("Prefix", prefix)
-        .text("Marker", marker)
-        .text("MaxKeys", &max_keys.to_string())
-        .text("IsTruncated", bool_str(next_marker.is_some()));
-    if let Some(next) = next_marker {
-        w.text("NextMarker", next);
-    }
+    w.start("ListLiveChannelResult");
+    paging(&mut w, prefix, marker, max_keys, next_marker);
     for c in channels {
         w.start("LiveChannel")
             .text("Name", &c.record.name)
@@ -179,6 +173,24 @@ pub(crate) fn list_live_channel_result(
     }
     w.end("ListLiveChannelResult");
     w.finish()
+}
+
+/// The paging elements ListLiveChannel and ListBuckets share: NextMarker
+/// only when truncated (spec §2.6).
+fn paging(
+    w: &mut XmlWriter,
+    prefix: &str,
+    marker: &str,
+    max_keys: usize,
+    next_marker: Option<&str>,
+) {
+    w.text("Prefix", prefix)
+        .text("Marker", marker)
+        .text("MaxKeys", &max_keys.to_string())
+        .text("IsTruncated", bool_str(next_marker.is_some()));
+    if let Some(next) = next_marker {
+        w.text("NextMarker", next);
+    }
 }
 
 fn bool_str(b: bool) -> &'static str {
@@ -212,14 +224,8 @@ pub(crate) fn list_all_my_buckets(
     endpoint: &str,
 ) -> Bytes {
     let mut w = XmlWriter::new();
-    w.start("ListAllMyBucketsResult")
-        .text("Prefix", prefix)
-        .text("Marker", marker)
-        .text("MaxKeys", &max_keys.to_string())
-        .text("IsTruncated", bool_str(next_marker.is_some()));
-    if let Some(next) = next_marker {
-        w.text("NextMarker", next);
-    }
+    w.start("ListAllMyBucketsResult");
+    paging(&mut w, prefix, marker, max_keys, next_marker);
     owner(&mut w);
     w.start("Buckets");
     for b in buckets {

@@ -216,6 +216,21 @@ impl ChunkDecoder {
         self.streams.len()
     }
 
+    /// Refuse a chunk that would take the bytes held in partial messages
+    /// over the cap (`payload_len` more bytes, for chunk stream `csid`).
+    fn check_partial(&self, offset: u64, csid: u32, payload_len: usize) -> Result<(), Error> {
+        let buffered = self.partial_bytes.saturating_add(payload_len);
+        if buffered > self.limits.max_partial_bytes {
+            return Err(Error::PartialMessagesTooLarge {
+                offset,
+                csid,
+                buffered,
+                limit: self.limits.max_partial_bytes,
+            });
+        }
+        Ok(())
+    }
+
     fn find(&self, csid: u32) -> Option<usize> {
         self.streams.iter().position(|s| s.csid == csid)
     }
@@ -408,15 +423,7 @@ impl ChunkDecoder {
                 return Ok(None);
             }
             if (payload_len as u32) < remaining {
-                let buffered = self.partial_bytes.saturating_add(payload_len);
-                if buffered > self.limits.max_partial_bytes {
-                    return Err(Error::PartialMessagesTooLarge {
-                        offset,
-                        csid,
-                        buffered,
-                        limit: self.limits.max_partial_bytes,
-                    });
-                }
+                self.check_partial(offset, csid, payload_len)?;
             }
             return Ok(Some(Plan {
                 csid,
@@ -496,15 +503,7 @@ impl ChunkDecoder {
             return Ok(None);
         }
         if (payload_len as u32) < length {
-            let buffered = self.partial_bytes.saturating_add(payload_len);
-            if buffered > self.limits.max_partial_bytes {
-                return Err(Error::PartialMessagesTooLarge {
-                    offset,
-                    csid,
-                    buffered,
-                    limit: self.limits.max_partial_bytes,
-                });
-            }
+            self.check_partial(offset, csid, payload_len)?;
         }
         Ok(Some(Plan {
             csid,
