@@ -54,24 +54,15 @@ impl Server {
     }
 
     fn curl(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-        let mut cmd = Command::new("curl");
-        cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method])
-            .arg(format!("http://127.0.0.1:{}{path}", self.http));
-        if let Some(b) = body {
-            cmd.args(["--data-binary", b]);
-        }
-        let out = cmd.output().expect("curl");
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
-        (code.trim().parse().unwrap_or(0), body.to_owned())
+        common::curl(
+            &format!("http://127.0.0.1:{}{path}", self.http),
+            method,
+            body,
+        )
     }
 
-    fn wait(&self, secs: u64, what: &str, mut f: impl FnMut() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while !f() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    fn wait(&self, secs: u64, what: &str, f: impl FnMut() -> bool) {
+        common::wait_for(secs, what, f)
     }
 
     fn push(&self, channel: &str) -> Child {

@@ -213,6 +213,16 @@ fn publish_with(
     result
 }
 
+/// A push to bkt/ch without parameters, as the resolved RTMP request.
+fn request() -> PublishRequest {
+    PublishRequest {
+        bucket: "bkt".into(),
+        channel: "ch".into(),
+        query: String::new(),
+        remote_addr: "1.2.3.4:5".into(),
+    }
+}
+
 fn get(store: &MemoryStore, key: &str) -> Option<Vec<u8>> {
     block_on(store.get(key, None)).ok().map(|o| o.data.to_vec())
 }
@@ -417,15 +427,9 @@ fn two_publish_requests_for_one_channel_exactly_one_wins() {
     let a = service(store.clone(), "node-a");
     let b = service(store, "node-b");
     setup(&a, Acl::PublicReadWrite, 2);
-    let req = || PublishRequest {
-        bucket: "bkt".into(),
-        channel: "ch".into(),
-        query: String::new(),
-        remote_addr: "1.2.3.4:5".into(),
-    };
     let (first, second) = block_on(futures::future::join(
-        a.publish(req(), t(T0_MS)),
-        a.publish(req(), t(T0_MS)),
+        a.publish(request(), t(T0_MS)),
+        a.publish(request(), t(T0_MS)),
     ));
     assert!(
         first.is_ok() != second.is_ok(),
@@ -433,13 +437,13 @@ fn two_publish_requests_for_one_channel_exactly_one_wins() {
     );
     // Another node over the same store is refused through the lease...
     assert!(matches!(
-        block_on(b.publish(req(), t(T0_MS + 1000))),
+        block_on(b.publish(request(), t(T0_MS + 1000))),
         Err(PublishError::AlreadyLive(_))
     ));
     // ...until the publish ends.
     let winner = first.or(second).unwrap();
     block_on(winner.finish(t(T0_MS + 2000))).unwrap();
-    let again = block_on(b.publish(req(), t(T0_MS + 3000))).unwrap();
+    let again = block_on(b.publish(request(), t(T0_MS + 3000))).unwrap();
     block_on(again.finish(t(T0_MS + 4000))).unwrap();
 }
 
@@ -449,16 +453,11 @@ fn a_dead_nodes_lease_expires() {
     let a = service(store.clone(), "node-a");
     let b = service(store, "node-b");
     setup(&a, Acl::PublicReadWrite, 2);
-    let req = || PublishRequest {
-        bucket: "bkt".into(),
-        channel: "ch".into(),
-        query: String::new(),
-        remote_addr: "1.2.3.4:5".into(),
-    };
-    let orphan = block_on(a.publish(req(), t(T0_MS))).unwrap();
+    let orphan = block_on(a.publish(request(), t(T0_MS))).unwrap();
     std::mem::forget(orphan); // node A dies without releasing anything
-    assert!(block_on(b.publish(req(), t(T0_MS + 29_000))).is_err());
-    let taken = block_on(b.publish(req(), t(T0_MS + 31_000))).expect("lease expired after 30 s");
+    assert!(block_on(b.publish(request(), t(T0_MS + 29_000))).is_err());
+    let taken =
+        block_on(b.publish(request(), t(T0_MS + 31_000))).expect("lease expired after 30 s");
     block_on(taken.finish(t(T0_MS + 32_000))).unwrap();
 }
 
@@ -574,13 +573,7 @@ fn a_store_error_reading_the_playlist_refuses_the_publish_and_frees_the_channel(
     config.access_keys.insert("AKID".into(), "SECRET".into());
     let service = Arc::new(Service::new(store.clone(), config));
     setup(&service, Acl::PublicReadWrite, 2);
-    let req = PublishRequest {
-        bucket: "bkt".into(),
-        channel: "ch".into(),
-        query: String::new(),
-        remote_addr: "1.2.3.4:5".into(),
-    };
-    let err = block_on(service.publish(req.clone(), t(T0_MS))).unwrap_err();
+    let err = block_on(service.publish(request(), t(T0_MS))).unwrap_err();
     assert!(matches!(err, PublishError::Catalog(_)), "{err}");
     assert!(!service.is_live("bkt", "ch"));
     // The lease was released too: another node can take the channel at once.

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use futures::executor::block_on;
 use livechannel::catalog::{Acl, BucketRecord};
@@ -91,16 +90,7 @@ impl TestServer {
 
     /// HTTP request through curl; returns (status, body).
     pub fn curl(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-        let mut cmd = Command::new("curl");
-        cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method])
-            .arg(self.http_url(path));
-        if let Some(b) = body {
-            cmd.args(["--data-binary", b]);
-        }
-        let out = cmd.output().expect("curl");
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
-        (code.trim().parse().unwrap_or(0), body.to_owned())
+        crate::common::curl(&self.http_url(path), method, body)
     }
 
     pub fn create_channel(&self, bucket: &str, channel: &str, frag_duration: u32, frag_count: u32) {
@@ -112,12 +102,8 @@ impl TestServer {
     }
 
     /// Wait until `f` holds, or fail after `secs`.
-    pub fn wait_for(&self, secs: u64, what: &str, mut f: impl FnMut() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while !f() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    pub fn wait_for(&self, secs: u64, what: &str, f: impl FnMut() -> bool) {
+        crate::common::wait_for(secs, what, f)
     }
 
     pub fn object(&self, key: &str) -> Option<Vec<u8>> {
