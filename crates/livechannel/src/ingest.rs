@@ -318,7 +318,6 @@ impl Service {
             rates: (0, 0, 0),
             tracks: (false, false),
             finished: false,
-            text: String::new(),
         })
     }
 }
@@ -343,7 +342,6 @@ pub struct Publisher {
     /// Which tracks Stat shows (video, audio).
     tracks: (bool, bool),
     finished: bool,
-    text: String,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -553,9 +551,9 @@ impl Publisher {
     }
 
     async fn put_playlist(&mut self) -> Result<(), IngestError> {
-        self.text.clear();
-        self.window.write(&mut self.text);
-        let body = Bytes::from(self.text.clone().into_bytes());
+        let mut text = String::new();
+        self.window.write(&mut text);
+        let body = Bytes::from(text);
         self.service
             .catalog
             .store()
