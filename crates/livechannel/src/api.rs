@@ -120,7 +120,53 @@ const RESPONSE_OVERRIDES: &[&str] = &[
     "response-content-encoding",
 ];
 
+/// Which operation answered a request: [`Service::handle`] puts it in
+/// every response's extensions, for the driver's metrics and logs.
+///
+/// ```
+/// # use livechannel::api::Operation;
+/// # fn f(response: &http::Response<bytes::Bytes>) {
+/// let name = response.extensions().get::<Operation>().map_or("?", |op| op.name());
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation(&'static str);
+
+impl Operation {
+    /// The OSS name (`GetObject`, `PutLiveChannel`, ...), or `Invalid` for a
+    /// request that matched no operation.
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+}
+
 impl Op {
+    fn name(self) -> &'static str {
+        use Op::*;
+        match self {
+            Options => "Options",
+            ListBuckets => "ListBuckets",
+            PutBucket => "PutBucket",
+            DeleteBucket => "DeleteBucket",
+            GetBucketAcl => "GetBucketAcl",
+            PutBucketAcl => "PutBucketAcl",
+            ListObjects => "ListObjects",
+            ListMultipartUploads => "ListMultipartUploads",
+            ListLiveChannel => "ListLiveChannel",
+            PutLiveChannel => "PutLiveChannel",
+            PutLiveChannelStatus => "PutLiveChannelStatus",
+            GetLiveChannelInfo => "GetLiveChannelInfo",
+            GetLiveChannelStat => "GetLiveChannelStat",
+            GetLiveChannelHistory => "GetLiveChannelHistory",
+            DeleteLiveChannel => "DeleteLiveChannel",
+            GetVodPlaylist => "GetVodPlaylist",
+            PostVodPlaylist => "PostVodPlaylist",
+            GetObject => "GetObject",
+            PutObject => "PutObject",
+            DeleteObject => "DeleteObject",
+        }
+    }
+
     fn access(self) -> Access {
         use Op::*;
         match self {
@@ -294,9 +340,13 @@ impl Service {
         let request_id = self.next_request_id(now);
         let (parts, body) = req.into_parts();
         let head = parts.method == Method::HEAD;
+        let mut operation = Operation("Invalid");
         let (result, host, cors) = match request::parse(&parts, &self.config) {
             Ok(req) => {
                 let op = route(&req);
+                if let Ok(op) = op {
+                    operation = Operation(op.name());
+                }
                 let cors = matches!(op, Ok(Op::GetObject | Op::Options));
                 let result = match op {
                     Ok(op) => self.run(op, &req, body, now).await,
@@ -321,7 +371,9 @@ impl Service {
             head,
             cors,
         };
-        response::finish(result, &cx)
+        let mut response = response::finish(result, &cx);
+        response.extensions_mut().insert(operation);
+        response
     }
 
     async fn run(
@@ -403,10 +455,20 @@ impl Service {
         if self.is_live(bucket, channel) {
             return Ok(true);
         }
+        Ok(self.remote_lease(bucket, channel, now_ms).await?.is_some())
+    }
+
+    /// The unexpired publish lease of another node on the channel.
+    async fn remote_lease(
+        &self,
+        bucket: &str,
+        channel: &str,
+        now_ms: u64,
+    ) -> Result<Option<crate::catalog::Lease>, ApiError> {
         Ok(self
             .catalog
             .lease(bucket, channel)
             .await?
-            .is_some_and(|lease| lease.holder != self.config.node_id && lease.expires_ms > now_ms))
+            .filter(|lease| lease.holder != self.config.node_id && lease.expires_ms > now_ms))
     }
 }

@@ -12,7 +12,7 @@
 //! | `.livechannel/channels/{bucket}/{channel}` | [`ChannelRecord`] (JSON) |
 //! | `.livechannel/history/{bucket}/{channel}` | the last 10 [`LiveRecord`]s (JSON) |
 //! | `.livechannel/index/{bucket}/{channel}/{start:016}-{duration_ms}-{d}` | one empty object per segment ([`SegmentEntry`]) |
-//! | `.livechannel/leases/{bucket}/{channel}` | the publish lease ([`Lease`]) |
+//! | `.livechannel/leases/{bucket}/{channel}/{generation:020}` | the publish lease ([`Lease`]), one object per taking |
 //!
 //! The VOD index puts everything in the key, so assembling a VOD playlist is
 //! one paginated listing, however many segments a channel has.
@@ -200,12 +200,20 @@ impl SegmentEntry {
 }
 
 /// Who publishes a channel, and until when the claim holds without renewal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lease {
     /// The node holding it (a server instance id).
     pub holder: String,
     /// Unix milliseconds after which another node may take it over.
     pub expires_ms: u64,
+    /// Which taking of the channel this is: each take creates the next
+    /// generation with a create-only put, so two nodes can never both win.
+    #[serde(default)]
+    pub generation: u64,
+    /// The publish's statistics when the lease was last written, so that
+    /// other nodes can answer GetLiveChannelStat.
+    #[serde(default)]
+    pub stat: Option<crate::live::LiveStat>,
 }
 
 /// Why a catalog operation failed.
@@ -258,8 +266,12 @@ fn index_prefix(bucket: &str, channel: &str) -> String {
     format!("{META}/index/{bucket}/{channel}/")
 }
 
-fn lease_key(bucket: &str, channel: &str) -> String {
-    format!("{META}/leases/{bucket}/{channel}")
+fn lease_prefix(bucket: &str, channel: &str) -> String {
+    format!("{META}/leases/{bucket}/{channel}/")
+}
+
+fn lease_key(bucket: &str, channel: &str, generation: u64) -> String {
+    format!("{META}/leases/{bucket}/{channel}/{generation:020}")
 }
 
 const JSON: &str = "application/json";
@@ -474,7 +486,15 @@ impl Catalog {
     }
 
     /// Take the channel's publish lease for `holder` until `expires_ms`:
-    /// true when taken (it was free, expired, or already ours).
+    /// the lease taken, or `None` when another holder's lease has not
+    /// expired (or another node took it at the same moment).
+    ///
+    /// Each taking creates the next generation's object with
+    /// [`ObjectStore::put_if_absent`] (S3 `If-None-Match: *`): of several
+    /// nodes racing for an expired lease exactly one creates it. A node
+    /// taking its own lease back (a restart with the same node id) takes a
+    /// new generation too. Clocks of nodes sharing a store must agree to
+    /// well within the lease time.
     pub async fn take_lease(
         &self,
         bucket: &str,
@@ -482,50 +502,106 @@ impl Catalog {
         holder: &str,
         now_ms: u64,
         expires_ms: u64,
-    ) -> Result<bool, CatalogError> {
-        let key = lease_key(bucket, channel);
+    ) -> Result<Option<Lease>, CatalogError> {
+        let generations = self.lease_generations(bucket, channel).await?;
+        let current = match generations.last() {
+            Some(&generation) => {
+                self.load::<Lease>(&lease_key(bucket, channel, generation))
+                    .await?
+            }
+            None => None,
+        };
+        if let Some(current) = &current {
+            if current.holder != holder && current.expires_ms > now_ms {
+                return Ok(None);
+            }
+        }
+        let generation = generations.last().map_or(1, |g| g.saturating_add(1));
         let lease = Lease {
             holder: holder.to_owned(),
             expires_ms,
+            generation,
+            stat: None,
         };
-        let body = Bytes::from(serde_json::to_vec(&lease).unwrap_or_default());
+        let key = lease_key(bucket, channel, generation);
         if self
             .store
-            .put_if_absent(&key, body.clone(), JSON)
+            .put_if_absent(&key, lease_body(&lease), JSON)
             .await?
-            .is_some()
+            .is_none()
         {
-            return Ok(true);
+            return Ok(None);
         }
-        match self.load::<Lease>(&key).await? {
-            Some(current) if current.holder != holder && current.expires_ms > now_ms => Ok(false),
-            // Ours, expired, or vanished meanwhile: (re)write it.
-            _ => {
-                self.store.put(&key, body, JSON).await?;
-                Ok(true)
-            }
+        // The older generations are history now; a failed delete is only litter.
+        for old in generations {
+            let _ = self.store.delete(&lease_key(bucket, channel, old)).await;
         }
+        Ok(Some(lease))
     }
 
-    /// The channel's publish lease, if one is stored (it may have expired).
+    /// Extend `lease` (as returned by [`take_lease`](Self::take_lease)) to
+    /// `expires_ms`, storing `stat` with it: false when it was lost, that is
+    /// another node took a newer generation after it expired.
+    pub async fn renew_lease(
+        &self,
+        bucket: &str,
+        channel: &str,
+        lease: &mut Lease,
+        expires_ms: u64,
+        stat: Option<crate::live::LiveStat>,
+    ) -> Result<bool, CatalogError> {
+        let key = lease_key(bucket, channel, lease.generation);
+        let mut renewed = lease.clone();
+        renewed.expires_ms = expires_ms;
+        renewed.stat = stat;
+        self.store.put(&key, lease_body(&renewed), JSON).await?;
+        // A newer generation can only exist if another node saw ours expired
+        // before this write: then the channel is theirs.
+        let newest = self.lease_generations(bucket, channel).await?;
+        if newest.last().is_some_and(|&g| g > lease.generation) {
+            let _ = self.store.delete(&key).await;
+            return Ok(false);
+        }
+        *lease = renewed;
+        Ok(true)
+    }
+
+    /// The channel's newest publish lease, if one is stored (it may have expired).
     pub async fn lease(&self, bucket: &str, channel: &str) -> Result<Option<Lease>, CatalogError> {
-        self.load(&lease_key(bucket, channel)).await
+        match self.lease_generations(bucket, channel).await?.last() {
+            Some(&generation) => self.load(&lease_key(bucket, channel, generation)).await,
+            None => Ok(None),
+        }
     }
 
-    /// Release the lease if `holder` still holds it.
+    /// Give `lease` up (the publish ended).
     pub async fn release_lease(
         &self,
         bucket: &str,
         channel: &str,
-        holder: &str,
+        lease: &Lease,
     ) -> Result<(), CatalogError> {
-        let key = lease_key(bucket, channel);
-        if let Some(current) = self.load::<Lease>(&key).await? {
-            if current.holder == holder {
-                self.store.delete(&key).await?;
-            }
-        }
+        // Our generation's key is ours alone: deleting it never frees a
+        // newer taking by another node.
+        self.store
+            .delete(&lease_key(bucket, channel, lease.generation))
+            .await?;
         Ok(())
+    }
+
+    /// The stored lease generations of a channel, oldest first.
+    async fn lease_generations(
+        &self,
+        bucket: &str,
+        channel: &str,
+    ) -> Result<Vec<u64>, CatalogError> {
+        let prefix = lease_prefix(bucket, channel);
+        Ok(self
+            .list_all(&prefix)
+            .await?
+            .iter()
+            .filter_map(|m| m.key.strip_prefix(&prefix)?.parse().ok())
+            .collect())
     }
 
     async fn list_all(&self, prefix: &str) -> Result<Vec<crate::store::ObjectMeta>, CatalogError> {
@@ -540,6 +616,10 @@ impl Catalog {
             }
         }
     }
+}
+
+fn lease_body(lease: &Lease) -> Bytes {
+    Bytes::from(serde_json::to_vec(lease).unwrap_or_default())
 }
 
 fn parse_index_key(name: &str) -> Option<SegmentEntry> {
@@ -606,21 +686,76 @@ mod tests {
     #[test]
     fn a_lease_has_one_holder_until_it_expires() {
         let c = catalog();
-        assert!(block_on(c.take_lease("b", "ch", "a", 0, 100)).unwrap());
-        assert!(!block_on(c.take_lease("b", "ch", "b", 50, 150)).unwrap());
-        assert!(
-            block_on(c.take_lease("b", "ch", "a", 50, 150)).unwrap(),
-            "renewal"
+        let mut a = block_on(c.take_lease("b", "ch", "a", 0, 100))
+            .unwrap()
+            .unwrap();
+        assert!(block_on(c.take_lease("b", "ch", "b", 50, 150))
+            .unwrap()
+            .is_none());
+        assert!(block_on(c.renew_lease("b", "ch", &mut a, 150, None)).unwrap());
+        assert_eq!(a.expires_ms, 150);
+        assert!(block_on(c.take_lease("b", "ch", "b", 140, 250))
+            .unwrap()
+            .is_none());
+        let b = block_on(c.take_lease("b", "ch", "b", 151, 250))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            b.generation,
+            a.generation + 1,
+            "expired: the next generation"
         );
+        // A late renewal by the old holder finds the newer generation and gives up.
+        assert!(!block_on(c.renew_lease("b", "ch", &mut a, 300, None)).unwrap());
+        block_on(c.release_lease("b", "ch", &a)).unwrap();
         assert!(
-            block_on(c.take_lease("b", "ch", "b", 151, 250)).unwrap(),
-            "expired"
-        );
-        block_on(c.release_lease("b", "ch", "a")).unwrap();
-        assert!(
-            !block_on(c.take_lease("b", "ch", "a", 160, 260)).unwrap(),
+            block_on(c.take_lease("b", "ch", "a", 160, 260))
+                .unwrap()
+                .is_none(),
             "b still holds it"
         );
+        assert_eq!(block_on(c.lease("b", "ch")).unwrap().unwrap().holder, "b");
+        block_on(c.release_lease("b", "ch", &b)).unwrap();
+        assert!(block_on(c.lease("b", "ch")).unwrap().is_none());
+        assert!(block_on(c.take_lease("b", "ch", "a", 170, 270))
+            .unwrap()
+            .is_some());
+    }
+
+    #[test]
+    fn a_generation_created_by_another_node_wins() {
+        let c = catalog();
+        block_on(c.take_lease("b", "ch", "old", 0, 100))
+            .unwrap()
+            .unwrap();
+        // Another node saw generation 1 expired and created generation 2
+        // first: a taker that saw the same is refused, since the put of an
+        // existing generation cannot succeed.
+        let theirs = Lease {
+            holder: "w".into(),
+            expires_ms: 300,
+            generation: 2,
+            stat: None,
+        };
+        let key = lease_key("b", "ch", 2);
+        assert!(
+            block_on(c.store.put_if_absent(&key, lease_body(&theirs), JSON))
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            block_on(c.store.put_if_absent(&key, lease_body(&theirs), JSON))
+                .unwrap()
+                .is_none()
+        );
+        assert!(block_on(c.take_lease("b", "ch", "x", 200, 300))
+            .unwrap()
+            .is_none());
+        assert_eq!(block_on(c.lease("b", "ch")).unwrap(), Some(theirs));
+        let x = block_on(c.take_lease("b", "ch", "x", 301, 400))
+            .unwrap()
+            .unwrap();
+        assert_eq!(x.generation, 3);
     }
 
     #[test]

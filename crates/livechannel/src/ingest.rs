@@ -95,6 +95,18 @@ pub enum IngestError {
     Catalog(#[from] CatalogError),
 }
 
+impl IngestError {
+    /// True when the store failed in a way worth retrying.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            IngestError::Store(e) | IngestError::Catalog(CatalogError::Store(e)) => {
+                e.is_transient()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Where a publish goes, from what RTMP clients send (spec §5.4).
 ///
 /// The bucket comes from the tcUrl host when it is `BUCKET.<domain>`
@@ -243,25 +255,33 @@ impl Service {
         let stat = LiveStat {
             connected_ms: now_ms,
             remote_addr: remote_addr.clone(),
-            video: None,
-            audio: None,
+            ..LiveStat::default()
         };
         let entry = self
             .live
             .claim(&bucket, &channel, stat)
             .ok_or_else(|| PublishError::AlreadyLive(channel.clone()))?;
-        let lease_until = now_ms + self.config.lease_ms;
         let leased = self
             .catalog
-            .take_lease(&bucket, &channel, &self.config.node_id, now_ms, lease_until)
+            .take_lease(
+                &bucket,
+                &channel,
+                &self.config.node_id,
+                now_ms,
+                now_ms + self.config.lease_ms,
+            )
             .await;
-        if !matches!(leased, Ok(true)) {
-            self.live.release(&bucket, &channel, &entry);
-            return Err(match leased {
-                Err(e) => e.into(),
-                _ => PublishError::AlreadyLive(channel),
-            });
-        }
+        let lease = match leased {
+            Ok(Some(lease)) => lease,
+            Ok(None) => {
+                self.live.release(&bucket, &channel, &entry);
+                return Err(PublishError::AlreadyLive(channel));
+            }
+            Err(e) => {
+                self.live.release(&bucket, &channel, &entry);
+                return Err(e.into());
+            }
+        };
 
         // A republish continues the stored playlist's numbering, after a discontinuity.
         let playlist_key = object_key(&bucket, &format!("{channel}/{playlist_name}"));
@@ -274,10 +294,7 @@ impl Service {
             Err(e) => {
                 // Restarting the numbering on a passing store error would
                 // confuse players: refuse, and free the channel.
-                let _ = self
-                    .catalog
-                    .release_lease(&bucket, &channel, &self.config.node_id)
-                    .await;
+                let _ = self.catalog.release_lease(&bucket, &channel, &lease).await;
                 self.live.release(&bucket, &channel, &entry);
                 return Err(PublishError::Catalog(e.into()));
             }
@@ -313,7 +330,7 @@ impl Service {
             window,
             resumed,
             first_segment: true,
-            lease_until,
+            lease,
             meter: Meter::new(now_ms),
             rates: (0, 0, 0),
             tracks: (false, false),
@@ -335,7 +352,7 @@ pub struct Publisher {
     window: LiveWindow,
     resumed: bool,
     first_segment: bool,
-    lease_until: u64,
+    lease: crate::catalog::Lease,
     meter: Meter,
     /// The last measured (video B/s, audio B/s, frames/s).
     rates: (u64, u64, u32),
@@ -438,7 +455,7 @@ impl Publisher {
         let lease = self
             .service
             .catalog
-            .release_lease(&self.bucket, &self.channel, &self.service.config.node_id)
+            .release_lease(&self.bucket, &self.channel, &self.lease)
             .await;
         self.service
             .live
@@ -465,16 +482,16 @@ impl Publisher {
         self.update_stat(now_ms);
         // Renew the lease when a third of it is left.
         let lease_ms = self.service.config.lease_ms;
-        if !self.finished && now_ms + lease_ms * 2 / 3 >= self.lease_until {
-            self.lease_until = now_ms + lease_ms;
+        if !self.finished && now_ms + lease_ms * 2 / 3 >= self.lease.expires_ms {
+            let stat = Some(self.entry.stat());
             let catalog = &self.service.catalog;
             if !catalog
-                .take_lease(
+                .renew_lease(
                     &self.bucket,
                     &self.channel,
-                    &self.service.config.node_id,
-                    now_ms,
-                    self.lease_until,
+                    &mut self.lease,
+                    now_ms + lease_ms,
+                    stat,
                 )
                 .await?
             {
@@ -529,7 +546,10 @@ impl Publisher {
         let name = segment.file_name();
         let key = object_key(&self.bucket, &format!("{}/{name}", self.channel));
         let store = self.service.catalog.store();
-        store.put(&key, segment.data.clone(), "video/MP2T").await?;
+        self.retry("segment", || {
+            store.put(&key, segment.data.clone(), "video/MP2T")
+        })
+        .await?;
         let discontinuity = self.first_segment && self.resumed;
         self.first_segment = false;
         let entry = SegmentEntry {
@@ -537,10 +557,11 @@ impl Publisher {
             duration_ms: (segment.duration * 1000.0).round() as u64,
             discontinuity,
         };
-        self.service
-            .catalog
-            .add_segment(&self.bucket, &self.channel, entry)
-            .await?;
+        let catalog = &self.service.catalog;
+        self.retry("index", || {
+            catalog.add_segment(&self.bucket, &self.channel, entry.clone())
+        })
+        .await?;
         self.window.push(MediaSegment {
             uri: name,
             duration: segment.duration,
@@ -554,12 +575,43 @@ impl Publisher {
         let mut text = String::new();
         self.window.write(&mut text);
         let body = Bytes::from(text);
-        self.service
-            .catalog
-            .store()
-            .put(&self.playlist_key, body, "application/x-mpegURL")
-            .await?;
+        let store = self.service.catalog.store();
+        self.retry("playlist", || {
+            store.put(&self.playlist_key, body.clone(), "application/x-mpegURL")
+        })
+        .await?;
         Ok(())
+    }
+
+    /// Run `op` until it succeeds, the failure is not transient, or the
+    /// [`RetryPolicy`](crate::RetryPolicy) gives up; every failure is
+    /// counted in the channel's stat. Meanwhile the publisher waits.
+    async fn retry<'s, T, E, F, Fut>(&'s self, what: &str, mut op: F) -> Result<T, IngestError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>> + 's,
+        E: Into<IngestError>,
+    {
+        let policy = self.service.config.store_retry;
+        let mut waited_ms = 0u64;
+        let mut wait_ms = policy.initial_ms.max(1);
+        loop {
+            let error: IngestError = match op().await {
+                Ok(value) => return Ok(value),
+                Err(e) => e.into(),
+            };
+            self.entry.update(|stat| {
+                stat.store_errors += 1;
+                stat.last_store_error = Some(format!("{what}: {error}"));
+            });
+            let sleep = match &self.service.sleep {
+                Some(sleep) if error.is_transient() && waited_ms < policy.give_up_ms => sleep,
+                _ => return Err(error),
+            };
+            sleep.sleep(std::time::Duration::from_millis(wait_ms)).await;
+            waited_ms = waited_ms.saturating_add(wait_ms);
+            wait_ms = wait_ms.saturating_mul(2).min(policy.max_ms.max(1));
+        }
     }
 }
 

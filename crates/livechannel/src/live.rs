@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What GetLiveChannelStat reports for a live channel.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveStat {
     /// Connection time, Unix milliseconds.
     pub connected_ms: u64,
@@ -16,10 +16,16 @@ pub struct LiveStat {
     pub video: Option<VideoStat>,
     /// The audio track, once its sequence header arrived.
     pub audio: Option<AudioStat>,
+    /// Store writes of this publish that failed and were retried.
+    #[serde(default)]
+    pub store_errors: u64,
+    /// The last of those failures, for the operator.
+    #[serde(default)]
+    pub last_store_error: Option<String>,
 }
 
 /// Video statistics.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoStat {
     /// Width in pixels.
     pub width: u32,
@@ -34,7 +40,7 @@ pub struct VideoStat {
 }
 
 /// Audio statistics.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AudioStat {
     /// Recent average, bytes per second.
     pub bandwidth: u64,

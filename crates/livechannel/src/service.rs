@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::live::{LiveRegistry, LiveStat};
-use crate::store::ObjectStore;
+use crate::store::{ObjectStore, Sleep};
 
 /// How a [`Service`] is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,34 @@ pub struct ServiceConfig {
     pub node_id: String,
     /// How long a publish lease holds without renewal, ms.
     pub lease_ms: u64,
+    /// How ingest retries a failed store write (needs [`Service::with_sleep`]).
+    pub store_retry: RetryPolicy,
+}
+
+/// Backoff for store writes during ingest: a segment, its index entry or a
+/// playlist that fails to store is retried, doubling the wait from
+/// `initial_ms` up to `max_ms`, until `give_up_ms` have passed since the
+/// first failure; then the publish ends with the error. Meanwhile the
+/// publisher is not read from (backpressure), and the channel's stat
+/// counts the failures and shows the last one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The first wait, ms.
+    pub initial_ms: u64,
+    /// The longest wait, ms.
+    pub max_ms: u64,
+    /// How long to keep trying one write, ms.
+    pub give_up_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            initial_ms: 100,
+            max_ms: 5_000,
+            give_up_ms: 120_000,
+        }
+    }
 }
 
 impl Default for ServiceConfig {
@@ -26,6 +54,7 @@ impl Default for ServiceConfig {
             access_keys: BTreeMap::new(),
             node_id: "node-1".to_owned(),
             lease_ms: 30_000,
+            store_retry: RetryPolicy::default(),
         }
     }
 }
@@ -42,6 +71,8 @@ pub struct Service {
     pub(crate) live: LiveRegistry,
     /// Requests answered so far: part of each `x-oss-request-id`.
     pub(crate) requests: std::sync::atomic::AtomicU64,
+    /// The driver's timer, for retry backoff; None: no retries.
+    pub(crate) sleep: Option<Arc<dyn Sleep>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -60,7 +91,15 @@ impl Service {
             config,
             live: LiveRegistry::default(),
             requests: std::sync::atomic::AtomicU64::new(0),
+            sleep: None,
         }
+    }
+
+    /// Retry failed store writes during ingest (see [`RetryPolicy`]),
+    /// waiting with `sleep`. Without it a failed write ends the publish.
+    pub fn with_sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
+        self.sleep = Some(sleep);
+        self
     }
 
     /// The records (buckets, channels, history, VOD index).

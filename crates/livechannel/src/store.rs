@@ -14,7 +14,7 @@ use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
@@ -79,6 +79,37 @@ pub enum StoreError {
     /// The backend failed (I/O, network, the remote service); the message says how.
     #[error("store backend: {0}")]
     Backend(String),
+}
+
+/// Waiting, for the backoff between retries of a failed store write.
+///
+/// The crate has no timer of its own: the driver hands one from its
+/// runtime to [`Service::with_sleep`](crate::Service::with_sleep), e.g.
+/// with tokio (the driver's dependency, not this crate's):
+///
+/// ```ignore
+/// use std::time::Duration;
+/// use livechannel::store::{BoxFuture, Sleep};
+///
+/// struct TokioSleep;
+/// impl Sleep for TokioSleep {
+///     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+///         Box::pin(tokio::time::sleep(duration))
+///     }
+/// }
+/// let service = Service::new(store, config).with_sleep(Arc::new(TokioSleep));
+/// ```
+pub trait Sleep: Send + Sync + 'static {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+}
+
+impl StoreError {
+    /// True for failures worth retrying: the backend's (I/O, network, the
+    /// remote service), not a missing key or a bad range.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Backend(_))
+    }
 }
 
 /// A key-value object store (file system, memory, S3...).

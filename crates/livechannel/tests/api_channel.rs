@@ -303,19 +303,44 @@ fn a_channel_leased_by_another_node_is_live() {
     let api = setup();
     put(&api, "ch", OSS2_BODY);
     let now_ms = NOW_S * 1000;
-    assert!(block_on(api.service.catalog().take_lease(
-        "test-bucket",
-        "ch",
-        "node-2",
-        now_ms,
-        now_ms + 30_000
-    ))
-    .unwrap());
+    let catalog = api.service.catalog();
+    let mut lease =
+        block_on(catalog.take_lease("test-bucket", "ch", "node-2", now_ms, now_ms + 30_000))
+            .unwrap()
+            .expect("a free channel");
     let res = api.signed("GET", "/test-bucket/ch?live&comp=stat", &[], b"");
     assert_eq!(
         text(&res),
         format!("{DECL}<LiveChannelStat><Status>Live</Status></LiveChannelStat>")
     );
+    // Node 2 renews, storing its statistics: this node reports them.
+    let stat = livechannel::LiveStat {
+        connected_ms: now_ms,
+        remote_addr: "10.0.0.9:5000".into(),
+        video: Some(livechannel::VideoStat {
+            width: 1280,
+            height: 720,
+            frame_rate: 30,
+            bandwidth: 375_000,
+            codec: "H264".into(),
+        }),
+        ..Default::default()
+    };
+    assert!(block_on(catalog.renew_lease(
+        "test-bucket",
+        "ch",
+        &mut lease,
+        now_ms + 30_000,
+        Some(stat)
+    ))
+    .unwrap());
+    let res = api.signed("GET", "/test-bucket/ch?live&comp=stat", &[], b"");
+    let body = text(&res);
+    assert_eq!(
+        xml_get(&body, "RemoteAddr").as_deref(),
+        Some("10.0.0.9:5000")
+    );
+    assert_eq!(xml_get(&body, "Video/Height").as_deref(), Some("720"));
     assert_error(&put(&api, "ch", OSS2_BODY), 409, "ChannelStillLive");
     // Once the lease expires, the channel is idle again.
     let req = signed_request(

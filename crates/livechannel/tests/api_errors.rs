@@ -199,7 +199,8 @@ fn update_or_delete_while_live_is_409_channel_still_live() {
         now_ms,
         now_ms + 30_000
     ))
-    .unwrap());
+    .unwrap()
+    .is_some());
     for (method, body) in [("PUT", OSS2_BODY.as_bytes()), ("DELETE", b"".as_slice())] {
         let res = api.signed(method, "/test-bucket/test-channel?live=", &[], body);
         assert_error(&res, 409, "ChannelStillLive");

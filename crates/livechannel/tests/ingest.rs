@@ -208,7 +208,9 @@ fn publish_with(
         }
     }
     if let Some(p) = publisher {
-        block_on(p.finish(t(now_ms + 100))).unwrap();
+        if let Err(e) = block_on(p.finish(t(now_ms + 100))) {
+            result = result.and(Err(format!("finish: {e}")));
+        }
     }
     result
 }
@@ -494,10 +496,24 @@ fn disabling_a_live_channel_ends_its_publisher_and_history_records_it() {
     assert!(text.contains("#EXT-X-ENDLIST"), "{text}");
 }
 
-/// A store whose reads of playlists fail (a passing backend error).
-struct FailingPlaylistReads(MemoryStore);
+type FailWhen = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
 
-impl ObjectStore for FailingPlaylistReads {
+/// A memory store whose calls fail (a passing backend error) when `fail`,
+/// given the operation (`put`, `get`...) and the key, says so.
+struct Faulty(MemoryStore, FailWhen);
+
+impl Faulty {
+    fn check(&self, op: &str, key: &str) -> Result<(), livechannel::store::StoreError> {
+        match (self.1)(op, key) {
+            true => Err(livechannel::store::StoreError::Backend(format!(
+                "injected {op} failure"
+            ))),
+            false => Ok(()),
+        }
+    }
+}
+
+impl ObjectStore for Faulty {
     fn put<'a>(
         &'a self,
         key: &'a str,
@@ -507,7 +523,10 @@ impl ObjectStore for FailingPlaylistReads {
         'a,
         Result<livechannel::store::ObjectMeta, livechannel::store::StoreError>,
     > {
-        self.0.put(key, data, ct)
+        Box::pin(async move {
+            self.check("put", key)?;
+            self.0.put(key, data, ct).await
+        })
     }
     fn put_if_absent<'a>(
         &'a self,
@@ -518,7 +537,10 @@ impl ObjectStore for FailingPlaylistReads {
         'a,
         Result<Option<livechannel::store::ObjectMeta>, livechannel::store::StoreError>,
     > {
-        self.0.put_if_absent(key, data, ct)
+        Box::pin(async move {
+            self.check("put_if_absent", key)?;
+            self.0.put_if_absent(key, data, ct).await
+        })
     }
     fn get<'a>(
         &'a self,
@@ -528,12 +550,10 @@ impl ObjectStore for FailingPlaylistReads {
         'a,
         Result<livechannel::store::Object, livechannel::store::StoreError>,
     > {
-        if key.ends_with(".m3u8") {
-            return Box::pin(std::future::ready(Err(
-                livechannel::store::StoreError::Backend("injected".into()),
-            )));
-        }
-        self.0.get(key, range)
+        Box::pin(async move {
+            self.check("get", key)?;
+            self.0.get(key, range).await
+        })
     }
     fn head<'a>(
         &'a self,
@@ -563,9 +583,112 @@ impl ObjectStore for FailingPlaylistReads {
     }
 }
 
+/// A timer that does not wait, and remembers what it was asked.
+#[derive(Default)]
+struct NoWait(std::sync::Mutex<Vec<Duration>>);
+
+impl livechannel::store::Sleep for NoWait {
+    fn sleep(&self, duration: Duration) -> livechannel::store::BoxFuture<'static, ()> {
+        self.0.lock().unwrap().push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[test]
+fn failed_store_writes_are_retried_with_backoff_and_nothing_is_lost() {
+    // The first two puts of every segment, index entry and playlist fail.
+    let tries = std::sync::Mutex::new(std::collections::HashMap::<String, u32>::new());
+    let store = Arc::new(Faulty(
+        MemoryStore::new(),
+        Box::new(move |op, key| {
+            let media = key.starts_with("bkt/ch/") || key.starts_with(".livechannel/index/");
+            if op != "put" || !media {
+                return false;
+            }
+            let mut tries = tries.lock().unwrap();
+            let n = tries.entry(key.to_owned()).or_default();
+            *n += 1;
+            *n <= 2
+        }),
+    ));
+    let sleeps = Arc::new(NoWait::default());
+    let service = Arc::new(
+        Service::new(
+            store.clone(),
+            ServiceConfig {
+                node_id: "node-a".into(),
+                ..ServiceConfig::default()
+            },
+        )
+        .with_sleep(sleeps.clone()),
+    );
+    setup(&service, Acl::PublicReadWrite, 2);
+    let mut errors_seen = 0;
+    publish_with(&service, "ch", &tags(), T0_MS, |_, service| {
+        if let Some(stat) = service.live_stat("bkt", "ch") {
+            errors_seen = errors_seen.max(stat.store_errors);
+            if stat.store_errors > 0 {
+                let last = stat.last_store_error.unwrap();
+                assert!(last.contains("injected put failure"), "{last}");
+            }
+        }
+    })
+    .unwrap();
+    assert!(
+        errors_seen >= 2,
+        "the stat counts the failures: {errors_seen}"
+    );
+    // Backoff doubles from 100 ms, per write.
+    let waits = sleeps.0.lock().unwrap().clone();
+    assert_eq!(
+        &waits[..2],
+        &[Duration::from_millis(100), Duration::from_millis(200)]
+    );
+    // Every indexed segment is stored, and the playlist names only stored ones.
+    let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+    assert_eq!(index.len(), 4);
+    for entry in &index {
+        assert!(block_on(store.0.head(&format!("bkt/ch/{}", entry.file_name()))).is_ok());
+    }
+    let text = String::from_utf8(get(&store.0, "bkt/ch/playlist.m3u8").unwrap()).unwrap();
+    let live = MediaPlaylist::parse(&text).unwrap();
+    assert!(live.end_list);
+    for segment in &live.segments {
+        assert!(index.iter().any(|e| e.file_name() == segment.uri), "{text}");
+    }
+}
+
+#[test]
+fn without_a_timer_a_failed_segment_write_ends_the_publish_loudly() {
+    let store = Arc::new(Faulty(
+        MemoryStore::new(),
+        Box::new(|op, key| op == "put" && key.ends_with(".ts")),
+    ));
+    let service = Arc::new(Service::new(
+        store.clone(),
+        ServiceConfig {
+            node_id: "node-a".into(),
+            ..ServiceConfig::default()
+        },
+    ));
+    setup(&service, Acl::PublicReadWrite, 2);
+    let err = publish(&service, "ch", &tags(), T0_MS).unwrap_err();
+    assert!(err.contains("injected put failure"), "{err}");
+    // Nothing names the segment that could not be stored.
+    assert!(get(&store.0, "bkt/ch/playlist.m3u8").is_none());
+    assert!(
+        block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX))
+            .unwrap()
+            .is_empty()
+    );
+}
+
 #[test]
 fn a_store_error_reading_the_playlist_refuses_the_publish_and_frees_the_channel() {
-    let store = Arc::new(FailingPlaylistReads(MemoryStore::new()));
+    let store = Arc::new(Faulty(
+        MemoryStore::new(),
+        Box::new(|op, key| op == "get" && key.ends_with(".m3u8")),
+    ));
     let mut config = ServiceConfig {
         node_id: "node-a".into(),
         ..ServiceConfig::default()
@@ -589,5 +712,6 @@ fn a_store_error_reading_the_playlist_refuses_the_publish_and_frees_the_channel(
             .catalog()
             .take_lease("bkt", "ch", "node-b", T0_MS + 1, T0_MS + 30_000)
     )
-    .unwrap());
+    .unwrap()
+    .is_some());
 }

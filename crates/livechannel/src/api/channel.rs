@@ -279,9 +279,10 @@ impl Service {
             xml::live_channel_stat(StatXml::Disabled)
         } else if local.is_some() {
             xml::live_channel_stat(StatXml::Live(local.as_ref()))
-        } else if self.channel_is_live(req.bucket(), &req.key, now_ms).await? {
-            // Pushed through another node: its statistics are not shared.
-            xml::live_channel_stat(StatXml::Live(None))
+        } else if let Some(lease) = self.remote_lease(req.bucket(), &req.key, now_ms).await? {
+            // Pushed through another node: the statistics it stored with
+            // its lease (at most a lease renewal old).
+            xml::live_channel_stat(StatXml::Live(lease.stat.as_ref()))
         } else {
             xml::live_channel_stat(StatXml::Idle)
         };

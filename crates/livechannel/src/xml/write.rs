@@ -120,6 +120,14 @@ pub(crate) fn live_channel_stat(stat: StatXml<'_>) -> Bytes {
                         .text("Codec", &a.codec)
                         .end("Audio");
                 }
+                // Not in OSS's answer; only written while there is something
+                // to tell, and SDKs skip elements they do not know.
+                if live.store_errors > 0 {
+                    w.text("StoreErrors", &live.store_errors.to_string());
+                    if let Some(e) = &live.last_store_error {
+                        w.text("LastStoreError", e);
+                    }
+                }
             }
         }
     }
@@ -353,6 +361,7 @@ mod tests {
                 sample_rate: 44100,
                 codec: "AAC".into(),
             }),
+            ..LiveStat::default()
         };
         assert_eq!(
             s(live_channel_stat(StatXml::Live(Some(&stat)))),
@@ -364,6 +373,13 @@ mod tests {
         };
         let xml = s(live_channel_stat(StatXml::Live(Some(&audio_only))));
         assert!(!xml.contains("<Video>") && xml.contains("<Audio>"));
+        let failing = LiveStat {
+            store_errors: 3,
+            last_store_error: Some("store backend: 503".into()),
+            ..audio_only
+        };
+        let xml = s(live_channel_stat(StatXml::Live(Some(&failing))));
+        assert!(xml.ends_with("</Audio><StoreErrors>3</StoreErrors><LastStoreError>store backend: 503</LastStoreError></LiveChannelStat>"), "{xml}");
         assert_eq!(
             s(live_channel_stat(StatXml::Live(None))),
             format!("{DECL}<LiveChannelStat><Status>Live</Status></LiveChannelStat>")
