@@ -559,7 +559,7 @@ impl Publisher {
         };
         let catalog = &self.service.catalog;
         self.retry("index", || {
-            catalog.add_segment(&self.bucket, &self.channel, entry.clone())
+            catalog.add_segment(&self.bucket, &self.channel, entry)
         })
         .await?;
         self.window.push(MediaSegment {
