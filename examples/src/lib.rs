@@ -10,6 +10,7 @@ pub mod file_store;
 pub mod flv2hls;
 pub mod fs_util;
 pub mod latency;
+pub mod metrics;
 pub mod rtmp_dump;
 pub mod rtmp_publish;
 pub mod server;

@@ -24,6 +24,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::metrics::Metrics;
+
 /// Largest HTTP request body accepted (PutObject included).
 const MAX_BODY: usize = 256 << 20;
 /// How often a publisher checks whether its channel was disabled when no media arrives.
@@ -44,10 +46,23 @@ pub struct Listeners {
     pub default_bucket: Option<String>,
 }
 
+/// Waits with tokio's timer: the [`Sleep`](livechannel::store::Sleep)
+/// that lets ingest back off between retries of a failed store write.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+impl livechannel::store::Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> livechannel::store::BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
 /// Serve until `shutdown` turns true; then stop accepting, end every
 /// publish (its last segment is stored and its playlist ended) and return.
+/// `metrics` is served at `GET /metrics` and counts connections and requests.
 pub async fn serve(
     service: Arc<Service>,
+    metrics: Arc<Metrics>,
     listeners: Listeners,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
@@ -65,7 +80,7 @@ pub async fn serve(
         let (socket, peer) = tokio::select! {
             accepted = http.accept() => {
                 let (socket, peer) = accepted?;
-                let (service, rtmp_tx) = (service.clone(), rtmp_tx.clone());
+                let (service, metrics, rtmp_tx) = (service.clone(), metrics.clone(), rtmp_tx.clone());
                 tokio::spawn(async move {
                     // RTMP on the HTTP port too: oss2's sign_rtmp_url keeps the
                     // HTTP port (spec §8), and an RTMP handshake starts with
@@ -76,7 +91,7 @@ pub async fn serve(
                         Ok(Ok(1)) if first[0] == 0x03 => {
                             let _ = rtmp_tx.send((socket, peer));
                         }
-                        Ok(Ok(_)) => http_connection(service, socket).await,
+                        Ok(Ok(_)) => http_connection(service, metrics, socket).await,
                         _ => {}
                     }
                 });
@@ -88,12 +103,17 @@ pub async fn serve(
             Some(_) = publishers.join_next(), if !publishers.is_empty() => continue,
         };
         seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let (service, default_bucket, shutdown) =
-            (service.clone(), default_bucket.clone(), shutdown.clone());
+        metrics.rtmp_connection();
+        let connection = Connection {
+            service: service.clone(),
+            metrics: metrics.clone(),
+            peer,
+            default_bucket: default_bucket.clone(),
+            seed,
+        };
+        let shutdown = shutdown.clone();
         publishers.spawn(async move {
-            if let Err(e) =
-                rtmp_connection(service, socket, peer, default_bucket, seed, shutdown).await
-            {
+            if let Err(e) = rtmp_connection(connection, socket, shutdown).await {
                 tracing::warn!(%peer, "rtmp connection: {e}");
             }
         });
@@ -106,20 +126,36 @@ pub async fn serve(
     Ok(())
 }
 
-async fn http_connection(service: Arc<Service>, socket: TcpStream) {
+async fn http_connection(service: Arc<Service>, metrics: Arc<Metrics>, socket: TcpStream) {
     let _ = socket.set_nodelay(true);
     let handler = service_fn(move |request: hyper::Request<Incoming>| {
-        let service = service.clone();
+        let (service, metrics) = (service.clone(), metrics.clone());
         async move {
             let (parts, body) = request.into_parts();
+            // `metrics` is a valid bucket name, but buckets are made by the
+            // operator (--bucket), who is told it is reserved.
+            if parts.uri.path() == "/metrics" && parts.method == hyper::Method::GET {
+                let response = hyper::Response::builder()
+                    .header(hyper::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)
+                    .header(hyper::header::CACHE_CONTROL, "no-cache")
+                    .body(Full::new(Bytes::from(metrics.render())))
+                    .unwrap_or_default();
+                return Ok::<_, Infallible>(response);
+            }
             let response = match Limited::new(body, MAX_BODY).collect().await {
                 Ok(body) => {
-                    service
+                    let response = service
                         .handle(
                             hyper::Request::from_parts(parts, body.to_bytes()),
                             SystemTime::now(),
                         )
-                        .await
+                        .await;
+                    let operation = response
+                        .extensions()
+                        .get::<livechannel::api::Operation>()
+                        .map_or("Invalid", |op| op.name());
+                    metrics.api_request(operation, response.status().as_u16());
+                    response
                 }
                 Err(_) => hyper::Response::builder()
                     .status(413)
@@ -137,15 +173,28 @@ async fn http_connection(service: Arc<Service>, socket: TcpStream) {
     }
 }
 
-/// One RTMP connection: handshake, connect, publish, media, end.
-async fn rtmp_connection(
+/// What an RTMP connection task needs besides its socket.
+struct Connection {
     service: Arc<Service>,
-    mut socket: TcpStream,
+    metrics: Arc<Metrics>,
     peer: SocketAddr,
     default_bucket: Option<String>,
     seed: u64,
+}
+
+/// One RTMP connection: handshake, connect, publish, media, end.
+async fn rtmp_connection(
+    connection: Connection,
+    mut socket: TcpStream,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
+    let Connection {
+        service,
+        metrics,
+        peer,
+        default_bucket,
+        seed,
+    } = connection;
     socket.set_nodelay(true)?;
     let config = ServerConfig {
         seed,
@@ -179,7 +228,10 @@ async fn rtmp_connection(
             read = socket.read(&mut buf) => match read {
                 Ok(0) | Err(_) => session.handle_eof(),
                 // A protocol error also arrives as a Closed event below.
-                Ok(n) => { let _ = session.handle_input(&buf[..n], Instant::now()); }
+                Ok(n) => {
+                    metrics.rtmp_bytes(n);
+                    let _ = session.handle_input(&buf[..n], Instant::now());
+                }
             },
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => session.handle_timeout(Instant::now()),
             _ = shutdown.changed(), if !ending => {

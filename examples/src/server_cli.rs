@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::file_store::FileStore;
-use crate::server::{serve, Listeners};
+use crate::metrics::{MeteredStore, Metrics};
+use crate::server::{serve, Listeners, TokioSleep};
 use clap::Parser;
 use livechannel::catalog::{Acl, BucketRecord};
 use livechannel::store::{MemoryStore, ObjectStore};
@@ -53,6 +54,11 @@ struct Args {
     /// sharing one store need distinct names.
     #[arg(long, default_value = "local")]
     node_id: String,
+    /// How long a publish lease lasts without renewal, in seconds: after a
+    /// node dies, its channels can be published through another node after
+    /// at most this long.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    lease_secs: u64,
 }
 
 /// Parse the command line and run the server until SIGINT/SIGTERM.
@@ -113,9 +119,13 @@ async fn run(args: Args) -> Result<(), String> {
         domain: Some(args.domain.clone()),
         access_keys,
         node_id: args.node_id.clone(),
+        lease_ms: args.lease_secs * 1000,
         ..ServiceConfig::default()
     };
-    let service = Arc::new(Service::new(store, config));
+    let store = MeteredStore::new(store);
+    let service = Arc::new(Service::new(store.clone(), config).with_sleep(Arc::new(TokioSleep)));
+    let metrics = Metrics::new(service.clone());
+    store.attach(metrics.clone());
 
     let specs = if args.buckets.is_empty() {
         vec!["demo:public-read-write".to_owned()]
@@ -124,6 +134,9 @@ async fn run(args: Args) -> Result<(), String> {
     };
     let mut names = Vec::new();
     for spec in &specs {
+        if spec.split(':').next() == Some("metrics") {
+            return Err("--bucket metrics: the name is reserved for GET /metrics".to_owned());
+        }
         let (name, acl) = match spec.split_once(':') {
             Some((n, a)) => (
                 n,
@@ -182,6 +195,7 @@ async fn run(args: Args) -> Result<(), String> {
     });
     serve(
         service,
+        metrics,
         Listeners {
             http,
             rtmp,

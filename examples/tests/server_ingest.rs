@@ -8,28 +8,11 @@
 mod common;
 mod server;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{count_frames, fixture, have, run};
-use server::{vod_dir, TestServer, AK, SK};
-
-const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
-
-fn ffmpeg_push(url: &str, realtime: bool) -> Child {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-v", "error"]);
-    if realtime {
-        cmd.arg("-re");
-    }
-    cmd.arg("-i")
-        .arg(fixture(SOURCE))
-        .args(["-c", "copy", "-f", "flv", url]);
-    cmd.stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ffmpeg")
-}
+use server::{ffmpeg_push, vod_dir, TestServer, AK, SK, SOURCE};
 
 fn stat(server: &TestServer, bucket: &str, ch: &str) -> String {
     server

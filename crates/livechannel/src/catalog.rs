@@ -540,16 +540,17 @@ impl Catalog {
     }
 
     /// Extend `lease` (as returned by [`take_lease`](Self::take_lease)) to
-    /// `expires_ms`, storing `stat` with it: false when it was lost, that is
-    /// another node took a newer generation after it expired.
+    /// `expires_ms`, storing `stat` with it: the renewed lease, or `None`
+    /// when it was lost, that is another node took a newer generation
+    /// after it expired.
     pub async fn renew_lease(
         &self,
         bucket: &str,
         channel: &str,
-        lease: &mut Lease,
+        lease: &Lease,
         expires_ms: u64,
         stat: Option<crate::live::LiveStat>,
-    ) -> Result<bool, CatalogError> {
+    ) -> Result<Option<Lease>, CatalogError> {
         let key = lease_key(bucket, channel, lease.generation);
         let mut renewed = lease.clone();
         renewed.expires_ms = expires_ms;
@@ -560,10 +561,9 @@ impl Catalog {
         let newest = self.lease_generations(bucket, channel).await?;
         if newest.last().is_some_and(|&g| g > lease.generation) {
             let _ = self.store.delete(&key).await;
-            return Ok(false);
+            return Ok(None);
         }
-        *lease = renewed;
-        Ok(true)
+        Ok(Some(renewed))
     }
 
     /// The channel's newest publish lease, if one is stored (it may have expired).
@@ -686,13 +686,15 @@ mod tests {
     #[test]
     fn a_lease_has_one_holder_until_it_expires() {
         let c = catalog();
-        let mut a = block_on(c.take_lease("b", "ch", "a", 0, 100))
+        let a = block_on(c.take_lease("b", "ch", "a", 0, 100))
             .unwrap()
             .unwrap();
         assert!(block_on(c.take_lease("b", "ch", "b", 50, 150))
             .unwrap()
             .is_none());
-        assert!(block_on(c.renew_lease("b", "ch", &mut a, 150, None)).unwrap());
+        let a = block_on(c.renew_lease("b", "ch", &a, 150, None))
+            .unwrap()
+            .unwrap();
         assert_eq!(a.expires_ms, 150);
         assert!(block_on(c.take_lease("b", "ch", "b", 140, 250))
             .unwrap()
@@ -706,7 +708,9 @@ mod tests {
             "expired: the next generation"
         );
         // A late renewal by the old holder finds the newer generation and gives up.
-        assert!(!block_on(c.renew_lease("b", "ch", &mut a, 300, None)).unwrap());
+        assert!(block_on(c.renew_lease("b", "ch", &a, 300, None))
+            .unwrap()
+            .is_none());
         block_on(c.release_lease("b", "ch", &a)).unwrap();
         assert!(
             block_on(c.take_lease("b", "ch", "a", 160, 260))

@@ -12,6 +12,7 @@
 //! `{channel}/{start-ms}.ts`, its VOD index entry, then the live playlist
 //! naming it. So no playlist ever names a segment that is not stored.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -261,16 +262,18 @@ impl Service {
             .live
             .claim(&bucket, &channel, stat)
             .ok_or_else(|| PublishError::AlreadyLive(channel.clone()))?;
-        let leased = self
-            .catalog
-            .take_lease(
+        // Retried as a whole: a put that reached the store but whose answer
+        // was lost leaves our own generation newest, which we take over.
+        let leased = retry(self, &entry, "lease", || {
+            self.catalog.take_lease(
                 &bucket,
                 &channel,
                 &self.config.node_id,
                 now_ms,
                 now_ms + self.config.lease_ms,
             )
-            .await;
+        })
+        .await;
         let lease = match leased {
             Ok(Some(lease)) => lease,
             Ok(None) => {
@@ -279,7 +282,12 @@ impl Service {
             }
             Err(e) => {
                 self.live.release(&bucket, &channel, &entry);
-                return Err(e.into());
+                return Err(PublishError::Catalog(match e {
+                    IngestError::Catalog(e) => e,
+                    IngestError::Store(e) => e.into(),
+                    // take_lease fails with catalog errors only.
+                    other => StoreError::Backend(other.to_string()).into(),
+                }));
             }
         };
 
@@ -318,6 +326,7 @@ impl Service {
             base_ms,
         ));
 
+        self.counters.publishes.fetch_add(1, Relaxed);
         Ok(Publisher {
             service: Arc::clone(self),
             bucket,
@@ -400,6 +409,7 @@ impl Publisher {
         now: SystemTime,
     ) -> Result<(), IngestError> {
         self.check(now)?;
+        self.count_media(&body);
         self.meter.video_bytes += body.len() as u64;
         self.meter.video_frames += 1;
         if let Err(e) = self.segmenter.push_video(timestamp, body) {
@@ -420,6 +430,7 @@ impl Publisher {
         now: SystemTime,
     ) -> Result<(), IngestError> {
         self.check(now)?;
+        self.count_media(&body);
         self.meter.audio_bytes += body.len() as u64;
         if self.meter.audio_codec.is_none() {
             self.meter.audio_codec = body.first().map(|b| audio_codec_name(b >> 4));
@@ -447,15 +458,16 @@ impl Publisher {
             end_ms: unix_ms(now),
             remote_addr: self.remote_addr.clone(),
         };
+        let catalog = &self.service.catalog;
         let history = self
-            .service
-            .catalog
-            .add_history(&self.bucket, &self.channel, record)
+            .retry("history", || {
+                catalog.add_history(&self.bucket, &self.channel, record.clone())
+            })
             .await;
         let lease = self
-            .service
-            .catalog
-            .release_lease(&self.bucket, &self.channel, &self.lease)
+            .retry("lease", || {
+                catalog.release_lease(&self.bucket, &self.channel, &self.lease)
+            })
             .await;
         self.service
             .live
@@ -464,6 +476,11 @@ impl Publisher {
         history?;
         lease?;
         Ok(())
+    }
+
+    fn count_media(&self, body: &Bytes) {
+        let counters = &self.service.counters;
+        counters.media_bytes.fetch_add(body.len() as u64, Relaxed);
     }
 
     fn check(&self, _now: SystemTime) -> Result<(), IngestError> {
@@ -483,20 +500,19 @@ impl Publisher {
         // Renew the lease when a third of it is left.
         let lease_ms = self.service.config.lease_ms;
         if !self.finished && now_ms + lease_ms * 2 / 3 >= self.lease.expires_ms {
-            let stat = Some(self.entry.stat());
+            let stat = self.entry.stat();
             let catalog = &self.service.catalog;
-            if !catalog
-                .renew_lease(
-                    &self.bucket,
-                    &self.channel,
-                    &mut self.lease,
-                    now_ms + lease_ms,
-                    stat,
-                )
-                .await?
-            {
+            let renewed = self
+                .retry("lease", || {
+                    let expires_ms = now_ms + lease_ms;
+                    let stat = Some(stat.clone());
+                    catalog.renew_lease(&self.bucket, &self.channel, &self.lease, expires_ms, stat)
+                })
+                .await?;
+            match renewed {
+                Some(lease) => self.lease = lease,
                 // Another node took the channel over (our lease had expired).
-                return Err(IngestError::Disabled);
+                None => return Err(IngestError::Disabled),
             }
         }
         Ok(())
@@ -550,6 +566,11 @@ impl Publisher {
             store.put(&key, segment.data.clone(), "video/MP2T")
         })
         .await?;
+        let counters = &self.service.counters;
+        counters.segments.fetch_add(1, Relaxed);
+        counters
+            .segment_bytes
+            .fetch_add(segment.data.len() as u64, Relaxed);
         let discontinuity = self.first_segment && self.resumed;
         self.first_segment = false;
         let entry = SegmentEntry {
@@ -580,38 +601,52 @@ impl Publisher {
             store.put(&self.playlist_key, body.clone(), "application/x-mpegURL")
         })
         .await?;
+        self.service.counters.playlists.fetch_add(1, Relaxed);
         Ok(())
     }
 
-    /// Run `op` until it succeeds, the failure is not transient, or the
-    /// [`RetryPolicy`](crate::RetryPolicy) gives up; every failure is
-    /// counted in the channel's stat. Meanwhile the publisher waits.
-    async fn retry<'s, T, E, F, Fut>(&'s self, what: &str, mut op: F) -> Result<T, IngestError>
+    async fn retry<T, E, Fut>(&self, what: &str, op: impl FnMut() -> Fut) -> Result<T, IngestError>
     where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, E>> + 's,
+        Fut: std::future::Future<Output = Result<T, E>>,
         E: Into<IngestError>,
     {
-        let policy = self.service.config.store_retry;
-        let mut waited_ms = 0u64;
-        let mut wait_ms = policy.initial_ms.max(1);
-        loop {
-            let error: IngestError = match op().await {
-                Ok(value) => return Ok(value),
-                Err(e) => e.into(),
-            };
-            self.entry.update(|stat| {
-                stat.store_errors += 1;
-                stat.last_store_error = Some(format!("{what}: {error}"));
-            });
-            let sleep = match &self.service.sleep {
-                Some(sleep) if error.is_transient() && waited_ms < policy.give_up_ms => sleep,
-                _ => return Err(error),
-            };
-            sleep.sleep(std::time::Duration::from_millis(wait_ms)).await;
-            waited_ms = waited_ms.saturating_add(wait_ms);
-            wait_ms = wait_ms.saturating_mul(2).min(policy.max_ms.max(1));
-        }
+        retry(&self.service, &self.entry, what, op).await
+    }
+}
+
+/// Run `op` until it succeeds, the failure is not transient, or the
+/// [`RetryPolicy`](crate::RetryPolicy) gives up; every failure is counted,
+/// and shown in the channel's stat. Meanwhile the publisher waits.
+async fn retry<T, E, Fut>(
+    service: &Service,
+    entry: &LiveEntry,
+    what: &str,
+    mut op: impl FnMut() -> Fut,
+) -> Result<T, IngestError>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: Into<IngestError>,
+{
+    let policy = service.config.store_retry;
+    let mut waited_ms = 0u64;
+    let mut wait_ms = policy.initial_ms.max(1);
+    loop {
+        let error: IngestError = match op().await {
+            Ok(value) => return Ok(value),
+            Err(e) => e.into(),
+        };
+        service.counters.store_write_failures.fetch_add(1, Relaxed);
+        entry.update(|stat| {
+            stat.store_errors += 1;
+            stat.last_store_error = Some(format!("{what}: {error}"));
+        });
+        let sleep = match &service.sleep {
+            Some(sleep) if error.is_transient() && waited_ms < policy.give_up_ms => sleep,
+            _ => return Err(error),
+        };
+        sleep.sleep(std::time::Duration::from_millis(wait_ms)).await;
+        waited_ms = waited_ms.saturating_add(wait_ms);
+        wait_ms = wait_ms.saturating_mul(2).min(policy.max_ms.max(1));
     }
 }
 

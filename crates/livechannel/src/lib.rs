@@ -30,4 +30,4 @@ pub use ingest::{
     parse_query, resolve_publish, IngestError, PublishError, PublishRequest, Publisher,
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
-pub use service::{RetryPolicy, Service, ServiceConfig};
+pub use service::{Counters, RetryPolicy, Service, ServiceConfig};

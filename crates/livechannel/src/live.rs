@@ -110,6 +110,10 @@ impl LiveRegistry {
         }
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
     pub(crate) fn get(&self, bucket: &str, channel: &str) -> Option<Arc<LiveEntry>> {
         self.lock()
             .get(&(bucket.to_owned(), channel.to_owned()))

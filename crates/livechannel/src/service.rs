@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
@@ -73,6 +74,25 @@ pub struct Service {
     pub(crate) requests: std::sync::atomic::AtomicU64,
     /// The driver's timer, for retry backoff; None: no retries.
     pub(crate) sleep: Option<Arc<dyn Sleep>>,
+    pub(crate) counters: Counters,
+}
+
+/// What ingest did since the service started: totals for the driver's
+/// metrics (read them with `load(Ordering::Relaxed)`).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Publishes accepted.
+    pub publishes: AtomicU64,
+    /// Audio and video message bytes received from publishers.
+    pub media_bytes: AtomicU64,
+    /// Segments stored.
+    pub segments: AtomicU64,
+    /// Bytes of the segments stored.
+    pub segment_bytes: AtomicU64,
+    /// Live playlists stored (one per segment, and one at the end).
+    pub playlists: AtomicU64,
+    /// Store writes that failed during ingest (each retry counts).
+    pub store_write_failures: AtomicU64,
 }
 
 impl std::fmt::Debug for Service {
@@ -92,6 +112,7 @@ impl Service {
             live: LiveRegistry::default(),
             requests: std::sync::atomic::AtomicU64::new(0),
             sleep: None,
+            counters: Counters::default(),
         }
     }
 
@@ -115,6 +136,16 @@ impl Service {
     /// The statistics of a channel being pushed to through this service.
     pub fn live_stat(&self, bucket: &str, channel: &str) -> Option<LiveStat> {
         self.live.get(bucket, channel).map(|e| e.stat())
+    }
+
+    /// Totals of what ingest did, for metrics.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// How many channels are being pushed to through this service.
+    pub fn live_count(&self) -> usize {
+        self.live.len()
     }
 
     /// True while the channel is being pushed to through this service.

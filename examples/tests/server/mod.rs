@@ -11,7 +11,8 @@ use futures::executor::block_on;
 use livechannel::catalog::{Acl, BucketRecord};
 use livechannel::store::{MemoryStore, ObjectStore};
 use livechannel::{Service, ServiceConfig};
-use livechannel_examples::server::{serve, Listeners};
+use livechannel_examples::metrics::{MeteredStore, Metrics};
+use livechannel_examples::server::{serve, Listeners, TokioSleep};
 
 pub const AK: &str = "AKIDTEST";
 pub const SK: &str = "SECRETTEST";
@@ -20,6 +21,7 @@ pub struct TestServer {
     pub http: u16,
     pub rtmp: u16,
     pub service: Arc<Service>,
+    pub metrics: Arc<Metrics>,
     pub store: Arc<dyn ObjectStore>,
     stop: tokio::sync::watch::Sender<bool>,
     pub runtime: tokio::runtime::Runtime,
@@ -44,7 +46,11 @@ impl TestServer {
             access_keys: keys,
             ..ServiceConfig::default()
         };
-        let service = Arc::new(Service::new(store.clone(), config));
+        let metered = MeteredStore::new(store.clone());
+        let service =
+            Arc::new(Service::new(metered.clone(), config).with_sleep(Arc::new(TokioSleep)));
+        let metrics = Metrics::new(service.clone());
+        metered.attach(metrics.clone());
         for (name, acl) in [("open", Acl::PublicReadWrite), ("private", Acl::Private)] {
             let record = BucketRecord {
                 name: name.into(),
@@ -69,11 +75,12 @@ impl TestServer {
             rtmp,
             default_bucket: Some("open".into()),
         };
-        runtime.spawn(serve(service.clone(), listeners, shutdown));
+        runtime.spawn(serve(service.clone(), metrics.clone(), listeners, shutdown));
         TestServer {
             http: http_port,
             rtmp: rtmp_port,
             service,
+            metrics,
             store,
             stop,
             runtime,
@@ -156,3 +163,27 @@ pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> 
     .unwrap();
     path
 }
+
+/// ffmpeg pushing the fixture `source` to `url` (in real time with `realtime`).
+pub fn ffmpeg_push_file(source: &str, url: &str, realtime: bool) -> std::process::Child {
+    let mut cmd = std::process::Command::new("ffmpeg");
+    cmd.args(["-v", "error"]);
+    if realtime {
+        cmd.arg("-re");
+    }
+    cmd.arg("-i")
+        .arg(crate::common::fixture(source))
+        .args(["-c", "copy", "-f", "flv", url]);
+    cmd.stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ffmpeg")
+}
+
+/// ffmpeg pushing the 8 s 320x180 fixture (240 video, 346 audio frames).
+pub fn ffmpeg_push(url: &str, realtime: bool) -> std::process::Child {
+    ffmpeg_push_file(SOURCE, url, realtime)
+}
+
+/// The fixture most tests push: 8 s, H.264 High with B-frames, 2 s GOP, AAC 44.1 kHz.
+pub const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
