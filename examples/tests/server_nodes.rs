@@ -1,0 +1,206 @@
+//! Two livechannel-server processes over one store: both see the same
+//! channels; a publish to node A holds the channel on node B too (through
+//! the lease in the store); after `kill -9` of node A the publisher gets
+//! through to node B within the lease time, the media sequence goes on
+//! after a discontinuity, and the VOD playlist over the whole span plays.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::have;
+
+/// Lease time of both nodes: short, so that the test is quick.
+const LEASE_SECS: u64 = 3;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Node {
+    child: Child,
+    http: u16,
+    rtmp: u16,
+}
+
+impl Node {
+    fn start(store: &str, node_id: &str) -> Node {
+        let (http, rtmp) = (free_port(), free_port());
+        let child = Command::new(env!("CARGO_BIN_EXE_livechannel-server"))
+            .args(["--http", &format!("127.0.0.1:{http}")])
+            .args(["--rtmp", &format!("127.0.0.1:{rtmp}")])
+            .args(["--store", store, "--node-id", node_id])
+            .args(["--lease-secs", &LEASE_SECS.to_string()])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("livechannel-server (built by cargo test)");
+        let node = Node { child, http, rtmp };
+        common::wait_for(15, "the node listening", || node.get("/demo/?live").0 != 0);
+        node
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        common::curl(
+            &format!("http://127.0.0.1:{}{path}", self.http),
+            "GET",
+            None,
+        )
+    }
+
+    fn rtmp_url(&self, channel: &str) -> String {
+        format!("rtmp://127.0.0.1:{}/demo/live/{channel}", self.rtmp)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A live source that runs until killed: 640x360, 1 s GOP, AAC.
+fn live_push(url: &str, seconds: u32) -> Child {
+    Command::new("ffmpeg")
+        .args(["-v", "error", "-re"])
+        .args(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"])
+        .args(["-t", &seconds.to_string()])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "30"])
+        .args(["-c:a", "aac", "-f", "flv", url])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ffmpeg")
+}
+
+fn media_sequence(playlist: &str) -> u64 {
+    playlist
+        .lines()
+        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no media sequence in {playlist}"))
+}
+
+/// The store both nodes share: a directory, or the S3 bucket of the test server.
+fn shared_store() -> (String, Option<tempfile::TempDir>) {
+    let dir = tempfile::tempdir().unwrap();
+    (format!("file://{}", dir.path().display()), Some(dir))
+}
+
+#[test]
+fn a_channel_moves_to_another_node_when_its_node_dies() {
+    if !have("ffmpeg") || !have("ffprobe") || !have("curl") {
+        return;
+    }
+    let (store, _dir) = shared_store();
+    let mut a = Node::start(&store, "node-a");
+    let b = Node::start(&store, "node-b");
+    let create = "<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>1</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>";
+    let url = format!("http://127.0.0.1:{}/demo/ch?live", a.http);
+    assert_eq!(common::curl(&url, "PUT", Some(create)).0, 200);
+    // Node B sees the channel node A created.
+    assert_eq!(b.get("/demo/ch?live").0, 200);
+
+    let mut first = live_push(&a.rtmp_url("ch"), 120);
+    common::wait_for(20, "segments through node A", || {
+        b.get("/demo/ch/playlist.m3u8").1.matches(".ts").count() >= 2
+    });
+    // Node B reports the channel Live, with the statistics node A stored
+    // with its lease (renewed every LEASE_SECS / 3).
+    common::wait_for(10, "node B's stat of node A's publish", || {
+        b.get("/demo/ch?live&comp=stat")
+            .1
+            .contains("<Width>640</Width>")
+    });
+    // A second publisher through node B is refused while node A holds the channel.
+    let mut second = live_push(&b.rtmp_url("ch"), 5);
+    let refused = second.wait().unwrap();
+    assert!(!refused.success(), "node B must refuse a second publisher");
+
+    let before = b.get("/demo/ch/playlist.m3u8").1;
+    let sequence_before = media_sequence(&before);
+    let segments_before: Vec<String> = before
+        .lines()
+        .filter(|l| l.ends_with(".ts"))
+        .map(str::to_owned)
+        .collect();
+    // kill -9 node A in the middle of the publish; its publisher dies with the connection.
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    let _ = first.kill();
+    let _ = first.wait();
+    let killed = Instant::now();
+
+    // The publisher reconnects to node B until it is accepted.
+    let mut again = loop {
+        let mut push = live_push(&b.rtmp_url("ch"), 6);
+        std::thread::sleep(Duration::from_millis(700));
+        match push.try_wait().unwrap() {
+            None => break push,
+            Some(_) => assert!(
+                killed.elapsed() < Duration::from_secs(LEASE_SECS + 5),
+                "node B still refuses {:?} after the kill",
+                killed.elapsed()
+            ),
+        }
+    };
+    let took_over = killed.elapsed();
+    eprintln!("node B accepted the publisher {took_over:?} after node A was killed (lease {LEASE_SECS} s)");
+    assert!(again.wait().unwrap().success());
+    common::wait_for(10, "ENDLIST through node B", || {
+        b.get("/demo/ch/playlist.m3u8").1.contains("#EXT-X-ENDLIST")
+    });
+
+    // The live playlist went on: later sequence numbers, a discontinuity,
+    // and every segment it names is stored.
+    let after = b.get("/demo/ch/playlist.m3u8").1;
+    assert!(
+        media_sequence(&after) > sequence_before,
+        "{before}\n{after}"
+    );
+    for uri in after.lines().filter(|l| l.ends_with(".ts")) {
+        assert_eq!(b.get(&format!("/demo/ch/{uri}")).0, 200, "{uri} missing");
+    }
+    // Segments node A stored before it died are all kept.
+    for uri in &segments_before {
+        assert_eq!(b.get(&format!("/demo/ch/{uri}")).0, 200, "{uri} lost");
+    }
+
+    // The VOD playlist over the whole span marks the discontinuity and
+    // plays. Its segment names are relative to the channel (as on OSS), so
+    // it is stored next to them with PostVodPlaylist and read from there.
+    let now = now_s();
+    let post = format!(
+        "http://127.0.0.1:{}/demo/ch/vod.m3u8?vod&startTime={}&endTime={}",
+        b.http,
+        now - 600,
+        now + 60
+    );
+    assert_eq!(common::curl(&post, "POST", None).0, 200);
+    let (status, playlist) = b.get("/demo/ch/vod.m3u8");
+    assert_eq!(status, 200, "{playlist}");
+    assert!(playlist.contains("#EXT-X-DISCONTINUITY"), "{playlist}");
+    assert!(playlist.contains("#EXT-X-ENDLIST"), "{playlist}");
+    let vod = format!("http://127.0.0.1:{}/demo/ch/vod.m3u8", b.http);
+    let (video, audio, errors) = common::count_frames(std::path::Path::new(&vod));
+    assert_eq!(errors.trim(), "");
+    // Node A's stored segments (2 s or more) and node B's 6 s, at 30 fps.
+    assert!(
+        video >= 8 * 30 && audio > 0,
+        "{video} video, {audio} audio frames"
+    );
+}
+
+fn now_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
