@@ -7,7 +7,7 @@ use livechannel_hls::{Segmenter, SegmenterConfig};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut s = Segmenter::new(SegmenterConfig::new(1_000, 0));
-    let mut check = |s: &mut Segmenter| {
+    let check = |s: &mut Segmenter| {
         while let Some(seg) = s.poll_segment() {
             assert_eq!(seg.data.len() % 188, 0);
             // Sync byte, payload start, PID 0 (the PAT); the low nibble is
