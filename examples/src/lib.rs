@@ -12,6 +12,7 @@ pub mod fs_util;
 pub mod latency;
 pub mod rtmp_dump;
 pub mod rtmp_publish;
+pub mod s3_store;
 pub mod server;
 pub mod server_cli;
 
