@@ -13,6 +13,7 @@ pub mod latency;
 pub mod metrics;
 pub mod rtmp_dump;
 pub mod rtmp_publish;
+pub mod s3_store;
 pub mod server;
 pub mod server_cli;
 

@@ -4,10 +4,13 @@
 //! ```text
 //! cargo run --release --example livechannel-server -- \
 //!   [--http 127.0.0.1:8080] [--rtmp 127.0.0.1:1935] \
-//!   [--store file://./data | memory://] \
+//!   [--store file://./data | memory:// | s3://BUCKET?endpoint=URL&region=R&prefix=P] \
 //!   [--domain localhost] [--access-key ID:SECRET]... [--bucket NAME[:private|public-read|public-read-write]]...
 //! ```
 //! With no flags: a file store in `./data` and one public-read-write bucket `demo`.
+//! With `--store s3://...` everything lives in that S3 bucket (see
+//! [`crate::s3_store`]); credentials come from the AWS environment variables
+//! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, ...).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -16,6 +19,7 @@ use std::time::SystemTime;
 
 use crate::file_store::FileStore;
 use crate::metrics::{MeteredStore, Metrics};
+use crate::s3_store::S3Store;
 use crate::server::{serve, Listeners, TokioSleep};
 use clap::Parser;
 use livechannel::catalog::{Acl, BucketRecord};
@@ -32,7 +36,9 @@ struct Args {
     /// RTMP ingest address.
     #[arg(long, default_value = "127.0.0.1:1935")]
     rtmp: String,
-    /// Where objects and records live: file://DIR or memory://.
+    /// Where objects and records live: file://DIR, memory://, or
+    /// s3://BUCKET?endpoint=URL&region=R&prefix=P (every parameter optional;
+    /// credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...).
     #[arg(long, default_value = "file://./data")]
     store: String,
     /// Base domain for virtual-host addressing (Host: BUCKET.DOMAIN selects BUCKET).
@@ -106,13 +112,21 @@ async fn run(args: Args) -> Result<(), String> {
             .ok_or_else(|| format!("access key {pair:?} is not ID:SECRET"))?;
         access_keys.insert(id.to_owned(), secret.to_owned());
     }
-    let store: Arc<dyn ObjectStore> = match args.store.as_str() {
-        "memory://" => Arc::new(MemoryStore::new()),
+    let (store, store_name): (Arc<dyn ObjectStore>, String) = match args.store.as_str() {
+        "memory://" => (Arc::new(MemoryStore::new()), "memory://".to_owned()),
+        s if s.starts_with("s3://") => {
+            let store = S3Store::from_url(s).map_err(|e| format!("--store {e}"))?;
+            let name = store.to_string();
+            (Arc::new(store), name)
+        }
         s => {
-            let dir = s
-                .strip_prefix("file://")
-                .ok_or_else(|| format!("--store {s}: use file://DIR or memory://"))?;
-            Arc::new(FileStore::open(dir).map_err(|e| format!("--store {s}: {e}"))?)
+            let dir = s.strip_prefix("file://").ok_or_else(|| {
+                format!(
+                    "--store {s}: use file://DIR, memory:// or s3://BUCKET?endpoint=URL&region=R"
+                )
+            })?;
+            let store = FileStore::open(dir).map_err(|e| format!("--store {s}: {e}"))?;
+            (Arc::new(store), s.to_owned())
         }
     };
     let config = ServiceConfig {
@@ -181,6 +195,7 @@ async fn run(args: Args) -> Result<(), String> {
     );
     banner(
         &args,
+        &store_name,
         http_addr,
         rtmp_addr,
         default_bucket.as_deref(),
@@ -237,6 +252,7 @@ fn unix_ms(t: SystemTime) -> u64 {
 
 fn banner(
     args: &Args,
+    store: &str,
     http: std::net::SocketAddr,
     rtmp: std::net::SocketAddr,
     bucket: Option<&str>,
@@ -253,7 +269,6 @@ fn banner(
          \x20 ffplay http://{http}/{bucket}/ch1/playlist.m3u8\n\
          \x20 curl \"http://{http}/{bucket}/ch1?vod&startTime=$(($(date +%s)-3600))&endTime=$(date +%s)\"\n",
         domain = args.domain,
-        store = args.store,
         auth = if open { "" } else { " -- sign requests with your access key (e.g. with the oss2 SDK) unless the bucket is public-read-write" },
     );
 }

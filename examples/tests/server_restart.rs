@@ -5,113 +5,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{fixture, have};
+use common::have;
+use common::server_process::{create, file_store, free_port, Server};
 
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_livechannel-server"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    http: u16,
-    rtmp: u16,
-}
-
-impl Server {
-    fn start(store: &Path, http: u16, rtmp: u16) -> Server {
-        let child = Command::new(binary())
-            .args([
-                "--http",
-                &format!("127.0.0.1:{http}"),
-                "--rtmp",
-                &format!("127.0.0.1:{rtmp}"),
-            ])
-            .arg("--store")
-            .arg(format!("file://{}", store.display()))
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("livechannel-server (built by cargo test)");
-        let server = Server { child, http, rtmp };
-        server.wait(10, "listening", || server.get("/demo/?live").0 != 0);
-        server
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        self.curl("GET", path, None)
-    }
-
-    fn curl(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-        common::curl(
-            &format!("http://127.0.0.1:{}{path}", self.http),
-            method,
-            body,
-        )
-    }
-
-    fn wait(&self, secs: u64, what: &str, f: impl FnMut() -> bool) {
-        common::wait_for(secs, what, f)
-    }
-
-    fn push(&self, channel: &str) -> Child {
-        Command::new("ffmpeg")
-            .args(["-v", "quiet", "-re", "-i"])
-            .arg(fixture("long_gop_5s.flv"))
-            .args([
-                "-c",
-                "copy",
-                "-f",
-                "flv",
-                &format!("rtmp://127.0.0.1:{}/demo/live/{channel}", self.rtmp),
-            ])
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("ffmpeg")
-    }
-
-    /// Every segment the live playlist names is readable.
-    fn check_playlist(&self, channel: &str) -> String {
-        let (status, playlist) = self.get(&format!("/demo/{channel}/playlist.m3u8"));
-        assert_eq!(status, 200, "{playlist}");
-        for uri in playlist.lines().filter(|l| l.ends_with(".ts")) {
-            assert_eq!(
-                self.get(&format!("/demo/{channel}/{uri}")).0,
-                200,
-                "{uri} named by the playlist but missing"
-            );
-        }
-        playlist
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn create(server: &Server, channel: &str) {
-    let xml = "<LiveChannelConfiguration><Description>kept</Description><Target><Type>HLS</Type><FragDuration>1</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>";
-    assert_eq!(
-        server
-            .curl("PUT", &format!("/demo/{channel}?live"), Some(xml))
-            .0,
-        200
-    );
-}
+/// The fixture every publish of these tests sends.
+const SOURCE: &str = "long_gop_5s.flv";
 
 #[test]
 fn kill_9_during_a_publish_loses_nothing_written_before_it() {
@@ -120,10 +21,10 @@ fn kill_9_during_a_publish_loses_nothing_written_before_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (http, rtmp) = (free_port(), free_port());
-    let mut server = Server::start(dir.path(), http, rtmp);
+    let mut server = Server::start(&file_store(dir.path()), http, rtmp);
     create(&server, "ch");
     // A complete earlier session, so there is history to keep.
-    let mut first = server.push("ch");
+    let mut first = server.push("ch", SOURCE);
     assert!(first.wait().unwrap().success());
     server.wait(10, "history", || {
         server
@@ -131,7 +32,7 @@ fn kill_9_during_a_publish_loses_nothing_written_before_it() {
             .1
             .contains("<LiveRecord>")
     });
-    let mut push = server.push("ch");
+    let mut push = server.push("ch", SOURCE);
     server.wait(15, "segments of the second session", || {
         let playlist = server.check_playlist("ch");
         playlist.matches(".ts").count() >= 3 && !playlist.contains("ENDLIST")
@@ -147,7 +48,7 @@ fn kill_9_during_a_publish_loses_nothing_written_before_it() {
     let _ = push.wait();
     drop(server);
 
-    let server = Server::start(dir.path(), http, rtmp);
+    let server = Server::start(&file_store(dir.path()), http, rtmp);
     let (status, info) = server.get("/demo/ch?live");
     assert_eq!(status, 200, "{info}");
     assert!(
@@ -175,7 +76,7 @@ fn kill_9_during_a_publish_loses_nothing_written_before_it() {
         );
     }
     // The channel is not blocked: a new publish goes through at once and the numbering goes on.
-    let mut again = server.push("ch");
+    let mut again = server.push("ch", SOURCE);
     assert!(again.wait().unwrap().success());
     server.wait(10, "ENDLIST", || {
         server
@@ -198,9 +99,9 @@ fn sigterm_ends_publishes_cleanly_and_state_survives_a_restart() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (http, rtmp) = (free_port(), free_port());
-    let mut server = Server::start(dir.path(), http, rtmp);
+    let mut server = Server::start(&file_store(dir.path()), http, rtmp);
     create(&server, "ch");
-    let mut push = server.push("ch");
+    let mut push = server.push("ch", SOURCE);
     server.wait(15, "Live", || {
         server
             .get("/demo/ch?live&comp=stat")
@@ -220,7 +121,7 @@ fn sigterm_ends_publishes_cleanly_and_state_survives_a_restart() {
     let _ = push.wait();
     drop(server);
 
-    let server = Server::start(dir.path(), http, rtmp);
+    let server = Server::start(&file_store(dir.path()), http, rtmp);
     let playlist = server.check_playlist("ch");
     assert!(
         playlist.contains("#EXT-X-ENDLIST"),

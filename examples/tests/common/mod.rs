@@ -1,6 +1,8 @@
 //! Helpers for tests that drive external programs (ffmpeg, ffprobe, ...).
 #![allow(dead_code)]
 
+pub mod server_process;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -128,4 +130,31 @@ pub fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A program installed with `cargo install`, found on PATH or in
+/// `$CARGO_HOME/bin` (`~/.cargo/bin`). Like [`have`]: under `CI=true` a
+/// missing program fails the test, elsewhere the test is skipped loudly.
+pub fn cargo_installed(tool: &str, install: &str) -> Option<PathBuf> {
+    let runs = |program: &Path| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .map(|home| home.join("bin").join(tool));
+    let found = std::iter::once(PathBuf::from(tool))
+        .chain(cargo_bin)
+        .find(|p| runs(p));
+    if found.is_none() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{tool} is required under CI=true but was found neither on PATH nor in ~/.cargo/bin; install it: {install}");
+        }
+        eprintln!("\n!!!!!!!! SKIPPED: {tool} not found on PATH or in ~/.cargo/bin; install it ({install}) to run this test !!!!!!!!\n");
+    }
+    found
 }

@@ -1,0 +1,586 @@
+//! `s3://BUCKET?endpoint=URL&region=R&prefix=P`: an [`ObjectStore`] in an
+//! S3 bucket (AWS S3 or an S3-compatible service such as MinIO or Ceph RGW;
+//! s3s-fs in the tests), through the [`object_store`] crate.
+//!
+//! - **Configuration.** Credentials and defaults come from the usual AWS
+//!   environment variables, as [`AmazonS3Builder::from_env`] reads them
+//!   (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+//!   `AWS_REGION` / `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`, ...); the URL's
+//!   parameters override them. With an `endpoint` the requests are path
+//!   style (`http://host/BUCKET/key`), and an `http://` endpoint is allowed
+//!   (TLS otherwise). `prefix=P` keeps every object under `P/`, so several
+//!   deployments can share a bucket.
+//! - **Puts** are single `PutObject` requests: S3 makes them atomic. The
+//!   content type is stored with the object and returned by `get`/`head`;
+//!   listings (`ListObjectsV2`) do not carry it, so listed objects have an
+//!   empty content type. The `last_modified` a put returns is the local clock
+//!   (S3 does not send it back); `get`, `head` and `list` give the server's.
+//! - **`put_if_absent`** is a `PutObject` with `If-None-Match: *` (object_store's
+//!   [`PutMode::Create`], conditional put enabled with
+//!   [`S3ConditionalPut::ETagMatch`]); `412 Precondition Failed` (and the
+//!   `409 Conflict` S3 sends while a concurrent conditional write is in
+//!   flight) mean "already there": `Ok(None)`. Exclusivity is the server's:
+//!   AWS S3 documents conditional writes as exclusive (the first to finish
+//!   wins); some emulators check, then write, and let racing writers both
+//!   win (s3s-fs 0.14.1 does).
+//! - **ETags** are the server's, without quotes, upper-cased (the MD5 hex
+//!   for simple uploads on AWS S3; anything the server chooses elsewhere).
+//! - **Ranges** are HTTP ranges, clamped to the object's end like
+//!   [`clamp_range`] (one ending past `i64::MAX`, livechannel's form of
+//!   `bytes=N-`, is sent as `bytes=N-`); a range starting at or past the
+//!   end is [`StoreError::RangeNotSatisfiable`].
+//! - **Listing** is `ListObjectsV2` with `prefix`, `start-after` and
+//!   `max-keys`, following continuation tokens until `max_keys` objects are
+//!   gathered (a server may return short pages); keys come back in byte order.
+//! - **Retries.** Transient failures (5xx, 429, 408, connection errors, and
+//!   timeouts of idempotent requests) are retried with exponential backoff
+//!   and jitter: [`RETRY`] allows 10 retries, 50 ms initial backoff doubling
+//!   up to 2 s, and gives up 30 s after the first attempt (each attempt also
+//!   times out after object_store's default 30 s, connecting after 5 s).
+//!   The backoff is jittered (after the first 50 ms, a random value
+//!   between 50 ms and twice the previous one), so the 10 retries span 0.5
+//!   to 11 s: a service unreachable for longer fails the operation
+//!   (measured: 1.4 s against a closed port).
+//!   A `put_if_absent` is not retried after a timeout (it is not
+//!   idempotent); one retried after a 5xx may find its own earlier attempt
+//!   and report `Ok(None)`: the lease logic in `livechannel::catalog` reads
+//!   the lease back and recognises its own holder, so that is harmless there.
+//!
+//! Keys are used as they are (no escaping): they must be valid object_store
+//! paths (no empty, `.` or `..` segments, no control characters, no leading
+//! or trailing `/`), which livechannel's keys are.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use livechannel::store::{
+    clamp_range, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError,
+};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey, S3ConditionalPut};
+use object_store::list::{PaginatedListOptions, PaginatedListStore};
+use object_store::path::Path;
+use object_store::{
+    Attribute, Attributes, BackoffConfig, GetOptions, GetRange, ObjectStore as _,
+    ObjectStoreExt as _, PutMode, PutOptions, PutPayload, RetryConfig,
+};
+
+/// The retry policy of every request (see the module documentation).
+pub const RETRY: RetryConfig = RetryConfig {
+    backoff: BackoffConfig {
+        init_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_secs(2),
+        base: 2.0,
+    },
+    max_retries: 10,
+    retry_timeout: Duration::from_secs(30),
+};
+
+/// Why an `s3://` store URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum S3UrlError {
+    /// Not of the form `s3://BUCKET[?NAME=VALUE&...]`.
+    #[error("{url}: expected s3://BUCKET?endpoint=URL&region=R[&prefix=P]")]
+    Syntax {
+        /// The URL given.
+        url: String,
+    },
+    /// A parameter other than `endpoint`, `region` or `prefix`, or one given twice.
+    #[error("{url}: unknown or repeated parameter {name:?} (use endpoint, region, prefix)")]
+    Parameter {
+        /// The URL given.
+        url: String,
+        /// The parameter's name.
+        name: String,
+    },
+    /// The prefix is not a valid key prefix (empty or `.`/`..` segments, control characters).
+    #[error("{url}: prefix {prefix:?} is not a valid key prefix")]
+    Prefix {
+        /// The URL given.
+        url: String,
+        /// The prefix asked for.
+        prefix: String,
+    },
+    /// object_store refused the configuration (bad endpoint URL, ...).
+    #[error("{url}: {message}")]
+    Config {
+        /// The URL given.
+        url: String,
+        /// object_store's explanation.
+        message: String,
+    },
+}
+
+/// Objects in an S3 bucket, optionally under a key prefix. Cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    s3: Arc<AmazonS3>,
+    /// Empty, or ends with `/`.
+    prefix: String,
+    /// What [`fmt::Display`] shows: bucket, endpoint, region, prefix.
+    description: Arc<str>,
+}
+
+impl S3Store {
+    /// A store from `s3://BUCKET?endpoint=URL&region=R&prefix=P` (every
+    /// parameter optional), with credentials from the AWS environment variables.
+    pub fn from_url(url: &str) -> Result<S3Store, S3UrlError> {
+        Self::from_url_with(url, AmazonS3Builder::from_env())
+    }
+
+    /// Like [`S3Store::from_url`], starting from `base` instead of the
+    /// environment (tests give credentials this way). The URL's parameters
+    /// override `base`; retries, conditional puts and single-object deletes
+    /// are always configured here.
+    pub fn from_url_with(url: &str, base: AmazonS3Builder) -> Result<S3Store, S3UrlError> {
+        let syntax = || S3UrlError::Syntax {
+            url: url.to_owned(),
+        };
+        let rest = url.strip_prefix("s3://").ok_or_else(syntax)?;
+        let (bucket, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if bucket.is_empty() || bucket.contains('/') {
+            return Err(syntax());
+        }
+        let (mut endpoint, mut region, mut prefix) = (None, None, None);
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').ok_or_else(syntax)?;
+            let value = percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .map_err(|_| syntax())?
+                .into_owned();
+            let refused = || S3UrlError::Parameter {
+                url: url.to_owned(),
+                name: name.to_owned(),
+            };
+            let slot = match name {
+                "endpoint" => &mut endpoint,
+                "region" => &mut region,
+                "prefix" => &mut prefix,
+                _ => return Err(refused()),
+            };
+            if slot.replace(value).is_some() {
+                return Err(refused());
+            }
+        }
+
+        let mut builder = base
+            .with_bucket_name(bucket)
+            .with_retry(RETRY)
+            .with_conditional_put(S3ConditionalPut::ETagMatch)
+            // One DELETE per key: we only ever delete one key at a time, and
+            // not every S3-compatible service implements DeleteObjects.
+            .with_disable_bulk_delete(true);
+        if let Some(endpoint) = &endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(S3UrlError::Config {
+                    url: url.to_owned(),
+                    message: format!("endpoint {endpoint:?} is not an http:// or https:// URL"),
+                });
+            }
+            builder = builder
+                .with_endpoint(endpoint)
+                // AWS_ENDPOINT_URL_S3 would win over the endpoint: the URL's must.
+                .with_config(AmazonS3ConfigKey::S3Endpoint, endpoint)
+                .with_virtual_hosted_style_request(false);
+        }
+        if let Some(region) = &region {
+            builder = builder.with_region(region);
+        }
+        let endpoint = builder
+            .get_config_value(&AmazonS3ConfigKey::S3Endpoint)
+            .or_else(|| builder.get_config_value(&AmazonS3ConfigKey::Endpoint));
+        if endpoint
+            .as_deref()
+            .is_some_and(|e| e.starts_with("http://"))
+        {
+            builder = builder.with_allow_http(true);
+        }
+        let region = builder
+            .get_config_value(&AmazonS3ConfigKey::Region)
+            .unwrap_or_else(|| "us-east-1".to_owned());
+
+        let prefix = match prefix.as_deref().map(|p| p.trim_matches('/')) {
+            None | Some("") => String::new(),
+            Some(p) => match Path::parse(p) {
+                Ok(path) if path.as_ref() == p => format!("{p}/"),
+                _ => {
+                    return Err(S3UrlError::Prefix {
+                        url: url.to_owned(),
+                        prefix: p.to_owned(),
+                    })
+                }
+            },
+        };
+        let s3 = builder.build().map_err(|e| S3UrlError::Config {
+            url: url.to_owned(),
+            message: e.to_string(),
+        })?;
+        let description = format!(
+            "s3://{bucket}/{prefix} at {} (region {region})",
+            endpoint.as_deref().unwrap_or("AWS S3")
+        );
+        Ok(S3Store {
+            s3: Arc::new(s3),
+            prefix,
+            description: description.into(),
+        })
+    }
+
+    /// The object_store path of `key`, refused when it would not be the key itself.
+    fn path(&self, key: &str) -> Result<Path, StoreError> {
+        let full = format!("{}{key}", self.prefix);
+        match Path::parse(&full) {
+            Ok(path) if !key.is_empty() && path.as_ref() == full => Ok(path),
+            _ => Err(StoreError::Backend(format!(
+                "key {key:?} cannot be stored in S3 (empty, `.` or `..` segment, control character, or leading/trailing `/`)"
+            ))),
+        }
+    }
+
+    /// A PutObject of `data` at `path` (the key's), in `mode`.
+    async fn put_with(
+        &self,
+        key: &str,
+        path: Path,
+        data: Bytes,
+        content_type: &str,
+        mode: PutMode,
+    ) -> Result<ObjectMeta, object_store::Error> {
+        let mut attributes = Attributes::new();
+        if !content_type.is_empty() {
+            attributes.insert(Attribute::ContentType, content_type.to_owned().into());
+        }
+        let size = data.len() as u64;
+        let etag_of = |e: Option<String>| match e {
+            Some(e) => normalize_etag(&e),
+            // Some services send no ETag back: the MD5 is what S3 would send.
+            None => livechannel::store::etag(&data),
+        };
+        let opts = PutOptions {
+            mode,
+            attributes,
+            ..PutOptions::default()
+        };
+        let result = self
+            .s3
+            .put_opts(&path, PutPayload::from_bytes(data.clone()), opts)
+            .await?;
+        Ok(ObjectMeta {
+            key: key.to_owned(),
+            size,
+            etag: etag_of(result.e_tag),
+            content_type: content_type.to_owned(),
+            last_modified: SystemTime::now(),
+        })
+    }
+
+    async fn get_async(&self, key: &str, range: Option<Range<u64>>) -> Result<Object, StoreError> {
+        let path = self.path(key)?;
+        if let Some(r) = &range {
+            if r.start >= r.end {
+                // No request can express an empty range: report it like clamp_range.
+                let meta = self.head_async(key).await?;
+                clamp_range(key, r.clone(), meta.size)?;
+            }
+        }
+        let opts = GetOptions {
+            range: range.clone().map(|r| {
+                if r.end > i64::MAX as u64 {
+                    // An open range (`bytes=N-` arrives as N..u64::MAX):
+                    // servers refuse a last byte beyond i64 (s3s-fs does).
+                    GetRange::Offset(r.start)
+                } else {
+                    GetRange::Bounded(r)
+                }
+            }),
+            ..GetOptions::default()
+        };
+        let result = match self.s3.get_opts(&path, opts).await {
+            Ok(result) => result,
+            Err(e) => {
+                let e = store_error(key, e);
+                if let (Some(r), StoreError::Backend(_)) = (&range, &e) {
+                    // 416 past the end: say so with the size, as the other stores do.
+                    if let Ok(meta) = self.head_async(key).await {
+                        clamp_range(key, r.clone(), meta.size)?;
+                    }
+                }
+                return Err(e);
+            }
+        };
+        let meta = meta_from(
+            key,
+            &result.meta,
+            result.attributes.get(&Attribute::ContentType),
+        );
+        let returned = result.range.clone();
+        let data = result.bytes().await.map_err(|e| store_error(key, e))?;
+        Ok(Object {
+            meta,
+            data,
+            range: range.map(|_| returned),
+        })
+    }
+
+    async fn head_async(&self, key: &str) -> Result<ObjectMeta, StoreError> {
+        let path = self.path(key)?;
+        let result = self
+            .s3
+            .get_opts(&path, GetOptions::new().with_head(true))
+            .await
+            .map_err(|e| store_error(key, e))?;
+        Ok(meta_from(
+            key,
+            &result.meta,
+            result.attributes.get(&Attribute::ContentType),
+        ))
+    }
+
+    async fn list_async(
+        &self,
+        prefix: &str,
+        marker: &str,
+        max_keys: usize,
+    ) -> Result<ListPage, StoreError> {
+        let full_prefix = format!("{}{prefix}", self.prefix);
+        let mut page = ListPage::default();
+        let mut token = None;
+        loop {
+            // One more than still needed tells whether more follow (max-keys 0
+            // would answer nothing, not even IsTruncated).
+            let want = (max_keys - page.objects.len()).saturating_add(1);
+            let opts = PaginatedListOptions {
+                offset: (!marker.is_empty()).then(|| format!("{}{marker}", self.prefix)),
+                max_keys: Some(want.min(1000)),
+                page_token: token.take(),
+                ..PaginatedListOptions::default()
+            };
+            let result = self
+                .s3
+                .list_paginated(Some(&full_prefix), opts)
+                .await
+                .map_err(|e| store_error(prefix, e))?;
+            for meta in &result.result.objects {
+                let Some(key) = meta.location.as_ref().strip_prefix(&self.prefix) else {
+                    continue;
+                };
+                if page.objects.len() == max_keys {
+                    page.truncated = true;
+                    return Ok(page);
+                }
+                page.objects.push(meta_from(key, meta, None));
+            }
+            match result.page_token {
+                Some(t) => token = Some(t),
+                None => return Ok(page),
+            }
+        }
+    }
+}
+
+impl fmt::Display for S3Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
+/// Our metadata from object_store's: key without the store's prefix,
+/// normalised ETag, content type from the response headers when known.
+fn meta_from(
+    key: &str,
+    meta: &object_store::ObjectMeta,
+    content_type: Option<&object_store::AttributeValue>,
+) -> ObjectMeta {
+    ObjectMeta {
+        key: key.to_owned(),
+        size: meta.size,
+        etag: meta
+            .e_tag
+            .as_deref()
+            .map(normalize_etag)
+            .unwrap_or_default(),
+        content_type: content_type.map(|c| c.to_string()).unwrap_or_default(),
+        last_modified: meta.last_modified.into(),
+    }
+}
+
+/// `"abc"` or `W/"abc"` → `ABC`: the OSS form of an ETag.
+fn normalize_etag(etag: &str) -> String {
+    etag.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .to_ascii_uppercase()
+}
+
+fn store_error(key: &str, e: object_store::Error) -> StoreError {
+    match e {
+        object_store::Error::NotFound { .. } => StoreError::NotFound {
+            key: key.to_owned(),
+        },
+        e => StoreError::Backend(format!("S3 {key}: {e}")),
+    }
+}
+
+impl ObjectStore for S3Store {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        data: Bytes,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        Box::pin(async move {
+            let path = self.path(key)?;
+            self.put_with(key, path, data, content_type, PutMode::Overwrite)
+                .await
+                .map_err(|e| store_error(key, e))
+        })
+    }
+
+    fn put_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        data: Bytes,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ObjectMeta>, StoreError>> {
+        Box::pin(async move {
+            let path = self.path(key)?;
+            match self
+                .put_with(key, path, data, content_type, PutMode::Create)
+                .await
+            {
+                Ok(meta) => Ok(Some(meta)),
+                // object_store maps 412 (and 304) to AlreadyExists for
+                // PutMode::Create, and 409 (a concurrent conditional write) too.
+                Err(
+                    object_store::Error::AlreadyExists { .. }
+                    | object_store::Error::Precondition { .. },
+                ) => Ok(None),
+                Err(e) => Err(store_error(key, e)),
+            }
+        })
+    }
+
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        range: Option<Range<u64>>,
+    ) -> BoxFuture<'a, Result<Object, StoreError>> {
+        Box::pin(self.get_async(key, range))
+    }
+
+    fn head<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        Box::pin(self.head_async(key))
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let path = self.path(key)?;
+            match self.s3.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(store_error(key, e)),
+            }
+        })
+    }
+
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        marker: &'a str,
+        max_keys: usize,
+    ) -> BoxFuture<'a, Result<ListPage, StoreError>> {
+        Box::pin(self.list_async(prefix, marker, max_keys))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(url: &str) -> Result<S3Store, S3UrlError> {
+        S3Store::from_url_with(
+            url,
+            AmazonS3Builder::new()
+                .with_access_key_id("id")
+                .with_secret_access_key("secret"),
+        )
+    }
+
+    #[test]
+    fn urls_name_bucket_endpoint_region_and_prefix() {
+        let s =
+            parse("s3://media?endpoint=http://127.0.0.1:9000&region=eu-1&prefix=/live/a/").unwrap();
+        assert_eq!(s.prefix, "live/a/");
+        assert_eq!(
+            s.to_string(),
+            "s3://media/live/a/ at http://127.0.0.1:9000 (region eu-1)"
+        );
+        let s = parse("s3://media").unwrap();
+        assert_eq!(
+            (s.prefix.as_str(), s.to_string().as_str()),
+            ("", "s3://media/ at AWS S3 (region us-east-1)")
+        );
+        // Percent-encoded values are decoded.
+        let s = parse("s3://m?endpoint=http%3A%2F%2Fh%3A1&prefix=a%20b").unwrap();
+        assert_eq!(s.prefix, "a b/");
+        assert_eq!(
+            s.to_string(),
+            "s3://m/a b/ at http://h:1 (region us-east-1)"
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_refused() {
+        for url in [
+            "file://x",
+            "s3://",
+            "s3:///k",
+            "s3://b/k",
+            "s3://b?endpoint",
+        ] {
+            assert!(
+                matches!(parse(url), Err(S3UrlError::Syntax { .. })),
+                "{url}"
+            );
+        }
+        assert!(matches!(
+            parse("s3://b?bucket=x"),
+            Err(S3UrlError::Parameter { .. })
+        ));
+        assert!(matches!(
+            parse("s3://b?region=a&region=b"),
+            Err(S3UrlError::Parameter { .. })
+        ));
+        assert!(matches!(
+            parse("s3://b?prefix=a/../b"),
+            Err(S3UrlError::Prefix { .. })
+        ));
+        assert!(matches!(
+            parse("s3://b?endpoint=not%20a%20url"),
+            Err(S3UrlError::Config { .. })
+        ));
+    }
+
+    #[test]
+    fn keys_map_to_paths_unchanged_or_are_refused() {
+        let s = parse("s3://b?prefix=p").unwrap();
+        assert_eq!(
+            s.path(".livechannel/index/demo/ch/0001-2000-0~")
+                .unwrap()
+                .as_ref(),
+            "p/.livechannel/index/demo/ch/0001-2000-0~"
+        );
+        assert_eq!(s.path("a b%20c").unwrap().as_ref(), "p/a b%20c");
+        for key in ["", "a//b", "a/../b", "a/", "/a", "a\nb"] {
+            assert!(s.path(key).is_err(), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn etags_lose_quotes_and_case() {
+        assert_eq!(normalize_etag("\"d41d8cd9\""), "D41D8CD9");
+        assert_eq!(normalize_etag("W/\"ab-1\""), "AB-1");
+    }
+}
