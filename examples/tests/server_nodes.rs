@@ -1,4 +1,4 @@
-//! Two livechannel-server processes over one store: both see the same
+//! Two livechannel-server processes over one S3 bucket (s3s-fs): both see the same
 //! channels; a publish to node A holds the channel on node B too (through
 //! the lease in the store); after `kill -9` of node A the publisher gets
 //! through to node B within the lease time, the media sequence goes on
@@ -10,59 +10,21 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::have;
+use common::s3s::S3sFs;
+use common::server_process::{free_port, Server};
 
 /// Lease time of both nodes: short, so that the test is quick.
 const LEASE_SECS: u64 = 3;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A node over the shared bucket, with its own id and the short lease.
+fn node(s3: &S3sFs, id: &str) -> Server {
+    s3.server_with("media", None, free_port(), free_port(), |cmd| {
+        cmd.args(["--node-id", id, "--lease-secs", &LEASE_SECS.to_string()]);
+    })
 }
 
-struct Node {
-    child: Child,
-    http: u16,
-    rtmp: u16,
-}
-
-impl Node {
-    fn start(store: &str, node_id: &str) -> Node {
-        let (http, rtmp) = (free_port(), free_port());
-        let child = Command::new(env!("CARGO_BIN_EXE_livechannel-server"))
-            .args(["--http", &format!("127.0.0.1:{http}")])
-            .args(["--rtmp", &format!("127.0.0.1:{rtmp}")])
-            .args(["--store", store, "--node-id", node_id])
-            .args(["--lease-secs", &LEASE_SECS.to_string()])
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("livechannel-server (built by cargo test)");
-        let node = Node { child, http, rtmp };
-        common::wait_for(15, "the node listening", || node.get("/demo/?live").0 != 0);
-        node
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        common::curl(
-            &format!("http://127.0.0.1:{}{path}", self.http),
-            "GET",
-            None,
-        )
-    }
-
-    fn rtmp_url(&self, channel: &str) -> String {
-        format!("rtmp://127.0.0.1:{}/demo/live/{channel}", self.rtmp)
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn rtmp_url(node: &Server, channel: &str) -> String {
+    format!("rtmp://127.0.0.1:{}/demo/live/{channel}", node.rtmp)
 }
 
 /// A live source that runs until killed: 640x360, 1 s GOP, AAC.
@@ -88,27 +50,23 @@ fn media_sequence(playlist: &str) -> u64 {
         .unwrap_or_else(|| panic!("no media sequence in {playlist}"))
 }
 
-/// The store both nodes share: a directory, or the S3 bucket of the test server.
-fn shared_store() -> (String, Option<tempfile::TempDir>) {
-    let dir = tempfile::tempdir().unwrap();
-    (format!("file://{}", dir.path().display()), Some(dir))
-}
-
 #[test]
 fn a_channel_moves_to_another_node_when_its_node_dies() {
     if !have("ffmpeg") || !have("ffprobe") || !have("curl") {
         return;
     }
-    let (store, _dir) = shared_store();
-    let mut a = Node::start(&store, "node-a");
-    let b = Node::start(&store, "node-b");
+    let Some(s3) = S3sFs::start("media") else {
+        return;
+    };
+    let mut a = node(&s3, "node-a");
+    let b = node(&s3, "node-b");
     let create = "<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>1</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>";
     let url = format!("http://127.0.0.1:{}/demo/ch?live", a.http);
     assert_eq!(common::curl(&url, "PUT", Some(create)).0, 200);
     // Node B sees the channel node A created.
     assert_eq!(b.get("/demo/ch?live").0, 200);
 
-    let mut first = live_push(&a.rtmp_url("ch"), 120);
+    let mut first = live_push(&rtmp_url(&a, "ch"), 120);
     common::wait_for(20, "segments through node A", || {
         b.get("/demo/ch/playlist.m3u8").1.matches(".ts").count() >= 2
     });
@@ -120,7 +78,7 @@ fn a_channel_moves_to_another_node_when_its_node_dies() {
             .contains("<Width>640</Width>")
     });
     // A second publisher through node B is refused while node A holds the channel.
-    let mut second = live_push(&b.rtmp_url("ch"), 5);
+    let mut second = live_push(&rtmp_url(&b, "ch"), 5);
     let refused = second.wait().unwrap();
     assert!(!refused.success(), "node B must refuse a second publisher");
 
@@ -140,7 +98,7 @@ fn a_channel_moves_to_another_node_when_its_node_dies() {
 
     // The publisher reconnects to node B until it is accepted.
     let mut again = loop {
-        let mut push = live_push(&b.rtmp_url("ch"), 6);
+        let mut push = live_push(&rtmp_url(&b, "ch"), 6);
         std::thread::sleep(Duration::from_millis(700));
         match push.try_wait().unwrap() {
             None => break push,

@@ -21,118 +21,19 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use common::s3s::S3sFs;
 use common::server_process::{create, free_port, Server};
-use common::{cargo_installed, count_frames, have};
+use common::{count_frames, have};
 use livechannel::store::{ObjectStore, StoreError};
 use livechannel_examples::s3_store::S3Store;
-use object_store::aws::AmazonS3Builder;
 
-const INSTALL: &str = "cargo install s3s-fs --version 0.14.1 --locked --features binary";
-const ACCESS_KEY: &str = "lc-test-access";
-const SECRET_KEY: &str = "lc-test-secret";
 /// The fixture the server tests publish: 240 video and 346 audio frames, 8 s.
 const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
-
-/// An s3s-fs process on a free port over a temporary root directory;
-/// killed when dropped.
-struct S3sFs {
-    child: Child,
-    port: u16,
-    root: tempfile::TempDir,
-    /// The stderr of each livechannel-server started over this bucket.
-    logs: tempfile::TempDir,
-}
-
-impl S3sFs {
-    /// s3s-fs with an empty bucket `bucket`; None when s3s-fs is not
-    /// installed (and not under CI=true, which fails instead).
-    fn start(bucket: &str) -> Option<S3sFs> {
-        let program = cargo_installed("s3s-fs", INSTALL)?;
-        let root = tempfile::tempdir().unwrap();
-        // A bucket is a directory under the root.
-        std::fs::create_dir(root.path().join(bucket)).unwrap();
-        let port = free_port();
-        let child = Command::new(program)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-            .arg(root.path())
-            .env("RUST_LOG", "error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("s3s-fs");
-        let logs = tempfile::tempdir().unwrap();
-        let s3 = S3sFs {
-            child,
-            port,
-            root,
-            logs,
-        };
-        common::wait_for(10, "s3s-fs listening", || {
-            std::net::TcpStream::connect(("127.0.0.1", s3.port)).is_ok()
-        });
-        Some(s3)
-    }
-
-    fn store_url(&self, bucket: &str, prefix: Option<&str>) -> String {
-        let mut url = format!(
-            "s3://{bucket}?endpoint=http://127.0.0.1:{}&region=test-1",
-            self.port
-        );
-        if let Some(p) = prefix {
-            url.push_str("&prefix=");
-            url.push_str(p);
-        }
-        url
-    }
-
-    /// A store with the test credentials (not read from the environment).
-    fn store(&self, bucket: &str, prefix: Option<&str>) -> S3Store {
-        let credentials = AmazonS3Builder::new()
-            .with_access_key_id(ACCESS_KEY)
-            .with_secret_access_key(SECRET_KEY);
-        S3Store::from_url_with(&self.store_url(bucket, prefix), credentials).unwrap()
-    }
-
-    /// Where s3s-fs keeps the object `key` of `bucket`.
-    fn file(&self, bucket: &str, key: &str) -> PathBuf {
-        self.root.path().join(bucket).join(key)
-    }
-
-    /// The livechannel-server binary over `bucket`, credentials in its environment.
-    fn server(&self, bucket: &str, prefix: Option<&str>, http: u16, rtmp: u16) -> Server {
-        let url = self.store_url(bucket, prefix);
-        Server::start_with(&url, http, rtmp, |cmd| {
-            cmd.env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-                .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-                .env_remove("AWS_SESSION_TOKEN")
-                .env_remove("AWS_PROFILE");
-            // Kept for the failure report (see Drop).
-            let n = std::fs::read_dir(self.logs.path()).unwrap().count();
-            let log = std::fs::File::create(self.logs.path().join(format!("server-{n}.log")));
-            cmd.stderr(log.unwrap());
-        })
-    }
-}
-
-impl Drop for S3sFs {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            for entry in std::fs::read_dir(self.logs.path()).into_iter().flatten() {
-                let path = entry.unwrap().path();
-                let log = std::fs::read_to_string(&path).unwrap_or_default();
-                eprintln!("---- {} ----\n{log}", path.display());
-            }
-        }
-    }
-}
 
 /// Where the store tests run: s3s-fs (bucket `media`), or the bucket named
 /// by `LIVECHANNEL_TEST_S3` under a fresh prefix.

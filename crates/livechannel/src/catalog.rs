@@ -530,7 +530,13 @@ impl Catalog {
             .await?
             .is_none()
         {
-            return Ok(None);
+            // Taken by another node, unless it is our own write whose first
+            // answer was lost and whose retry found it (S3 clients retry a
+            // PUT after a 5xx): the same holder and the same expiry.
+            let stored = self.load::<Lease>(&key).await?;
+            if stored.as_ref() != Some(&lease) {
+                return Ok(None);
+            }
         }
         // The older generations are history now; a failed delete is only litter.
         for old in generations {
@@ -724,6 +730,72 @@ mod tests {
         assert!(block_on(c.take_lease("b", "ch", "a", 170, 270))
             .unwrap()
             .is_some());
+    }
+
+    /// A store whose create-only puts store the object but answer "it
+    /// exists", like a PUT whose first answer was lost and whose retry
+    /// found the object.
+    struct LostAnswer(MemoryStore);
+
+    impl ObjectStore for LostAnswer {
+        fn put<'a>(
+            &'a self,
+            key: &'a str,
+            data: Bytes,
+            content_type: &'a str,
+        ) -> crate::store::BoxFuture<'a, Result<crate::store::ObjectMeta, StoreError>> {
+            self.0.put(key, data, content_type)
+        }
+        fn put_if_absent<'a>(
+            &'a self,
+            key: &'a str,
+            data: Bytes,
+            content_type: &'a str,
+        ) -> crate::store::BoxFuture<'a, Result<Option<crate::store::ObjectMeta>, StoreError>>
+        {
+            Box::pin(async move {
+                self.0.put_if_absent(key, data, content_type).await?;
+                Ok(None)
+            })
+        }
+        fn get<'a>(
+            &'a self,
+            key: &'a str,
+            range: Option<std::ops::Range<u64>>,
+        ) -> crate::store::BoxFuture<'a, Result<crate::store::Object, StoreError>> {
+            self.0.get(key, range)
+        }
+        fn head<'a>(
+            &'a self,
+            key: &'a str,
+        ) -> crate::store::BoxFuture<'a, Result<crate::store::ObjectMeta, StoreError>> {
+            self.0.head(key)
+        }
+        fn delete<'a>(
+            &'a self,
+            key: &'a str,
+        ) -> crate::store::BoxFuture<'a, Result<(), StoreError>> {
+            self.0.delete(key)
+        }
+        fn list<'a>(
+            &'a self,
+            prefix: &'a str,
+            marker: &'a str,
+            max_keys: usize,
+        ) -> crate::store::BoxFuture<'a, Result<crate::store::ListPage, StoreError>> {
+            self.0.list(prefix, marker, max_keys)
+        }
+    }
+
+    #[test]
+    fn a_lease_whose_create_answer_was_lost_is_still_ours() {
+        let c = Catalog::new(Arc::new(LostAnswer(MemoryStore::new())));
+        let lease = block_on(c.take_lease("b", "ch", "a", 0, 100)).unwrap();
+        assert_eq!(lease.map(|l| l.generation), Some(1));
+        // Another holder's create that "found" an object is refused.
+        assert!(block_on(c.take_lease("b", "ch", "b", 50, 150))
+            .unwrap()
+            .is_none());
     }
 
     #[test]

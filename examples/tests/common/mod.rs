@@ -1,6 +1,7 @@
 //! Helpers for tests that drive external programs (ffmpeg, ffprobe, ...).
 #![allow(dead_code)]
 
+pub mod s3s;
 pub mod server_process;
 
 use std::path::{Path, PathBuf};
