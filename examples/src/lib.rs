@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod console;
 pub mod file_store;
 pub mod flv2hls;
 pub mod fs_util;

@@ -132,6 +132,9 @@ async fn http_connection(service: Arc<Service>, metrics: Arc<Metrics>, socket: T
         let (service, metrics) = (service.clone(), metrics.clone());
         async move {
             let (parts, body) = request.into_parts();
+            if let Some(response) = crate::console::respond(&service, &parts).await {
+                return Ok(response);
+            }
             // `metrics` is a valid bucket name, but buckets are made by the
             // operator (--bucket), who is told it is reserved.
             if parts.uri.path() == "/metrics" && parts.method == hyper::Method::GET {

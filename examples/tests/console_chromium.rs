@@ -1,0 +1,220 @@
+//! The web console in headless Chromium (driven over WebDriver by
+//! chromedriver): the page lists the live channel, its player plays the
+//! live playlist and then a VOD range with hls.js served by the server, and
+//! the video's `currentTime` advances. Screenshots are kept in
+//! `target/console-artifacts/` as test artifacts.
+
+mod common;
+mod server;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::have;
+use fantoccini::{Client, ClientBuilder, Locator};
+use server::TestServer;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// chromedriver on a free port, and a headless Chromium session through it.
+async fn browser(profile: &std::path::Path) -> (Driver, Client) {
+    let port = free_port();
+    let driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver"),
+    );
+    common::wait_for(15, "chromedriver listening", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    // The machine's network is closed: without the background-networking
+    // flags Chromium keeps trying to reach Google's hosts.
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--autoplay-policy=no-user-gesture-required",
+        "--window-size=1280,900",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect::<Vec<_>>();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+    );
+    let client = ClientBuilder::rustls()
+        .expect("rustls")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session through chromedriver");
+    (driver, client)
+}
+
+/// The video's currentTime, in seconds.
+async fn current_time(client: &Client) -> f64 {
+    client
+        .execute(
+            "return document.getElementById('video').currentTime;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or(0.0)
+}
+
+/// Wait until the video has played `seconds`, or fail with what the page shows.
+async fn wait_playing(client: &Client, seconds: f64, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let t = current_time(client).await;
+        if t >= seconds {
+            return;
+        }
+        if Instant::now() > deadline {
+            let error = client
+                .find(Locator::Id("player-error"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            panic!("{what}: currentTime {t} after 40 s; player error: {error:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+/// A live 640x360 source with a 1 s GOP, for `seconds`.
+fn live_push(url: &str, seconds: u32) -> Child {
+    Command::new("ffmpeg")
+        .args(["-v", "error", "-re"])
+        .args(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"])
+        .args(["-t", &seconds.to_string()])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "30"])
+        .args(["-c:a", "aac", "-f", "flv", url])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ffmpeg")
+}
+
+#[test]
+fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
+    if !have("chromium") || !have("chromedriver") || !have("ffmpeg") || !have("curl") {
+        return;
+    }
+    let server = TestServer::start();
+    server.create_channel("open", "cam", 1, 3);
+    let mut push = live_push(&server.rtmp_url("open", "cam"), 20);
+    server.wait_for(20, "two live segments", || {
+        server
+            .object("open/cam/playlist.m3u8")
+            .is_some_and(|p| String::from_utf8_lossy(&p).matches(".ts").count() >= 2)
+    });
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let (_driver, client) = browser(profile.path()).await;
+        client.goto(&server.http_url("/")).await.unwrap();
+        let row = Locator::Css(r#"tr[data-channel="open/cam"]"#);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let live = match client.find(row).await {
+                Ok(el) => el.text().await.unwrap_or_default().contains("Live"),
+                Err(_) => false,
+            };
+            if live {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the console never showed open/cam Live"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let page = client.source().await.unwrap();
+        assert!(page.contains("640×360"), "the stat's size is shown");
+        assert!(
+            page.contains("not shown to anonymous viewers"),
+            "the private bucket"
+        );
+
+        client
+            .find(Locator::Css(r#"tr[data-channel="open/cam"] .play-live"#))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_playing(&client, 2.0, "live").await;
+        screenshot(&client, "console-live.png").await;
+
+        // After the publish ends, a VOD range of the whole session plays.
+        assert!(push.wait().unwrap().success());
+        server.wait_for(15, "ENDLIST", || {
+            server
+                .object("open/cam/playlist.m3u8")
+                .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
+        });
+        client
+            .find(Locator::Css(r#"tr[data-channel="open/cam"] .play-vod"#))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .find(Locator::Id("vod-play"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_playing(&client, 3.0, "VOD").await;
+        screenshot(&client, "console-vod.png").await;
+        let _ = client.close().await;
+    });
+
+    // SDKs and curl still get the API at `/`: ListBuckets (refused here:
+    // anonymous, and the server has access keys).
+    let (status, body) = server.curl("GET", "/", None);
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+}
