@@ -6,12 +6,11 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::have;
 use common::s3s::S3sFs;
 use common::server_process::{free_port, Server};
+use common::{have, live_push};
 
 /// Lease time of both nodes: short, so that the test is quick.
 const LEASE_SECS: u64 = 3;
@@ -25,21 +24,6 @@ fn node(s3: &S3sFs, id: &str) -> Server {
 
 fn rtmp_url(node: &Server, channel: &str) -> String {
     format!("rtmp://127.0.0.1:{}/demo/live/{channel}", node.rtmp)
-}
-
-/// A live source that runs until killed: 640x360, 1 s GOP, AAC.
-fn live_push(url: &str, seconds: u32) -> Child {
-    Command::new("ffmpeg")
-        .args(["-v", "error", "-re"])
-        .args(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"])
-        .args(["-t", &seconds.to_string()])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "30"])
-        .args(["-c:a", "aac", "-f", "flv", url])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ffmpeg")
 }
 
 fn media_sequence(playlist: &str) -> u64 {

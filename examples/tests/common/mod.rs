@@ -159,3 +159,19 @@ pub fn cargo_installed(tool: &str, install: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// ffmpeg publishing a live 640x360 test picture (1 s GOP, 30 fps) and a
+/// 440 Hz tone to `url` in real time for `seconds`.
+pub fn live_push(url: &str, seconds: u32) -> std::process::Child {
+    Command::new("ffmpeg")
+        .args(["-v", "error", "-re"])
+        .args(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"])
+        .args(["-t", &seconds.to_string()])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "30"])
+        .args(["-c:a", "aac", "-f", "flv", url])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("ffmpeg")
+}

@@ -94,6 +94,35 @@ impl Server {
             .expect("ffmpeg")
     }
 
+    /// After a `kill -9` and a restart: the live playlist names only
+    /// stored segments, every segment `indexed` before the kill (VOD index
+    /// entry names) is still there, and a new publish of `source` goes
+    /// through at once (the dead server's lease is this node's) with the
+    /// numbering going on.
+    pub fn check_resumes_after_kill(&self, channel: &str, indexed: &[String], source: &str) {
+        self.check_playlist(channel);
+        for name in indexed {
+            let start = name.split('-').next().unwrap().trim_start_matches('0');
+            assert_eq!(
+                self.get(&format!("/demo/{channel}/{start}.ts")).0,
+                200,
+                "segment {start} lost"
+            );
+        }
+        let mut again = self.push(channel, source);
+        assert!(again.wait().unwrap().success());
+        self.wait(10, "ENDLIST", || {
+            self.get(&format!("/demo/{channel}/playlist.m3u8"))
+                .1
+                .contains("#EXT-X-ENDLIST")
+        });
+        let playlist = self.check_playlist(channel);
+        assert!(
+            !playlist.contains("#EXT-X-MEDIA-SEQUENCE:0\n"),
+            "{playlist}"
+        );
+    }
+
     /// Every segment the live playlist names is readable.
     pub fn check_playlist(&self, channel: &str) -> String {
         let (status, playlist) = self.get(&format!("/demo/{channel}/playlist.m3u8"));
