@@ -12,7 +12,9 @@
 //!
 //! Every other `GET /` (signed, or asking for XML as SDKs and curl do) is
 //! still the OSS ListBuckets call. `-` cannot start a bucket name, so the
-//! `/-/` paths collide with nothing.
+//! `/-/` paths collide with nothing in path style; on a bucket's virtual
+//! host (`BUCKET.DOMAIN`) the console answers nothing, every path being an
+//! object key there.
 //!
 //! What anonymous viewers may see follows the bucket ACLs: channels of
 //! public-read and public-read-write buckets are listed and playable
@@ -40,7 +42,10 @@ pub async fn respond(
     service: &Service,
     parts: &hyper::http::request::Parts,
 ) -> Option<Response<Full<Bytes>>> {
-    if parts.method != Method::GET && parts.method != Method::HEAD {
+    // On a bucket's virtual host every path is an object key.
+    if (parts.method != Method::GET && parts.method != Method::HEAD)
+        || is_bucket_host(service, parts)
+    {
         return None;
     }
     let path = parts.uri.path();
@@ -84,13 +89,23 @@ fn wants_page(service: &Service, parts: &hyper::http::request::Parts) -> bool {
             .uri
             .query()
             .is_some_and(|q| q.contains("Signature=") || q.contains("OSSAccessKeyId="));
-    let host = header(HOST).split(':').next().unwrap_or("");
-    let bucket_host = service
+    header(ACCEPT).contains("text/html") && !signed && !is_bucket_host(service, parts)
+}
+
+/// True when the request is addressed to a bucket's virtual host
+/// (`BUCKET.DOMAIN`), where every path is an object key.
+pub fn is_bucket_host(service: &Service, parts: &hyper::http::request::Parts) -> bool {
+    let host = parts
+        .uri
+        .host()
+        .or_else(|| parts.headers.get(HOST).and_then(|v| v.to_str().ok()))
+        .unwrap_or("");
+    let host = host.split(':').next().unwrap_or("");
+    service
         .config()
         .domain
         .as_deref()
-        .is_some_and(|d| host.ends_with(&format!(".{d}")));
-    header(ACCEPT).contains("text/html") && !signed && !bucket_host
+        .is_some_and(|d| host.ends_with(&format!(".{d}")))
 }
 
 #[derive(Serialize)]
@@ -333,5 +348,11 @@ mod tests {
         // A bucket's virtual host: GET / is ListObjects.
         let vhost = ("host", "demo.oss.test:8080");
         assert!(!wants_page(&service, &parts("/", &[html, vhost])));
+        assert!(is_bucket_host(&service, &parts("/metrics", &[vhost])));
+        assert!(is_bucket_host(
+            &service,
+            &parts("http://demo.oss.test/metrics", &[])
+        ));
+        assert!(!is_bucket_host(&service, &parts("/metrics", &[host])));
     }
 }

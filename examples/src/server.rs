@@ -136,8 +136,12 @@ async fn http_connection(service: Arc<Service>, metrics: Arc<Metrics>, socket: T
                 return Ok(response);
             }
             // `metrics` is a valid bucket name, but buckets are made by the
-            // operator (--bucket), who is told it is reserved.
-            if parts.uri.path() == "/metrics" && parts.method == hyper::Method::GET {
+            // operator (--bucket), who is told it is reserved. On a bucket's
+            // virtual host it is an object key.
+            if parts.uri.path() == "/metrics"
+                && parts.method == hyper::Method::GET
+                && !crate::console::is_bucket_host(&service, &parts)
+            {
                 let response = hyper::Response::builder()
                     .header(hyper::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)
                     .header(hyper::header::CACHE_CONTROL, "no-cache")
