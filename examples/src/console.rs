@@ -16,10 +16,12 @@
 //! host (`BUCKET.DOMAIN`) the console answers nothing, every path being an
 //! object key there.
 //!
-//! What anonymous viewers may see follows the bucket ACLs: channels of
-//! public-read and public-read-write buckets are listed and playable
-//! (their objects are readable anonymously anyway); a private bucket shows
-//! its name only.
+//! What anonymous viewers may see follows the API's rules for anonymous
+//! callers: a public-read-write bucket's channels with their status,
+//! statistics and history (GetLiveChannelStat and History are open there);
+//! a public-read bucket's channel names, playable live and as VOD (its
+//! objects are readable) but without their state; a private bucket's name
+//! only.
 
 use std::time::SystemTime;
 
@@ -128,11 +130,15 @@ struct BucketStatus {
 #[derive(Serialize)]
 struct ChannelStatusJson {
     name: String,
-    /// `Live`, `Idle` or `Disabled`, as GetLiveChannelStat says.
+    /// The live playlist's name (`playlist.m3u8` unless configured).
+    playlist: String,
+    /// `Live`, `Idle` or `Disabled`, as GetLiveChannelStat says; `Hidden`
+    /// where anonymous callers may not ask (public-read buckets).
     status: &'static str,
     /// Which node the publish goes through, when live.
     node: Option<String>,
-    config: livechannel::catalog::ChannelConfig,
+    /// The channel's configuration (public-read-write buckets only).
+    config: Option<livechannel::catalog::ChannelConfig>,
     stat: Option<LiveStat>,
     history: Vec<LiveRecord>,
 }
@@ -150,7 +156,21 @@ async fn status(service: &Service, now: SystemTime) -> Result<Status, String> {
                 .map_err(|e| e.to_string())?;
             let mut channels = Vec::with_capacity(records.len());
             for record in records {
-                channels.push(channel_status(service, &bucket.name, record, now_ms).await?);
+                channels.push(if bucket.acl == Acl::PublicReadWrite {
+                    channel_status(service, &bucket.name, record, now_ms).await?
+                } else {
+                    // As through the API: anonymous callers may read a
+                    // public-read bucket's objects, not its channels' state.
+                    ChannelStatusJson {
+                        playlist: record.config.target.playlist_name,
+                        name: record.name,
+                        status: "Hidden",
+                        node: None,
+                        config: None,
+                        stat: None,
+                        history: Vec::new(),
+                    }
+                });
             }
             (Some(channels), more)
         } else {
@@ -201,9 +221,10 @@ async fn channel_status(
     let last = history.len().saturating_sub(5);
     Ok(ChannelStatusJson {
         name: record.name,
+        playlist: record.config.target.playlist_name.clone(),
         status,
         node,
-        config: record.config,
+        config: Some(record.config),
         stat,
         history: history[last..].to_vec(),
     })

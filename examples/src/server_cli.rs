@@ -113,7 +113,10 @@ async fn run(args: Args) -> Result<(), String> {
         access_keys.insert(id.to_owned(), secret.to_owned());
     }
     let (store, store_name): (Arc<dyn ObjectStore>, String) = match args.store.as_str() {
-        "memory://" => (Arc::new(MemoryStore::new()), "memory://".to_owned()),
+        "memory://" => (
+            Arc::new(MemoryStore::with_system_clock()),
+            "memory://".to_owned(),
+        ),
         s if s.starts_with("s3://") => {
             let store = S3Store::from_url(s).map_err(|e| format!("--store {e}"))?;
             let name = store.to_string();

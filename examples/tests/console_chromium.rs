@@ -161,7 +161,8 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
             .click()
             .await
             .unwrap();
-        wait_playing(&client, 2.0, "live").await;
+        // Several playlist refreshes: a stale cached playlist would stall here.
+        wait_playing(&client, 5.0, "live").await;
         screenshot(&client, "console-live.png").await;
 
         // After the publish ends, a VOD range of the whole session plays.

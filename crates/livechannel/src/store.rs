@@ -182,7 +182,9 @@ pub fn clamp_range(key: &str, range: Range<u64>, size: u64) -> Result<Range<u64>
 ///
 /// Its clock is the caller's: objects are stamped with the time set by
 /// [`MemoryStore::set_now`] (the Unix epoch until then), so tests stay
-/// deterministic.
+/// deterministic; a server wants [`MemoryStore::with_system_clock`], whose
+/// `Last-Modified` dates are real (a browser judges a cached object's
+/// freshness by them).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<MemoryInner>,
@@ -192,12 +194,20 @@ pub struct MemoryStore {
 struct MemoryInner {
     objects: BTreeMap<String, (ObjectMeta, Bytes)>,
     now: Option<SystemTime>,
+    system_clock: bool,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store stamping objects with the system's time.
+    pub fn with_system_clock() -> Self {
+        let store = Self::default();
+        store.lock().system_clock = true;
+        store
     }
 
     /// The time stamped on objects written from now on.
@@ -227,7 +237,10 @@ impl MemoryStore {
             size: data.len() as u64,
             etag: etag(&data),
             content_type: content_type.to_owned(),
-            last_modified: inner.now.unwrap_or(SystemTime::UNIX_EPOCH),
+            last_modified: match (inner.system_clock, inner.now) {
+                (true, _) => SystemTime::now(),
+                (false, now) => now.unwrap_or(SystemTime::UNIX_EPOCH),
+            },
         };
         inner.objects.insert(key.to_owned(), (meta.clone(), data));
         meta
@@ -349,6 +362,19 @@ mod tests {
         let page = block_on(s.list("a/", "a/2", 2)).unwrap();
         let keys: Vec<_> = page.objects.iter().map(|m| m.key.as_str()).collect();
         assert_eq!((keys, page.truncated), (vec!["a/3"], false));
+    }
+
+    #[test]
+    fn the_system_clock_stamps_real_dates() {
+        let store = MemoryStore::with_system_clock();
+        let meta = block_on(store.put("k", Bytes::from_static(b"x"), "text/plain")).unwrap();
+        let age = SystemTime::now()
+            .duration_since(meta.last_modified)
+            .unwrap();
+        assert!(age < Duration::from_secs(60), "{age:?}");
+        let fixed = MemoryStore::new();
+        let meta = block_on(fixed.put("k", Bytes::from_static(b"x"), "text/plain")).unwrap();
+        assert_eq!(meta.last_modified, SystemTime::UNIX_EPOCH);
     }
 
     #[test]

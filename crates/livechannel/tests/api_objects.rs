@@ -269,6 +269,11 @@ fn head_answers_headers_only_and_errors_in_x_oss_err() {
     assert!(res.body().is_empty());
     assert_eq!(res.headers()["content-length"], "8");
     assert_eq!(res.headers()["content-type"], "application/x-mpegURL");
+    // Playlists change: players must revalidate them.
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    api.signed("PUT", "/test-bucket/ch/1.ts", &[], b"G");
+    let res = api.anon("GET", "/test-bucket/ch/1.ts", &[], b"");
+    assert!(!res.headers().contains_key("cache-control"));
     let res = api.anon("HEAD", "/test-bucket/ch/missing.ts", &[], b"");
     assert_eq!(res.status(), 404);
     assert!(res.body().is_empty());

@@ -30,7 +30,7 @@ pub struct TestServer {
 impl TestServer {
     /// Buckets: `open` (public-read-write) and `private`; one access key.
     pub fn start() -> TestServer {
-        Self::with_store(Arc::new(MemoryStore::new()))
+        Self::with_store(Arc::new(MemoryStore::with_system_clock()))
     }
 
     pub fn with_store(store: Arc<dyn ObjectStore>) -> TestServer {

@@ -6,7 +6,8 @@ use std::ops::Range;
 use base64::Engine;
 use bytes::Bytes;
 use http::header::{
-    HeaderName, ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED,
+    HeaderName, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+    LAST_MODIFIED,
 };
 use http::StatusCode;
 
@@ -82,7 +83,7 @@ fn object_headers(reply: Reply, meta: &ObjectMeta, key: &str) -> Reply {
         .map(str::to_owned)
         .or_else(|| (!meta.content_type.is_empty()).then(|| meta.content_type.clone()))
         .unwrap_or_else(|| "application/octet-stream".to_owned());
-    reply
+    let reply = reply
         .header(CONTENT_TYPE, &content_type)
         .header(ETAG, &format!("\"{}\"", meta.etag))
         .header(
@@ -91,7 +92,15 @@ fn object_headers(reply: Reply, meta: &ObjectMeta, key: &str) -> Reply {
         )
         .header(ACCEPT_RANGES, "bytes")
         .header(HeaderName::from_static("x-oss-object-type"), "Normal")
-        .header(HeaderName::from_static("x-oss-storage-class"), "Standard")
+        .header(HeaderName::from_static("x-oss-storage-class"), "Standard");
+    // A live playlist changes with every segment: without this, a browser
+    // may reuse a stale copy by heuristic freshness (a tenth of its age) and
+    // a player stalls. Segments never change, and keep the default.
+    if key.ends_with(".m3u8") {
+        reply.header(CACHE_CONTROL, "no-cache")
+    } else {
+        reply
+    }
 }
 
 /// The CORS preflight: any origin, the methods of this API, the headers asked for.
