@@ -23,6 +23,10 @@ else:
 bucket = oss2.Bucket(auth, endpoint, "private", proxies=proxies)
 prefix = "sdk-%s-" % mode
 
+# ListBuckets (GET /, which browsers get the web console from) is the API for the SDK.
+names = [b.name for b in oss2.BucketIterator(oss2.Service(auth, endpoint, proxies=proxies))]
+assert "open" in names and "private" in names, names
+
 # Create 150 channels and page over them.
 for i in range(150):
     r = bucket.create_live_channel(prefix + "%03d" % i, LiveChannelInfo(target=LiveChannelInfoTarget(playlist_name="")))
