@@ -85,19 +85,34 @@ pub enum StoreError {
 ///
 /// The crate has no timer of its own: the driver hands one from its
 /// runtime to [`Service::with_sleep`](crate::Service::with_sleep), e.g.
-/// with tokio (the driver's dependency, not this crate's):
+/// from its runtime's sleep function:
 ///
-/// ```ignore
+/// ```
+/// use std::future::Future;
+/// use std::sync::Arc;
 /// use std::time::Duration;
-/// use livechannel::store::{BoxFuture, Sleep};
+/// use livechannel::store::{BoxFuture, MemoryStore, Sleep};
+/// use livechannel::{Service, ServiceConfig};
 ///
-/// struct TokioSleep;
-/// impl Sleep for TokioSleep {
+/// /// Any runtime's `fn(Duration) -> impl Future`, e.g. `tokio::time::sleep`.
+/// struct RuntimeSleep<F>(F);
+///
+/// impl<F, Fut> Sleep for RuntimeSleep<F>
+/// where
+///     F: Fn(Duration) -> Fut + Send + Sync + 'static,
+///     Fut: Future<Output = ()> + Send + 'static,
+/// {
 ///     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-///         Box::pin(tokio::time::sleep(duration))
+///         Box::pin((self.0)(duration))
 ///     }
 /// }
-/// let service = Service::new(store, config).with_sleep(Arc::new(TokioSleep));
+///
+/// // With tokio: RuntimeSleep(tokio::time::sleep). Here, a timer that
+/// // returns at once, as a test's would.
+/// let sleep = RuntimeSleep(|_| std::future::ready(()));
+/// let service = Service::new(Arc::new(MemoryStore::new()), ServiceConfig::default())
+///     .with_sleep(Arc::new(sleep));
+/// # let _ = service;
 /// ```
 pub trait Sleep: Send + Sync + 'static {
     /// A future that completes after `duration`.
