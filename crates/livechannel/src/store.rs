@@ -83,9 +83,9 @@ pub enum StoreError {
 
 /// Waiting, for the backoff between retries of a failed store write.
 ///
-/// The crate has no timer of its own: the driver hands one from its
-/// runtime to [`Service::with_sleep`](crate::Service::with_sleep), e.g.
-/// from its runtime's sleep function:
+/// The crate has no timer of its own: the driver hands one to
+/// [`Service::with_sleep`](crate::Service::with_sleep), built from its
+/// runtime's sleep function:
 ///
 /// ```
 /// use std::future::Future;
