@@ -34,10 +34,13 @@ if [ ! -s "$input" ]; then
 fi
 cargo build --release --quiet --example livechannel-server --example rtmp-publish
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+# Both servers write to tmpfs; all of it goes when the script ends, however it ends.
+shm=$(mktemp -d /dev/shm/livechannel-bench.XXXXXX)
+export BENCH_SHM="$shm"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"' EXIT
 
 # nginx-rtmp, HLS into tmpfs.
-hls=/dev/shm/nginx-hls-$$
+hls="$shm/nginx-hls"
 mkdir -p "$hls"
 cat > "$work/nginx.conf" <<CONF
 load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
@@ -75,7 +78,7 @@ def rss_kib(pid):
 
 def start(name):
     if name == "livechannel":
-        store = f"/dev/shm/livechannel-bench-{os.getpid()}"
+        store = os.path.join(os.environ["BENCH_SHM"], "livechannel")
         subprocess.run(["rm", "-rf", store])
         p = subprocess.Popen(["target/release/examples/livechannel-server", "--http", "127.0.0.1:19360", "--rtmp", "127.0.0.1:19362",
                               "--store", f"file://{store}"], stderr=subprocess.DEVNULL)

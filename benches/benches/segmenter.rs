@@ -38,12 +38,12 @@ fn segmenter(c: &mut Criterion) {
                     _ => {}
                 }
                 while let Some(seg) = s.poll_segment() {
-                    out += seg.data.len();
+                    out += seg.len();
                 }
             }
             s.finish();
             while let Some(seg) = s.poll_segment() {
-                out += seg.data.len();
+                out += seg.len();
             }
             out
         })

@@ -17,7 +17,7 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -77,29 +77,29 @@ impl Files {
         path.with_file_name(format!(".tmp-{}-{n}-{name}", std::process::id()))
     }
 
-    fn write_tmp(&self, path: &Path, data: &[u8]) -> io::Result<PathBuf> {
+    fn write_tmp(&self, path: &Path, chunks: &[impl AsRef<[u8]>]) -> io::Result<PathBuf> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
         let tmp = self.tmp_path(path);
         let mut file = fs::File::create(&tmp)?;
-        file.write_all(data)?;
+        crate::fs_util::write_all_chunks(&mut file, chunks)?;
         // The data must be on disk before the rename makes it visible: after
         // a crash no playlist may name a segment whose bytes were lost.
         file.sync_data()?;
         Ok(tmp)
     }
 
-    fn put_sync(&self, key: &str, data: &[u8]) -> Result<ObjectMeta, StoreError> {
+    fn put_sync(&self, key: &str, chunks: &[impl AsRef<[u8]>]) -> Result<ObjectMeta, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.write_tmp(&path, data).map_err(backend)?;
+        let tmp = self.write_tmp(&path, chunks).map_err(backend)?;
         fs::rename(&tmp, &path).map_err(backend)?;
         self.meta(key, &path)
     }
 
     fn put_if_absent_sync(&self, key: &str, data: &[u8]) -> Result<Option<ObjectMeta>, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.write_tmp(&path, data).map_err(backend)?;
+        let tmp = self.write_tmp(&path, &[data]).map_err(backend)?;
         let linked = fs::hard_link(&tmp, &path);
         let _ = fs::remove_file(&tmp);
         match linked {
@@ -267,7 +267,17 @@ impl ObjectStore for FileStore {
         _content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
         let (this, key) = (self.inner.clone(), key.to_owned());
-        Box::pin(blocking(move || this.put_sync(&key, &data)))
+        Box::pin(blocking(move || this.put_sync(&key, &[data])))
+    }
+
+    fn put_chunks<'a>(
+        &'a self,
+        key: &'a str,
+        chunks: Vec<Bytes>,
+        _content_type: &'a str,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        let (this, key) = (self.inner.clone(), key.to_owned());
+        Box::pin(blocking(move || this.put_sync(&key, &chunks)))
     }
 
     fn put_if_absent<'a>(

@@ -219,7 +219,8 @@ impl<'a> Output<'a> {
         // Plain write, no temp file: no playlist names the segment until it
         // is complete, so nobody can read it half-written.
         let path = self.opts.out_dir.join(&name);
-        std::fs::write(&path, &segment.data).map_err(|source| Error::Io { path, source })?;
+        crate::fs_util::write_chunks(&path, &segment.chunks)
+            .map_err(|source| Error::Io { path, source })?;
         let entry = MediaSegment {
             uri: name.clone(),
             duration: segment.duration,

@@ -16,3 +16,17 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     drop(file);
     fs::rename(&tmp, path)
 }
+
+/// Write `chunks` one after the other into a new file at `path`.
+pub fn write_chunks(path: &Path, chunks: &[impl AsRef<[u8]>]) -> io::Result<()> {
+    let mut file = fs::File::create(path)?;
+    write_all_chunks(&mut file, chunks)
+}
+
+/// Write every chunk, in order, to `out`.
+pub fn write_all_chunks(out: &mut impl Write, chunks: &[impl AsRef<[u8]>]) -> io::Result<()> {
+    for chunk in chunks {
+        out.write_all(chunk.as_ref())?;
+    }
+    Ok(())
+}

@@ -244,6 +244,15 @@ impl ObjectStore for MeteredStore {
         Box::pin(self.timed("put", self.inner.put(key, data, content_type)))
     }
 
+    fn put_chunks<'a>(
+        &'a self,
+        key: &'a str,
+        chunks: Vec<Bytes>,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        Box::pin(self.timed("put", self.inner.put_chunks(key, chunks, content_type)))
+    }
+
     fn put_if_absent<'a>(
         &'a self,
         key: &'a str,

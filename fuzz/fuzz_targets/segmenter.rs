@@ -9,11 +9,14 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut s = Segmenter::new(SegmenterConfig::new(1_000, 0));
     let check = |s: &mut Segmenter| {
         while let Some(seg) = s.poll_segment() {
-            assert_eq!(seg.data.len() % 188, 0);
+            // Every chunk is whole TS packets.
+            assert!(seg.chunks.iter().all(|c| c.len() % 188 == 0));
+            let data = seg.to_bytes();
+            assert_eq!(data.len(), seg.len());
             // Sync byte, payload start, PID 0 (the PAT); the low nibble is
             // the continuity counter, which runs on across segments.
-            assert_eq!(&seg.data[..3], &[0x47, 0x40, 0x00]);
-            assert_eq!(seg.data[3] & 0xF0, 0x10);
+            assert_eq!(&data[..3], &[0x47, 0x40, 0x00]);
+            assert_eq!(data[3] & 0xF0, 0x10);
             assert!(seg.duration >= 0.0);
         }
     };

@@ -40,7 +40,7 @@ use crate::{AudioInfo, Error, MediaInfo, Segment, SegmenterConfig, Stats, VideoI
 ///         eprintln!("skipped a damaged frame: {e}");
 ///     }
 ///     while let Some(segment) = segmenter.poll_segment() {
-///         // store segment.data as segment.file_name(), then update the playlist
+///         // store segment.chunks as segment.file_name(), then update the playlist
 ///     }
 /// }
 /// segmenter.finish();
@@ -72,13 +72,13 @@ pub struct Segmenter {
     /// (the input is released at once); the first segment is held whole to
     /// learn the decode-time shift before anything is written.
     streaming: bool,
-    /// The TS of the segment being written (streaming).
+    /// The chunk of TS being written (streaming); full chunks move to `chunks`.
     out: Vec<u8>,
+    /// The open segment's full chunks.
+    chunks: Vec<Bytes>,
     /// Frames of a track the open segment's PMT does not list yet: written
     /// at the start of the next segment.
     carry: Vec<Frame>,
-    /// Size of the last segment, to reserve the next one's buffer once.
-    last_segment_len: usize,
     stats: Stats,
 }
 
@@ -152,8 +152,8 @@ impl Segmenter {
             finished: false,
             streaming: false,
             out: Vec::new(),
+            chunks: Vec::new(),
             carry: Vec::new(),
-            last_segment_len: 0,
             stats: Stats::default(),
         }
     }
@@ -462,7 +462,7 @@ impl Segmenter {
             }
             return;
         }
-        if self.out.is_empty() {
+        if self.out.is_empty() && self.chunks.is_empty() {
             self.open_segment();
         }
         if !self.write_frame(&frame) {
@@ -484,27 +484,27 @@ impl Segmenter {
     }
 
     /// Make room in `out` for a frame of `payload` bytes without ever
-    /// doubling the buffer (the muxer's own `reserve` then finds the room and
-    /// does nothing). A segment starts with 64 KiB, so at a cut a stream
-    /// holds little more than the segment being stored; the first growth
-    /// goes straight to 9/8 of the last segment (one small copy), and only a
-    /// segment larger than that grows on, in quarter-segment steps.
+    /// moving what is written (the muxer's own `reserve` then finds the room
+    /// and does nothing): when the chunk is too full, it joins the
+    /// segment's chunks, trimmed to its length, and a new one starts. A
+    /// stream so holds its segment plus at most one chunk, and no byte is
+    /// copied twice.
     fn room(&mut self, payload: usize) {
         let need = estimate_ts_len(payload, 1);
-        let spare = self.out.capacity() - self.out.len();
-        if spare >= need {
+        if self.out.capacity() - self.out.len() >= need {
             return;
         }
-        let last = self.last_segment_len;
-        let target = if self.out.capacity() == 0 {
-            64 << 10
-        } else if self.out.capacity() < last + last / 8 {
-            last + last / 8
-        } else {
-            self.out.capacity() + (last / 4).max(64 << 10)
-        };
-        self.out
-            .reserve_exact(target.max(self.out.len() + need) - self.out.len());
+        if !self.out.is_empty() {
+            self.flush_chunk();
+        }
+        self.out = Vec::with_capacity(need.max(CHUNK));
+    }
+
+    fn flush_chunk(&mut self) {
+        let mut chunk = std::mem::take(&mut self.out);
+        // Shrinking gives the tail back to the allocator in place.
+        chunk.shrink_to_fit();
+        self.chunks.push(Bytes::from(chunk));
     }
 
     /// Mux one frame into `out`; false when its track is not in the PMT.
@@ -557,10 +557,9 @@ impl Segmenter {
         });
         let video = self.video.is_some() || has_video;
         let audio = self.audio.is_some() || audio_frames > 0;
-        let payload: usize = self.pending.bytes;
-        self.out.reserve(estimate_ts_len(payload, frames.len()));
         let tracks = self.muxer.set_tracks(video, audio);
         debug_assert!(tracks.is_ok(), "a segment always has at least one track");
+        self.room(0);
         self.muxer.start_segment(&mut self.out);
         for f in &frames {
             self.write_frame(f);
@@ -586,18 +585,20 @@ impl Segmenter {
             self.start_streaming();
         }
         let pending = std::mem::take(&mut self.pending);
-        if self.out.is_empty() {
+        if !self.out.is_empty() {
+            self.flush_chunk();
+        }
+        if self.chunks.is_empty() {
             return;
         }
-        let out = std::mem::take(&mut self.out);
-        self.last_segment_len = out.len();
+        let chunks = std::mem::take(&mut self.chunks);
         let name_ms = self.name_ms(start);
         let segment = Segment {
             index: self.next_index,
             start_ms: name_ms,
             start_pts: start,
             duration: (end - start).max(0) as f64 / 90_000.0,
-            data: Bytes::from(out),
+            chunks,
             starts_with_keyframe: pending.starts_with_keyframe || !pending.has_video,
             video_frames: pending.video_frames,
             audio_frames: pending.audio_frames,
@@ -607,7 +608,7 @@ impl Segmenter {
         self.stats.segments += 1;
         self.stats.video_frames += u64::from(pending.video_frames);
         self.stats.audio_frames += u64::from(pending.audio_frames);
-        self.stats.bytes_out += segment.data.len() as u64;
+        self.stats.bytes_out += segment.len() as u64;
         self.ready.push_back(segment);
     }
 
@@ -627,6 +628,10 @@ fn ticks_from_ms(ms: u64) -> i64 {
         .unwrap_or(i64::MAX / 90)
         .saturating_mul(TICKS_PER_MS)
 }
+
+/// The size of the chunks a segment is written in: small beside a segment,
+/// large beside a frame (a 3 Mb/s frame is about 12 KiB).
+const CHUNK: usize = 64 << 10;
 
 /// Video frames held before anything is written: enough to see the
 /// reorder delay of B-frames (the decode-time shift), short enough to keep

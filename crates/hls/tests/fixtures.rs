@@ -83,7 +83,7 @@ fn check(name: &str, frag_ms: u64) {
     for (i, seg) in segments.iter().enumerate() {
         assert!(seg.starts_with_keyframe, "{name}: segment {i}");
         assert_eq!(seg.index, i as u64);
-        assert_eq!(seg.data.len() % 188, 0);
+        assert_eq!(seg.len() % 188, 0);
         assert_eq!(seg.last, i + 1 == segments.len());
         // Every segment starts on a source keyframe.
         let start_ms = seg.start_pts / 90 + origin;

@@ -563,14 +563,14 @@ impl Publisher {
         let key = object_key(&self.bucket, &format!("{}/{name}", self.channel));
         let store = self.service.catalog.store();
         self.retry("segment", || {
-            store.put(&key, segment.data.clone(), "video/MP2T")
+            store.put_chunks(&key, segment.chunks.clone(), "video/MP2T")
         })
         .await?;
         let counters = &self.service.counters;
         counters.segments.fetch_add(1, Relaxed);
         counters
             .segment_bytes
-            .fetch_add(segment.data.len() as u64, Relaxed);
+            .fetch_add(segment.len() as u64, Relaxed);
         let discontinuity = self.first_segment && self.resumed;
         self.first_segment = false;
         let entry = SegmentEntry {
