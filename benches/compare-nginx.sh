@@ -36,6 +36,8 @@ cargo build --release --quiet --example livechannel-server --example rtmp-publis
 work=$(mktemp -d)
 # Both servers write to tmpfs; all of it goes when the script ends, however it ends.
 shm=$(mktemp -d /dev/shm/livechannel-bench.XXXXXX)
+# nginx's worker runs as nobody: it must reach its HLS directory in here.
+chmod 755 "$shm"
 export BENCH_SHM="$shm"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"' EXIT
 
@@ -122,6 +124,11 @@ for name in ("livechannel", "nginx-rtmp"):
         ok = len(lags) == n and pub.returncode == 0
         worst = max(lags) if lags else float("inf")
         proc.terminate(); proc.wait()
+        # A server that wrote no segments did not do the work being compared.
+        out_dir = os.path.join(os.environ["BENCH_SHM"], "nginx-hls" if name == "nginx-rtmp" else "livechannel")
+        written = sum(len([f for f in files if f.endswith(".ts")]) for _, _, files in os.walk(out_dir))
+        if written < n:
+            sys.exit(f"{name} wrote {written} segments for {n} streams: check its setup")
         sustained = ok and worst < 1000
         rows.append((name, n, sustained, worst, used, used / wall, (peak - idle_rss) / n))
         print(f"{name:12s} N={n:4d} sustained={str(sustained):5s} worst lag {worst:8.1f} ms  server cpu {used:6.2f} s "
