@@ -30,7 +30,7 @@ use http_body_util::Full;
 use hyper::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HOST};
 use hyper::{Method, Response, StatusCode};
 use livechannel::catalog::{Acl, ChannelRecord, ChannelStatus, LiveRecord};
-use livechannel::{LiveStat, Service};
+use livechannel::{unix_ms, LiveStat, Service};
 use livechannel_m3u8::{MediaPlaylist, MediaSegment};
 use serde::Serialize;
 
@@ -208,11 +208,10 @@ async fn channel_status(
         ("Live", Some(service.config().node_id.clone()), local)
     } else {
         // Live through another node while its lease holds.
-        let lease = catalog
-            .lease(bucket, &record.name)
+        let lease = service
+            .remote_lease(bucket, &record.name, now_ms)
             .await
-            .map_err(|e| e.to_string())?
-            .filter(|l| l.expires_ms > now_ms && l.holder != service.config().node_id);
+            .map_err(|e| e.to_string())?;
         match lease {
             Some(lease) => ("Live", Some(lease.holder), lease.stat),
             None => ("Idle", None, None),
@@ -323,11 +322,6 @@ fn reply(
         .header(CACHE_CONTROL, cache)
         .body(Full::new(body))
         .unwrap_or_default()
-}
-
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[cfg(test)]

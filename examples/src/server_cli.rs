@@ -24,7 +24,7 @@ use crate::server::{serve, Listeners, TokioSleep};
 use clap::Parser;
 use livechannel::catalog::{Acl, BucketRecord};
 use livechannel::store::{MemoryStore, ObjectStore};
-use livechannel::{Service, ServiceConfig};
+use livechannel::{unix_ms, Service, ServiceConfig};
 
 /// RTMP ingest to HLS objects, with an OSS-compatible LiveChannel API.
 #[derive(Parser, Debug)]
@@ -245,12 +245,6 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 fn banner(

@@ -457,18 +457,4 @@ impl Service {
         }
         Ok(self.remote_lease(bucket, channel, now_ms).await?.is_some())
     }
-
-    /// The unexpired publish lease of another node on the channel.
-    async fn remote_lease(
-        &self,
-        bucket: &str,
-        channel: &str,
-        now_ms: u64,
-    ) -> Result<Option<crate::catalog::Lease>, ApiError> {
-        Ok(self
-            .catalog
-            .lease(bucket, channel)
-            .await?
-            .filter(|lease| lease.holder != self.config.node_id && lease.expires_ms > now_ms))
-    }
 }

@@ -31,3 +31,4 @@ pub use ingest::{
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
 pub use service::{Counters, RetryPolicy, Service, ServiceConfig};
+pub use time::unix_ms;

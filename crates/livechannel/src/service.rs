@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogError, Lease};
 use crate::live::{LiveRegistry, LiveStat};
 use crate::store::{ObjectStore, Sleep};
 
@@ -146,6 +146,22 @@ impl Service {
     /// How many channels are being pushed to through this service.
     pub fn live_count(&self) -> usize {
         self.live.len()
+    }
+
+    /// The publish lease another node holds on the channel and has not let
+    /// expire by `now_ms` (Unix ms): the channel is live there, and the
+    /// lease carries that node's last statistics.
+    pub async fn remote_lease(
+        &self,
+        bucket: &str,
+        channel: &str,
+        now_ms: u64,
+    ) -> Result<Option<Lease>, CatalogError> {
+        Ok(self
+            .catalog
+            .lease(bucket, channel)
+            .await?
+            .filter(|lease| lease.holder != self.config.node_id && lease.expires_ms > now_ms))
     }
 
     /// True while the channel is being pushed to through this service.

@@ -2,8 +2,9 @@
 
 use std::time::{Duration, SystemTime};
 
-/// Unix milliseconds of `t` (0 before the epoch).
-pub(crate) fn unix_ms(t: SystemTime) -> u64 {
+/// Unix milliseconds of `t` (0 before the epoch): the unit of every time
+/// in the records (`created_ms`, `start_ms`, ...).
+pub fn unix_ms(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
