@@ -27,11 +27,9 @@ fn rtmp_url(node: &Server, channel: &str) -> String {
 }
 
 fn media_sequence(playlist: &str) -> u64 {
-    playlist
-        .lines()
-        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no media sequence in {playlist}"))
+    livechannel_m3u8::MediaPlaylist::parse(playlist)
+        .unwrap_or_else(|e| panic!("{e}: {playlist}"))
+        .media_sequence
 }
 
 #[test]
