@@ -3,6 +3,12 @@
 //! - A put writes a temporary file in the target directory, fsyncs it and
 //!   renames it over the key, so a reader (or a crash) sees the old object
 //!   or the new one, never a mix.
+//! - An upload (`begin_upload`, `append`, `complete_upload`: how ingest
+//!   stores a segment while it is made) writes a temporary file in this
+//!   process's upload directory (`ROOT/.tmp-uploads/PID-.../`, locked with
+//!   `flock` while the process lives) and renames it over the key when
+//!   complete. Opening the store removes the directories of processes that
+//!   died, with their half-written segments.
 //! - `put_if_absent` writes the temporary file completely, then hard-links
 //!   it to the key: the link fails if the key exists, so the lease object
 //!   appears atomically with its content.
@@ -26,8 +32,10 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use livechannel::store::{
-    clamp_range, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError,
+    clamp_range, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError, Upload,
 };
+
+use crate::file_uploads::{FileUpload, Uploads};
 
 /// Objects as files below a root directory. Cloning is cheap (shared state).
 #[derive(Debug, Clone)]
@@ -39,6 +47,7 @@ pub struct FileStore {
 struct Files {
     root: PathBuf,
     tmp_counter: AtomicU64,
+    uploads: Uploads,
 }
 
 impl FileStore {
@@ -46,10 +55,12 @@ impl FileStore {
     pub fn open(root: impl Into<PathBuf>) -> io::Result<FileStore> {
         let root = root.into();
         fs::create_dir_all(&root)?;
+        let uploads = Uploads::open(&root)?;
         Ok(FileStore {
             inner: Arc::new(Files {
                 root,
                 tmp_counter: AtomicU64::new(0),
+                uploads,
             }),
         })
     }
@@ -252,6 +263,16 @@ fn not_found(key: &str, e: io::Error) -> StoreError {
     }
 }
 
+/// The file store's state in an upload it began.
+fn file_upload(upload: &mut Upload) -> Result<&mut FileUpload, StoreError> {
+    let key = upload.key().to_owned();
+    upload.state_mut::<FileUpload>().ok_or_else(|| {
+        StoreError::Backend(format!(
+            "upload of {key:?} was not begun by this file store"
+        ))
+    })
+}
+
 /// The store's blocking file operations run on tokio's blocking pool.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f)
@@ -278,6 +299,52 @@ impl ObjectStore for FileStore {
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
         let (this, key) = (self.inner.clone(), key.to_owned());
         Box::pin(blocking(move || this.put_sync(&key, &chunks)))
+    }
+
+    fn begin_upload<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Upload, StoreError>> {
+        let upload = self
+            .inner
+            .path(key)
+            .map(|path| Upload::with_state(key, content_type, self.inner.uploads.begin(path)));
+        Box::pin(std::future::ready(upload))
+    }
+
+    fn append<'a>(
+        &'a self,
+        upload: &'a mut Upload,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let (offset, len) = (upload.size(), data.len() as u64);
+            let job = file_upload(upload)?.write_at(offset, data);
+            blocking(job).await.map_err(backend)?;
+            upload.add_size(len);
+            Ok(())
+        })
+    }
+
+    fn complete_upload<'a>(
+        &'a self,
+        upload: &'a mut Upload,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        let this = self.inner.clone();
+        Box::pin(async move {
+            let key = upload.key().to_owned();
+            let commit = file_upload(upload)?.commit();
+            let (renamed, meta) = blocking(move || match commit() {
+                Ok(path) => (true, this.meta(&key, &path)),
+                Err(e) => (false, Err(backend(e))),
+            })
+            .await;
+            if renamed {
+                file_upload(upload)?.set_done();
+            }
+            meta
+        })
     }
 
     fn put_if_absent<'a>(
@@ -395,6 +462,101 @@ mod tests {
                 .data
                 .as_ref(),
             b"a"
+        );
+    }
+
+    fn upload_files(root: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for dir in fs::read_dir(root.join(".tmp-uploads")).unwrap() {
+            for f in fs::read_dir(dir.unwrap().path()).unwrap() {
+                let f = f.unwrap().path();
+                if !f.ends_with("lock") {
+                    files.push(f);
+                }
+            }
+        }
+        files
+    }
+
+    #[tokio::test]
+    async fn an_upload_appears_whole_when_complete() {
+        let (dir, s) = store();
+        let mut upload = s.begin_upload("b/ch/1.ts", "video/MP2T").await.unwrap();
+        s.append(&mut upload, Bytes::from_static(b"abc"))
+            .await
+            .unwrap();
+        s.append(&mut upload, Bytes::from_static(b"defg"))
+            .await
+            .unwrap();
+        // Not visible, not listed, before completion.
+        assert!(matches!(
+            s.head("b/ch/1.ts").await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(s.list("", "", 100).await.unwrap().objects.is_empty());
+        assert_eq!(upload.size(), 7);
+        let meta = s.complete_upload(&mut upload).await.unwrap();
+        assert_eq!((meta.key.as_str(), meta.size), ("b/ch/1.ts", 7));
+        assert_eq!(
+            s.get("b/ch/1.ts", None).await.unwrap().data.as_ref(),
+            b"abcdefg"
+        );
+        drop(upload);
+        assert_eq!(
+            s.get("b/ch/1.ts", None).await.unwrap().data.as_ref(),
+            b"abcdefg"
+        );
+        assert!(upload_files(dir.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_upload_leaves_nothing() {
+        let (dir, s) = store();
+        let mut upload = s.begin_upload("b/ch/1.ts", "video/MP2T").await.unwrap();
+        s.append(&mut upload, Bytes::from_static(b"abc"))
+            .await
+            .unwrap();
+        assert_eq!(upload_files(dir.path()).len(), 1);
+        drop(upload);
+        assert!(upload_files(dir.path()).is_empty());
+        assert!(matches!(
+            s.head("b/ch/1.ts").await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_dead_process_uploads_are_removed_a_live_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = FileStore::open(dir.path()).unwrap();
+        let mut upload = live.begin_upload("b/1.ts", "").await.unwrap();
+        live.append(&mut upload, Bytes::from_static(b"x"))
+            .await
+            .unwrap();
+        // What a process killed mid-segment leaves: a directory whose lock nobody holds.
+        let dead = dir.path().join(".tmp-uploads/1-2-3");
+        fs::create_dir_all(&dead).unwrap();
+        fs::write(dead.join("lock"), b"").unwrap();
+        fs::write(dead.join("0.part"), b"half a segment").unwrap();
+        let _other = FileStore::open(dir.path()).unwrap();
+        assert!(!dead.exists());
+        // The live store's upload is untouched and completes.
+        live.complete_upload(&mut upload).await.unwrap();
+        assert_eq!(live.get("b/1.ts", None).await.unwrap().data.as_ref(), b"x");
+        assert!(live.list("", "", 10).await.unwrap().objects.len() == 1);
+    }
+
+    #[tokio::test]
+    async fn an_upload_of_another_store_is_refused_clearly() {
+        let (_dir, s) = store();
+        let mut upload = Upload::new("b/1.ts", "");
+        let err = s
+            .append(&mut upload, Bytes::from_static(b"x"))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("not begun by this file store"),
+            "{err}"
         );
     }
 

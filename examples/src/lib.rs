@@ -8,6 +8,7 @@
 
 pub mod console;
 pub mod file_store;
+mod file_uploads;
 pub mod flv2hls;
 pub mod fs_util;
 pub mod latency;

@@ -25,7 +25,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use livechannel::store::{BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError};
+use livechannel::store::{
+    BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError, Upload,
+};
 use livechannel::Service;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
@@ -251,6 +253,29 @@ impl ObjectStore for MeteredStore {
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
         Box::pin(self.timed("put", self.inner.put_chunks(key, chunks, content_type)))
+    }
+
+    fn begin_upload<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Upload, StoreError>> {
+        Box::pin(self.timed("begin_upload", self.inner.begin_upload(key, content_type)))
+    }
+
+    fn append<'a>(
+        &'a self,
+        upload: &'a mut Upload,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(self.timed("append", self.inner.append(upload, data)))
+    }
+
+    fn complete_upload<'a>(
+        &'a self,
+        upload: &'a mut Upload,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        Box::pin(self.timed("complete_upload", self.inner.complete_upload(upload)))
     }
 
     fn put_if_absent<'a>(

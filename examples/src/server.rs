@@ -19,7 +19,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use livechannel::{resolve_publish, IngestError, PublishRequest, Publisher, Service};
 use livechannel_rtmp::{PublishRejection, ServerConfig, ServerEvent, ServerSession};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -211,9 +211,19 @@ async fn rtmp_connection(
     let mut session = ServerSession::new(config, Instant::now());
     let mut tc_url: Option<String> = None;
     let mut publisher: Option<Publisher> = None;
-    // 16 KiB per read: ample for a few Mb/s, and it is held per connection.
-    let mut buf = vec![0u8; 16 * 1024];
     let mut ending = false;
+    // One timer and one shutdown wait for the whole connection: making new
+    // ones on every read cost a trip through tokio's timer wheel per read.
+    // The timer is moved only to an earlier deadline; waking early is
+    // harmless (the session checks its own deadlines), and it fires at
+    // least every TICK to look at the channel's state.
+    let timer = tokio::time::sleep(TICK);
+    tokio::pin!(timer);
+    let mut timer_at = Instant::now() + TICK;
+    let shutdown_signal = async move {
+        let _ = shutdown.changed().await;
+    };
+    tokio::pin!(shutdown_signal);
     loop {
         while let Some(bytes) = session.poll_transmit() {
             // A publisher that stops reading (acks, pings) must not hold the task forever.
@@ -228,20 +238,31 @@ async fn rtmp_connection(
         if session.is_closed() {
             break;
         }
-        let deadline = session
+        let now = Instant::now();
+        let wanted = session
             .poll_timeout()
-            .map_or(Instant::now() + TICK, |d| d.min(Instant::now() + TICK));
+            .map_or(now + TICK, |d| d.min(now + TICK));
+        if timer.is_elapsed() || wanted < timer_at {
+            timer_at = wanted;
+            timer
+                .as_mut()
+                .reset(tokio::time::Instant::from_std(timer_at));
+        }
         tokio::select! {
-            read = socket.read(&mut buf) => match read {
-                Ok(0) | Err(_) => session.handle_eof(),
+            // Read straight into the session's buffer (no copy through ours):
+            // up to 16 KiB a read, ample for a few Mb/s.
+            ready = socket.readable() => match ready.and_then(|()| socket.try_read_buf(session.input_buffer(16 * 1024))) {
+                Ok(0) => session.handle_eof(),
                 // A protocol error also arrives as a Closed event below.
                 Ok(n) => {
                     metrics.rtmp_bytes(n);
-                    let _ = session.handle_input(&buf[..n], Instant::now());
+                    let _ = session.handle_received(n, Instant::now());
                 }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => session.handle_eof(),
             },
-            _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => session.handle_timeout(Instant::now()),
-            _ = shutdown.changed(), if !ending => {
+            _ = &mut timer => session.handle_timeout(Instant::now()),
+            _ = &mut shutdown_signal, if !ending => {
                 ending = true;
                 session.end_publish("server shutting down");
             }

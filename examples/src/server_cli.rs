@@ -55,6 +55,13 @@ struct Args {
     /// pool); more spreads connections over that many threads.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Threads for file I/O (the file store's writes, fsyncs and reads).
+    /// Segments of all channels tend to end together (same keyframe
+    /// interval), so an unbounded pool grows to a thread per channel for a
+    /// moment, and every thread costs wake-ups and allocator arenas. Raise
+    /// it for disks whose fsync is slow (spinning, network).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=512))]
+    io_threads: u64,
     /// This node's name in publish leases. Stable across restarts, so a
     /// restarted server takes its own leases back at once; several servers
     /// sharing one store need distinct names.
@@ -65,6 +72,10 @@ struct Args {
     /// at most this long.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     lease_secs: u64,
+    /// Ingest stores each segment while it is made, this many KiB at a
+    /// time: memory per stream against store calls per segment.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(4..=65536))]
+    segment_chunk_kib: u64,
 }
 
 /// Parse the command line and run the server until SIGINT/SIGTERM.
@@ -73,11 +84,13 @@ pub fn main() -> ExitCode {
     let args = Args::parse();
     let runtime = if args.threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(args.io_threads as usize)
             .enable_all()
             .build()
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(args.threads)
+            .max_blocking_threads(args.io_threads as usize)
             .enable_all()
             .build()
     };
@@ -137,6 +150,7 @@ async fn run(args: Args) -> Result<(), String> {
         access_keys,
         node_id: args.node_id.clone(),
         lease_ms: args.lease_secs * 1000,
+        segment_chunk_bytes: (args.segment_chunk_kib as usize) << 10,
         ..ServiceConfig::default()
     };
     let store = MeteredStore::new(store);

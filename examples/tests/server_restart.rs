@@ -21,7 +21,12 @@ fn kill_9_during_a_publish_loses_nothing_written_before_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (http, rtmp) = (free_port(), free_port());
-    let mut server = Server::start(&file_store(dir.path()), http, rtmp);
+    // Small chunks: the fixture's segments are uploaded in several, so the
+    // kill catches half-written segments in the upload directory.
+    let small_chunks = |cmd: &mut Command| {
+        cmd.args(["--segment-chunk-kib", "4"]);
+    };
+    let mut server = Server::start_with(&file_store(dir.path()), http, rtmp, small_chunks);
     create(&server, "ch");
     // A complete earlier session, so there is history to keep.
     let mut first = server.push("ch", SOURCE);
@@ -32,11 +37,25 @@ fn kill_9_during_a_publish_loses_nothing_written_before_it() {
             .1
             .contains("<LiveRecord>")
     });
+    let half_segments = || -> usize {
+        let Ok(dirs) = std::fs::read_dir(dir.path().join(".tmp-uploads")) else {
+            return 0;
+        };
+        dirs.flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .filter(|f| f.as_ref().unwrap().path().extension() == Some("part".as_ref()))
+            .count()
+    };
     let mut push = server.push("ch", SOURCE);
-    server.wait(15, "segments of the second session", || {
-        let playlist = server.check_playlist("ch");
-        playlist.matches(".ts").count() >= 3 && !playlist.contains("ENDLIST")
-    });
+    server.wait(
+        15,
+        "segments of the second session, and one half written",
+        || {
+            let playlist = server.check_playlist("ch");
+            playlist.matches(".ts").count() >= 3
+                && !playlist.contains("ENDLIST")
+                && half_segments() > 0
+        },
+    );
     let index_before: Vec<String> =
         std::fs::read_dir(dir.path().join(".livechannel/index/demo/ch"))
             .unwrap()
@@ -48,7 +67,25 @@ fn kill_9_during_a_publish_loses_nothing_written_before_it() {
     let _ = push.wait();
     drop(server);
 
-    let server = Server::start(&file_store(dir.path()), http, rtmp);
+    let uploads = || -> Vec<_> {
+        std::fs::read_dir(dir.path().join(".tmp-uploads"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    };
+    let dead = uploads();
+    assert_eq!(
+        dead.len(),
+        1,
+        "the killed server's upload directory: {dead:?}"
+    );
+
+    let server = Server::start_with(&file_store(dir.path()), http, rtmp, small_chunks);
+    // The dead server's upload directory and its half segment are gone;
+    // only the new server's is there.
+    let now = uploads();
+    assert!(now.len() == 1 && now != dead, "{dead:?} -> {now:?}");
+    assert_eq!(half_segments(), 0);
     let (status, info) = server.get("/demo/ch?live");
     assert_eq!(status, 200, "{info}");
     assert!(

@@ -1,25 +1,59 @@
-//! The segmenter never panics on arbitrary tag bodies and timestamps, and
-//! every segment it emits is whole TS packets opening with the PAT.
+//! The segmenter never panics on arbitrary tag bodies and timestamps, every
+//! segment it emits is whole TS packets opening with the PAT, and streaming
+//! the chunks (`stream_chunks`) gives out exactly the same bytes.
 #![no_main]
 
 use bytes::Bytes;
-use livechannel_hls::{Segmenter, SegmenterConfig};
+use livechannel_hls::{Output, Segmenter, SegmenterConfig};
+
+/// Whole segments, as (file name, bytes).
+fn check_whole(s: &mut Segmenter, out: &mut Vec<(String, Vec<u8>)>) {
+    while let Some(seg) = s.poll_segment() {
+        // Every chunk is whole TS packets.
+        assert!(seg.chunks.iter().all(|c| c.len() % 188 == 0));
+        let data = seg.to_bytes();
+        assert_eq!(data.len(), seg.len());
+        // Sync byte, payload start, PID 0 (the PAT); the low nibble is
+        // the continuity counter, which runs on across segments.
+        assert_eq!(&data[..3], &[0x47, 0x40, 0x00]);
+        assert_eq!(data[3] & 0xF0, 0x10);
+        assert!(seg.duration >= 0.0);
+        out.push((seg.file_name(), data.to_vec()));
+    }
+}
+
+/// Segments rebuilt from streamed chunks; `open` is the one being written.
+fn check_streamed(
+    s: &mut Segmenter,
+    open: &mut Option<(String, Vec<u8>)>,
+    out: &mut Vec<(String, Vec<u8>)>,
+) {
+    while let Some(output) = s.poll_output() {
+        match output {
+            Output::Chunk(c) => {
+                assert_eq!(c.data.len() % 188, 0);
+                let (name, bytes) = open.get_or_insert_with(|| (c.file_name(), Vec::new()));
+                assert_eq!(*name, c.file_name());
+                bytes.extend_from_slice(&c.data);
+            }
+            Output::Segment(seg) => {
+                let (name, mut bytes) = open.take().unwrap_or((seg.file_name(), Vec::new()));
+                assert_eq!(name, seg.file_name());
+                assert_eq!(bytes.len(), seg.streamed);
+                seg.chunks.iter().for_each(|c| bytes.extend_from_slice(c));
+                assert_eq!(bytes.len(), seg.len());
+                out.push((name, bytes));
+            }
+        }
+    }
+}
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let mut s = Segmenter::new(SegmenterConfig::new(1_000, 0));
-    let check = |s: &mut Segmenter| {
-        while let Some(seg) = s.poll_segment() {
-            // Every chunk is whole TS packets.
-            assert!(seg.chunks.iter().all(|c| c.len() % 188 == 0));
-            let data = seg.to_bytes();
-            assert_eq!(data.len(), seg.len());
-            // Sync byte, payload start, PID 0 (the PAT); the low nibble is
-            // the continuity counter, which runs on across segments.
-            assert_eq!(&data[..3], &[0x47, 0x40, 0x00]);
-            assert_eq!(data[3] & 0xF0, 0x10);
-            assert!(seg.duration >= 0.0);
-        }
-    };
+    let mut whole = Segmenter::new(SegmenterConfig::new(1_000, 0));
+    let mut config = SegmenterConfig::new(1_000, 0);
+    config.stream_chunks = true;
+    let mut streamed = Segmenter::new(config);
+    let (mut a, mut b, mut open) = (Vec::new(), Vec::new(), None);
     // Records: kind (1 byte: bit 7 audio, low 3 bits shift the timestamp
     // towards the 32-bit wrap), timestamp (3 bytes), length (2 bytes), body.
     // The seeds are real fixture tags in this form.
@@ -30,9 +64,20 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let len = usize::from(u16::from_be_bytes([rest[4], rest[5]])).min(rest.len() - 6);
         let body = Bytes::copy_from_slice(&rest[6..6 + len]);
         rest = &rest[6 + len..];
-        let _ = if kind & 0x80 == 0 { s.push_video(ts, body) } else { s.push_audio(ts, body) };
-        check(&mut s);
+        for s in [&mut whole, &mut streamed] {
+            let _ = if kind & 0x80 == 0 {
+                s.push_video(ts, body.clone())
+            } else {
+                s.push_audio(ts, body.clone())
+            };
+        }
+        check_whole(&mut whole, &mut a);
+        check_streamed(&mut streamed, &mut open, &mut b);
     }
-    s.finish();
-    check(&mut s);
+    whole.finish();
+    streamed.finish();
+    check_whole(&mut whole, &mut a);
+    check_streamed(&mut streamed, &mut open, &mut b);
+    assert!(open.is_none());
+    assert!(a == b, "streaming the chunks changed the segments");
 });

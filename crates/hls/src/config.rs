@@ -16,6 +16,21 @@ pub struct SegmenterConfig {
     /// Wall-clock milliseconds (Unix epoch) of stream time zero: segment names
     /// are `<base_time_ms + segment start>.ts` (OSS spec §6.3).
     pub base_time_ms: u64,
+    /// Give out each full chunk of the segment being written as soon as it
+    /// fills ([`Output::Chunk`](crate::Output::Chunk), from
+    /// [`Segmenter::poll_output`](crate::Segmenter::poll_output)) instead of
+    /// keeping it until the segment closes. A caller that appends the
+    /// chunks to the object as they come (a temporary file, a multipart
+    /// upload) then holds about one chunk per stream instead of one segment.
+    /// Off by default: [`Segmenter::poll_segment`](crate::Segmenter::poll_segment)
+    /// then gives whole segments.
+    pub stream_chunks: bool,
+    /// The size of the chunks a segment is written in (a frame larger than
+    /// this gets a chunk of its own). Default 64 KiB: small beside a
+    /// segment, large beside a frame (a 3 Mb/s frame is about 12 KiB).
+    /// With `stream_chunks`, larger chunks mean fewer store calls and more
+    /// memory per stream.
+    pub chunk_bytes: usize,
 }
 
 impl SegmenterConfig {
@@ -27,6 +42,8 @@ impl SegmenterConfig {
             max_segment_duration_ms: frag_duration_ms.saturating_mul(2).max(60_000),
             max_segment_bytes: 128 << 20,
             base_time_ms,
+            stream_chunks: false,
+            chunk_bytes: 64 << 10,
         }
     }
 }

@@ -38,6 +38,6 @@ mod timeline;
 
 pub use config::SegmenterConfig;
 pub use error::Error;
-pub use segment::Segment;
+pub use segment::{Chunk, Output, Segment};
 pub use segmenter::Segmenter;
 pub use stats::{AudioInfo, MediaInfo, Stats, VideoInfo};

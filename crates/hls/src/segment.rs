@@ -19,7 +19,14 @@ pub struct Segment {
     /// order. In chunks of whole TS packets (about 64 KiB each), as the
     /// segmenter wrote them: store them one after the other (a vectored
     /// write, an HTTP body of parts) rather than joining them.
+    ///
+    /// With [`SegmenterConfig::stream_chunks`](crate::SegmenterConfig::stream_chunks),
+    /// only the chunks not already given out as [`Output::Chunk`]: the
+    /// segment's tail.
     pub chunks: Vec<Bytes>,
+    /// Bytes of this segment given out earlier as [`Output::Chunk`]s
+    /// (0 unless chunks are streamed).
+    pub streamed: usize,
     /// True when the first video frame is a keyframe (false only after a forced cut).
     pub starts_with_keyframe: bool,
     /// Video frames in the segment.
@@ -36,21 +43,57 @@ impl Segment {
         format!("{}.ts", self.start_ms)
     }
 
-    /// Size in bytes (a multiple of 188).
+    /// The whole segment's size in bytes (a multiple of 188), streamed
+    /// chunks included.
     pub fn len(&self) -> usize {
-        self.chunks.iter().map(Bytes::len).sum()
+        self.streamed + self.chunks.iter().map(Bytes::len).sum::<usize>()
     }
 
     /// True when the segment holds no bytes (never, for a segment the segmenter made).
     pub fn is_empty(&self) -> bool {
-        self.chunks.iter().all(Bytes::is_empty)
+        self.len() == 0
     }
 
-    /// The whole segment in one buffer (a copy, unless it is one chunk).
+    /// The bytes in [`chunks`](Self::chunks) in one buffer (a copy, unless
+    /// it is one chunk): the whole segment unless chunks were streamed.
     pub fn to_bytes(&self) -> Bytes {
         match self.chunks.as_slice() {
             [one] => one.clone(),
             chunks => Bytes::from(chunks.concat()),
         }
     }
+}
+
+/// A full chunk of the segment being written, given out before the segment
+/// closes (with [`SegmenterConfig::stream_chunks`](crate::SegmenterConfig::stream_chunks)).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Chunk {
+    /// The [`Segment::index`] it belongs to.
+    pub index: u64,
+    /// The segment's name time, as in [`Segment::start_ms`].
+    pub start_ms: u64,
+    /// Whole TS packets; the first chunk of a segment opens with its PAT.
+    pub data: Bytes,
+}
+
+impl Chunk {
+    /// The object the chunk belongs to: the segment's [`Segment::file_name`].
+    pub fn file_name(&self) -> String {
+        format!("{}.ts", self.start_ms)
+    }
+}
+
+/// What the [`Segmenter`](crate::Segmenter) gives out, in order.
+///
+/// A segment's chunks all come before its [`Output::Segment`], and nothing
+/// of the next segment comes before it: append each chunk to the object
+/// [`Chunk::file_name`], then the segment's own [`Segment::chunks`], and
+/// only then make the object visible and name it in a playlist.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// A full chunk of the segment being written (only with `stream_chunks`).
+    Chunk(Chunk),
+    /// A finished segment.
+    Segment(Segment),
 }

@@ -7,7 +7,9 @@ use livechannel_flv::{AacPacketType, AudioTag, SoundFormat, Tag, TagType, VideoT
 use livechannel_mpegts::{Muxer, MuxerConfig, PACKET_SIZE};
 
 use crate::timeline::{SampleClock, TrackClock, TICKS_PER_MS};
-use crate::{AudioInfo, Error, MediaInfo, Segment, SegmenterConfig, Stats, VideoInfo};
+use crate::{
+    AudioInfo, Chunk, Error, MediaInfo, Output, Segment, SegmenterConfig, Stats, VideoInfo,
+};
 
 /// Cuts an FLV audio/video stream into MPEG-TS segments (sans-IO).
 ///
@@ -27,7 +29,10 @@ use crate::{AudioInfo, Error, MediaInfo, Segment, SegmenterConfig, Stats, VideoI
 /// written, to learn the decode-time shift (B-frames' reorder delay) so
 /// that one constant shift applies to the whole stream; after that every
 /// frame is muxed into the current segment's buffer as it arrives and its
-/// input is released. Memory held: about one segment of TS per stream.
+/// input is released. Memory held: about one segment of TS per stream, or
+/// about one chunk ([`SegmenterConfig::chunk_bytes`]) with [`SegmenterConfig::stream_chunks`] (the
+/// caller then stores each chunk as [`poll_output`](Segmenter::poll_output)
+/// gives it out).
 ///
 /// ```no_run
 /// # fn read_tags() -> Vec<livechannel_flv::Tag> { Vec::new() }
@@ -64,7 +69,7 @@ pub struct Segmenter {
     /// Largest (dts - pts) seen: DTS is moved back by this much so PTS ≥ DTS.
     dts_shift: i64,
     muxer: Muxer,
-    ready: VecDeque<Segment>,
+    ready: VecDeque<Output>,
     next_index: u64,
     last_name_ms: Option<u64>,
     finished: bool,
@@ -74,8 +79,10 @@ pub struct Segmenter {
     streaming: bool,
     /// The chunk of TS being written (streaming); full chunks move to `chunks`.
     out: Vec<u8>,
-    /// The open segment's full chunks.
+    /// The open segment's full chunks (not given out yet).
     chunks: Vec<Bytes>,
+    /// True from the open segment's PAT to its close.
+    segment_open: bool,
     /// Frames of a track the open segment's PMT does not list yet: written
     /// at the start of the next segment.
     carry: Vec<Frame>,
@@ -125,6 +132,11 @@ struct Pending {
     audio_frames: u32,
     /// End of the latest audio frame, for a segment with no video.
     audio_end: i64,
+    /// The name time, fixed when the first chunk is given out (the start
+    /// may still move to the first video frame after that).
+    name_ms: Option<u64>,
+    /// Bytes given out as chunks.
+    streamed: usize,
 }
 
 impl Segmenter {
@@ -153,6 +165,7 @@ impl Segmenter {
             streaming: false,
             out: Vec::new(),
             chunks: Vec::new(),
+            segment_open: false,
             carry: Vec::new(),
             stats: Stats::default(),
         }
@@ -342,7 +355,23 @@ impl Segmenter {
 
     /// The next finished segment, in order. Worth calling after every push
     /// and after [`finish`](Self::finish).
+    ///
+    /// With [`SegmenterConfig::stream_chunks`] use
+    /// [`poll_output`](Self::poll_output) instead: this returns `None` while
+    /// a chunk is next.
     pub fn poll_segment(&mut self) -> Option<Segment> {
+        match self.ready.front()? {
+            Output::Segment(_) => match self.ready.pop_front() {
+                Some(Output::Segment(segment)) => Some(segment),
+                _ => None,
+            },
+            Output::Chunk(_) => None,
+        }
+    }
+
+    /// The next chunk or finished segment, in order (see [`Output`]). Worth
+    /// calling until `None` after every push and after [`finish`](Self::finish).
+    pub fn poll_output(&mut self) -> Option<Output> {
         self.ready.pop_front()
     }
 
@@ -456,13 +485,36 @@ impl Segmenter {
     /// is gathered, written straight into the segment's TS after that.
     fn add_frame(&mut self, frame: Frame) {
         if !self.streaming {
+            // Held frames keep only their own bytes, not the receive
+            // buffers they were sliced from (a second of those per stream).
+            let frame = match frame {
+                Frame::Video {
+                    pts,
+                    dts,
+                    keyframe,
+                    mut au,
+                } => {
+                    au.compact();
+                    Frame::Video {
+                        pts,
+                        dts,
+                        keyframe,
+                        au,
+                    }
+                }
+                Frame::Audio { pts, adts, raw } => Frame::Audio {
+                    pts,
+                    adts,
+                    raw: Bytes::copy_from_slice(&raw),
+                },
+            };
             self.pending.frames.push(frame);
             if self.pending.video_frames >= HOLD_VIDEO_FRAMES {
                 self.start_streaming();
             }
             return;
         }
-        if self.out.is_empty() && self.chunks.is_empty() {
+        if !self.segment_open {
             self.open_segment();
         }
         if !self.write_frame(&frame) {
@@ -478,6 +530,7 @@ impl Segmenter {
         debug_assert!(tracks.is_ok(), "a frame implies a track");
         self.room(0);
         self.muxer.start_segment(&mut self.out);
+        self.segment_open = true;
         for frame in std::mem::take(&mut self.carry) {
             self.write_frame(&frame);
         }
@@ -495,16 +548,36 @@ impl Segmenter {
             return;
         }
         if !self.out.is_empty() {
-            self.flush_chunk();
+            self.flush_chunk(true);
         }
-        self.out = Vec::with_capacity(need.max(CHUNK));
+        self.out = Vec::with_capacity(need.max(self.config.chunk_bytes));
     }
 
-    fn flush_chunk(&mut self) {
+    /// Move the full chunk out of `out`: given out at once when chunks are
+    /// streamed (and `give_out`), else kept with the segment.
+    fn flush_chunk(&mut self, give_out: bool) {
         let mut chunk = std::mem::take(&mut self.out);
         // Shrinking gives the tail back to the allocator in place.
         chunk.shrink_to_fit();
-        self.chunks.push(Bytes::from(chunk));
+        let data = Bytes::from(chunk);
+        if !(give_out && self.config.stream_chunks) {
+            self.chunks.push(data);
+            return;
+        }
+        let start_ms = match self.pending.name_ms {
+            Some(ms) => ms,
+            None => {
+                let ms = self.name_ms(self.pending.start.unwrap_or(0));
+                self.pending.name_ms = Some(ms);
+                ms
+            }
+        };
+        self.pending.streamed += data.len();
+        self.ready.push_back(Output::Chunk(Chunk {
+            index: self.next_index,
+            start_ms,
+            data,
+        }));
     }
 
     /// Mux one frame into `out`; false when its track is not in the PMT.
@@ -561,8 +634,11 @@ impl Segmenter {
         debug_assert!(tracks.is_ok(), "a segment always has at least one track");
         self.room(0);
         self.muxer.start_segment(&mut self.out);
-        for f in &frames {
-            self.write_frame(f);
+        self.segment_open = true;
+        // Each frame's input goes as soon as it is muxed: the stream holds
+        // the held frames or their TS, not both.
+        for f in frames {
+            self.write_frame(&f);
         }
     }
 
@@ -584,21 +660,27 @@ impl Segmenter {
         if !self.streaming {
             self.start_streaming();
         }
-        let pending = std::mem::take(&mut self.pending);
+        // The tail stays with the segment: one store call fewer.
         if !self.out.is_empty() {
-            self.flush_chunk();
+            self.flush_chunk(false);
         }
-        if self.chunks.is_empty() {
+        let pending = std::mem::take(&mut self.pending);
+        self.segment_open = false;
+        if self.chunks.is_empty() && pending.streamed == 0 {
             return;
         }
         let chunks = std::mem::take(&mut self.chunks);
-        let name_ms = self.name_ms(start);
+        let name_ms = match pending.name_ms {
+            Some(ms) => ms,
+            None => self.name_ms(start),
+        };
         let segment = Segment {
             index: self.next_index,
             start_ms: name_ms,
             start_pts: start,
             duration: (end - start).max(0) as f64 / 90_000.0,
             chunks,
+            streamed: pending.streamed,
             starts_with_keyframe: pending.starts_with_keyframe || !pending.has_video,
             video_frames: pending.video_frames,
             audio_frames: pending.audio_frames,
@@ -609,7 +691,7 @@ impl Segmenter {
         self.stats.video_frames += u64::from(pending.video_frames);
         self.stats.audio_frames += u64::from(pending.audio_frames);
         self.stats.bytes_out += segment.len() as u64;
-        self.ready.push_back(segment);
+        self.ready.push_back(Output::Segment(segment));
     }
 
     fn name_ms(&mut self, start: i64) -> u64 {
@@ -628,10 +710,6 @@ fn ticks_from_ms(ms: u64) -> i64 {
         .unwrap_or(i64::MAX / 90)
         .saturating_mul(TICKS_PER_MS)
 }
-
-/// The size of the chunks a segment is written in: small beside a segment,
-/// large beside a frame (a 3 Mb/s frame is about 12 KiB).
-const CHUNK: usize = 64 << 10;
 
 /// Video frames held before anything is written: enough to see the
 /// reorder delay of B-frames (the decode-time shift), short enough to keep

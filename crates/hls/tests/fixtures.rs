@@ -2,7 +2,7 @@
 //! segments that open on keyframes and whose durations add up.
 
 use livechannel_flv::{Tag, TagType, VideoTag};
-use livechannel_hls::{Segment, Segmenter, SegmenterConfig};
+use livechannel_hls::{Output, Segment, Segmenter, SegmenterConfig};
 use proptest::prelude::*;
 
 fn tags(name: &str) -> Vec<Tag> {
@@ -176,10 +176,106 @@ fn a_cut_is_forced_when_no_keyframe_comes() {
     }
 }
 
+/// Segments rebuilt from streamed chunks: (segment, its whole bytes).
+/// Checks the order rules of `Output` on the way.
+fn segment_streamed(tags: &[Tag], frag_ms: u64) -> Vec<(Segment, Vec<u8>)> {
+    let mut config = SegmenterConfig::new(frag_ms, 1_000_000);
+    config.stream_chunks = true;
+    let mut s = Segmenter::new(config);
+    let mut out = Vec::new();
+    let mut open: Option<(u64, String, Vec<u8>)> = None;
+    let mut drain = |s: &mut Segmenter, chunks_seen: &mut usize| {
+        while let Some(output) = s.poll_output() {
+            match output {
+                Output::Chunk(c) => {
+                    *chunks_seen += 1;
+                    assert_eq!(c.data.len() % 188, 0);
+                    let (index, name, bytes) =
+                        open.get_or_insert_with(|| (c.index, c.file_name(), Vec::new()));
+                    assert_eq!((*index, name.as_str()), (c.index, c.file_name().as_str()));
+                    bytes.extend_from_slice(&c.data);
+                }
+                Output::Segment(seg) => {
+                    let mut bytes = match open.take() {
+                        Some((index, name, bytes)) => {
+                            assert_eq!((index, name), (seg.index, seg.file_name()));
+                            bytes
+                        }
+                        None => Vec::new(),
+                    };
+                    assert_eq!(bytes.len(), seg.streamed);
+                    for c in &seg.chunks {
+                        bytes.extend_from_slice(c);
+                    }
+                    assert_eq!(bytes.len(), seg.len());
+                    out.push((seg, bytes));
+                }
+            }
+        }
+    };
+    let mut chunks_seen = 0;
+    for tag in tags {
+        s.push_tag(tag.clone()).unwrap();
+        drain(&mut s, &mut chunks_seen);
+    }
+    s.finish();
+    drain(&mut s, &mut chunks_seen);
+    assert!(open.is_none(), "chunks of a segment that never finished");
+    assert!(chunks_seen > 0, "nothing was streamed");
+    out
+}
+
+#[test]
+fn streamed_chunks_make_the_same_segments() {
+    for (name, frag_ms) in [
+        ("high_bframes_gop2s_aac44k.flv", 2_000),
+        ("baseline_aac48k.flv", 1_000),
+        ("video_only.flv", 2_000),
+        ("long_gop_5s.flv", 2_000),
+    ] {
+        let tags = tags(name);
+        let (whole, _) = segment(&tags, frag_ms);
+        let streamed = segment_streamed(&tags, frag_ms);
+        assert_eq!(whole.len(), streamed.len(), "{name}");
+        for (w, (s, bytes)) in whole.iter().zip(&streamed) {
+            assert_eq!(w.to_bytes(), bytes[..], "{name} segment {}", w.index);
+            assert_eq!(
+                (
+                    w.start_ms,
+                    w.duration,
+                    w.video_frames,
+                    w.audio_frames,
+                    w.last
+                ),
+                (
+                    s.start_ms,
+                    s.duration,
+                    s.video_frames,
+                    s.audio_frames,
+                    s.last
+                ),
+                "{name}"
+            );
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
     fn any_frag_duration_keeps_every_frame(frag_ms in 500u64..9_000) {
         check("high_bframes_gop2s_aac44k.flv", frag_ms);
+    }
+
+    #[test]
+    fn streaming_chunks_changes_no_byte(frag_ms in 500u64..9_000) {
+        let tags = tags("high_bframes_gop2s_aac44k.flv");
+        let (whole, _) = segment(&tags, frag_ms);
+        let streamed = segment_streamed(&tags, frag_ms);
+        prop_assert_eq!(whole.len(), streamed.len());
+        for (w, (s, bytes)) in whole.iter().zip(&streamed) {
+            prop_assert_eq!(&w.to_bytes()[..], &bytes[..]);
+            prop_assert_eq!(w.start_ms, s.start_ms);
+        }
     }
 }

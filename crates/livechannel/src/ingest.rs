@@ -17,12 +17,12 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use livechannel_hls::{Segment, Segmenter, SegmenterConfig};
+use livechannel_hls::{Chunk, Output, Segment, Segmenter, SegmenterConfig};
 use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
 
 use crate::catalog::{object_key, Acl, CatalogError, ChannelStatus, LiveRecord, SegmentEntry};
 use crate::live::{AudioStat, LiveEntry, LiveStat, VideoStat};
-use crate::store::StoreError;
+use crate::store::{StoreError, Upload};
 use crate::time::unix_ms;
 use crate::Service;
 
@@ -321,10 +321,13 @@ impl Service {
             .and_then(|s| s.uri.strip_suffix(".ts"))
             .and_then(|ms| ms.parse::<u64>().ok());
         let base_ms = last_ms.map_or(now_ms, |last| now_ms.max(last + 1));
-        let segmenter = Segmenter::new(SegmenterConfig::new(
-            u64::from(target.frag_duration.max(1)) * 1000,
-            base_ms,
-        ));
+        let mut config =
+            SegmenterConfig::new(u64::from(target.frag_duration.max(1)) * 1000, base_ms);
+        // Each chunk goes to the store as it fills: a stream holds about a
+        // chunk, not a segment (with stores that keep partial objects).
+        config.stream_chunks = true;
+        config.chunk_bytes = self.config.segment_chunk_bytes;
+        let segmenter = Segmenter::new(config);
 
         self.counters.publishes.fetch_add(1, Relaxed);
         Ok(Publisher {
@@ -336,6 +339,7 @@ impl Service {
             playlist_key,
             entry,
             segmenter,
+            upload: None,
             window,
             resumed,
             first_segment: true,
@@ -358,6 +362,8 @@ pub struct Publisher {
     playlist_key: String,
     entry: Arc<LiveEntry>,
     segmenter: Segmenter,
+    /// The segment being stored as it is made: (segment index, upload).
+    upload: Option<(u64, Upload)>,
     window: LiveWindow,
     resumed: bool,
     first_segment: bool,
@@ -492,8 +498,11 @@ impl Publisher {
 
     /// Store whatever segments are ready, in order, and refresh the stats and the lease.
     async fn drain(&mut self, now: SystemTime) -> Result<(), IngestError> {
-        while let Some(segment) = self.segmenter.poll_segment() {
-            self.store(&segment).await?;
+        while let Some(output) = self.segmenter.poll_output() {
+            match output {
+                Output::Chunk(chunk) => self.store_chunk(chunk).await?,
+                Output::Segment(segment) => self.store(&segment).await?,
+            }
         }
         let now_ms = unix_ms(now);
         self.update_stat(now_ms);
@@ -558,14 +567,64 @@ impl Publisher {
         });
     }
 
+    /// Append a chunk of the segment being made to its upload (begun with
+    /// the segment's first chunk).
+    async fn store_chunk(&mut self, chunk: Chunk) -> Result<(), IngestError> {
+        let mut upload = match self.upload.take() {
+            Some((index, upload)) if index == chunk.index => upload,
+            // A new segment (an upload of an earlier one cannot be left
+            // here: its segment came out before this chunk and completed it).
+            _ => {
+                let key = object_key(
+                    &self.bucket,
+                    &format!("{}/{}", self.channel, chunk.file_name()),
+                );
+                let store = self.service.catalog.store();
+                self.retry("segment", || store.begin_upload(&key, "video/MP2T"))
+                    .await?
+            }
+        };
+        self.append(&mut upload, chunk.data).await?;
+        self.upload = Some((chunk.index, upload));
+        Ok(())
+    }
+
+    /// Append `data` to `upload`, retrying as [`retry`] does.
+    async fn append(&self, upload: &mut Upload, data: Bytes) -> Result<(), IngestError> {
+        let store = self.service.catalog.store();
+        let mut backoff = Backoff::new(&self.service);
+        loop {
+            match store.append(upload, data.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => backoff.failed(&self.entry, "segment", e.into()).await?,
+            }
+        }
+    }
+
     async fn store(&mut self, segment: &Segment) -> Result<(), IngestError> {
         let name = segment.file_name();
-        let key = object_key(&self.bucket, &format!("{}/{name}", self.channel));
         let store = self.service.catalog.store();
-        self.retry("segment", || {
-            store.put_chunks(&key, segment.chunks.clone(), "video/MP2T")
-        })
-        .await?;
+        match self.upload.take() {
+            Some((index, mut upload)) if index == segment.index => {
+                for chunk in &segment.chunks {
+                    self.append(&mut upload, chunk.clone()).await?;
+                }
+                let mut backoff = Backoff::new(&self.service);
+                loop {
+                    match store.complete_upload(&mut upload).await {
+                        Ok(_) => break,
+                        Err(e) => backoff.failed(&self.entry, "segment", e.into()).await?,
+                    }
+                }
+            }
+            _ => {
+                let key = object_key(&self.bucket, &format!("{}/{name}", self.channel));
+                self.retry("segment", || {
+                    store.put_chunks(&key, segment.chunks.clone(), "video/MP2T")
+                })
+                .await?;
+            }
+        }
         let counters = &self.service.counters;
         counters.segments.fetch_add(1, Relaxed);
         counters
@@ -627,26 +686,55 @@ where
     Fut: std::future::Future<Output = Result<T, E>>,
     E: Into<IngestError>,
 {
-    let policy = service.config.store_retry;
-    let mut waited_ms = 0u64;
-    let mut wait_ms = policy.initial_ms.max(1);
+    let mut backoff = Backoff::new(service);
     loop {
-        let error: IngestError = match op().await {
+        match op().await {
             Ok(value) => return Ok(value),
-            Err(e) => e.into(),
-        };
+            Err(e) => backoff.failed(entry, what, e.into()).await?,
+        }
+    }
+}
+
+/// The waits between the tries of one store write.
+struct Backoff<'a> {
+    service: &'a Service,
+    waited_ms: u64,
+    wait_ms: u64,
+}
+
+impl<'a> Backoff<'a> {
+    fn new(service: &'a Service) -> Self {
+        Backoff {
+            service,
+            waited_ms: 0,
+            wait_ms: service.config.store_retry.initial_ms.max(1),
+        }
+    }
+
+    /// Count a failed try and wait before the next, or give the error back
+    /// when it is not worth another try.
+    async fn failed(
+        &mut self,
+        entry: &LiveEntry,
+        what: &str,
+        error: IngestError,
+    ) -> Result<(), IngestError> {
+        let (service, policy) = (self.service, self.service.config.store_retry);
         service.counters.store_write_failures.fetch_add(1, Relaxed);
         entry.update(|stat| {
             stat.store_errors += 1;
             stat.last_store_error = Some(format!("{what}: {error}"));
         });
         let sleep = match &service.sleep {
-            Some(sleep) if error.is_transient() && waited_ms < policy.give_up_ms => sleep,
+            Some(sleep) if error.is_transient() && self.waited_ms < policy.give_up_ms => sleep,
             _ => return Err(error),
         };
-        sleep.sleep(std::time::Duration::from_millis(wait_ms)).await;
-        waited_ms = waited_ms.saturating_add(wait_ms);
-        wait_ms = wait_ms.saturating_mul(2).min(policy.max_ms.max(1));
+        sleep
+            .sleep(std::time::Duration::from_millis(self.wait_ms))
+            .await;
+        self.waited_ms = self.waited_ms.saturating_add(self.wait_ms);
+        self.wait_ms = self.wait_ms.saturating_mul(2).min(policy.max_ms.max(1));
+        Ok(())
     }
 }
 

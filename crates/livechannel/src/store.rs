@@ -161,6 +161,48 @@ pub trait ObjectStore: Send + Sync + 'static {
         self.put(key, data, content_type)
     }
 
+    /// Begin an object written piece by piece, as ingest writes a segment
+    /// while it is being made: [`append`](Self::append) each piece, then
+    /// [`complete_upload`](Self::complete_upload) makes the object visible
+    /// whole and at once, like a [`put`](Self::put). Nothing of it is
+    /// visible before; dropping the [`Upload`] uncompleted discards it.
+    ///
+    /// The default keeps the pieces in memory and hands them to
+    /// [`put_chunks`](Self::put_chunks) at completion. Stores that can hold
+    /// a partial object outside memory (a temporary file; an S3 multipart
+    /// upload, for objects of several parts of 5 MiB) should override all
+    /// three methods, keeping their own state in [`Upload::with_state`].
+    fn begin_upload<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Upload, StoreError>> {
+        Box::pin(std::future::ready(Ok(Upload::new(key, content_type))))
+    }
+
+    /// Add `data` to the end of the upload. After an error the upload is as
+    /// before the call: the same append may be retried.
+    fn append<'a>(
+        &'a self,
+        upload: &'a mut Upload,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        upload.size += data.len() as u64;
+        upload.parts.push(data);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Make the upload visible under its key, replacing any object there.
+    /// After an error it may be retried; after success the upload is spent
+    /// (drop it).
+    fn complete_upload<'a>(
+        &'a self,
+        upload: &'a mut Upload,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        let parts = upload.parts.clone();
+        self.put_chunks(&upload.key, parts, &upload.content_type)
+    }
+
     /// Store `data` under `key` only if no object is there: `Ok(None)` when
     /// one already is. Usable as a lock (a lease), like S3's `If-None-Match: *`.
     fn put_if_absent<'a>(
@@ -191,6 +233,81 @@ pub trait ObjectStore: Send + Sync + 'static {
         marker: &'a str,
         max_keys: usize,
     ) -> BoxFuture<'a, Result<ListPage, StoreError>>;
+}
+
+/// An object being written piece by piece (see [`ObjectStore::begin_upload`]).
+///
+/// It holds what the store needs between calls: the pieces themselves for
+/// the default implementation, or a store's own state (an open temporary
+/// file, a multipart upload id) set with [`Upload::with_state`], whose
+/// `Drop` should discard an upload that was never completed.
+pub struct Upload {
+    key: String,
+    content_type: String,
+    size: u64,
+    parts: Vec<Bytes>,
+    state: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl Upload {
+    /// An upload whose pieces are kept here (the default implementation).
+    pub fn new(key: &str, content_type: &str) -> Self {
+        Upload {
+            key: key.to_owned(),
+            content_type: content_type.to_owned(),
+            size: 0,
+            parts: Vec::new(),
+            state: None,
+        }
+    }
+
+    /// An upload whose pieces go somewhere the store knows, through `state`.
+    pub fn with_state<S: std::any::Any + Send + Sync>(
+        key: &str,
+        content_type: &str,
+        state: S,
+    ) -> Self {
+        Upload {
+            state: Some(Box::new(state)),
+            ..Upload::new(key, content_type)
+        }
+    }
+
+    /// The key it will be stored under.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The content type given at [`ObjectStore::begin_upload`].
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// Bytes appended so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Count `n` more bytes as appended (for stores with their own state).
+    pub fn add_size(&mut self, n: u64) {
+        self.size += n;
+    }
+
+    /// The store's state, when it is of type `S`.
+    pub fn state_mut<S: std::any::Any>(&mut self) -> Option<&mut S> {
+        self.state.as_mut()?.downcast_mut()
+    }
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("key", &self.key)
+            .field("size", &self.size)
+            .field("parts", &self.parts.len())
+            .field("state", &self.state.is_some())
+            .finish()
+    }
 }
 
 /// The hex MD5 of `data`, upper-case: the ETag of a simple OSS upload.

@@ -11,7 +11,7 @@ use futures::executor::block_on;
 use livechannel::catalog::{
     Acl, BucketRecord, ChannelConfig, ChannelRecord, ChannelStatus, Target,
 };
-use livechannel::store::{MemoryStore, ObjectStore};
+use livechannel::store::{MemoryStore, ObjectStore, StoreError, Upload};
 use livechannel::{
     resolve_publish, IngestError, PublishError, PublishRequest, Publisher, Service, ServiceConfig,
 };
@@ -714,4 +714,163 @@ fn a_store_error_reading_the_playlist_refuses_the_publish_and_frees_the_channel(
     )
     .unwrap()
     .is_some());
+}
+
+/// A memory store that keeps uploads in its own state, as a store with
+/// partial objects does, and fails the first try of every append and of
+/// every completion.
+struct PartStore(MemoryStore, std::sync::atomic::AtomicU32);
+
+/// What [`PartStore`] keeps in an upload.
+#[derive(Default)]
+struct Parts {
+    parts: Vec<bytes::Bytes>,
+    failed_append_at: Option<u64>,
+    failed_complete: bool,
+}
+
+impl ObjectStore for PartStore {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        data: bytes::Bytes,
+        ct: &'a str,
+    ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
+        self.0.put(key, data, ct)
+    }
+    fn begin_upload<'a>(
+        &'a self,
+        key: &'a str,
+        ct: &'a str,
+    ) -> livechannel::store::BoxFuture<'a, Result<Upload, StoreError>> {
+        Box::pin(std::future::ready(Ok(Upload::with_state(
+            key,
+            ct,
+            Parts::default(),
+        ))))
+    }
+    fn append<'a>(
+        &'a self,
+        upload: &'a mut Upload,
+        data: bytes::Bytes,
+    ) -> livechannel::store::BoxFuture<'a, Result<(), StoreError>> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let size = upload.size();
+        let parts = upload.state_mut::<Parts>().unwrap();
+        if parts.failed_append_at != Some(size) {
+            parts.failed_append_at = Some(size);
+            return Box::pin(std::future::ready(Err(StoreError::Backend(
+                "injected append failure".into(),
+            ))));
+        }
+        parts.parts.push(data.clone());
+        upload.add_size(data.len() as u64);
+        Box::pin(std::future::ready(Ok(())))
+    }
+    fn complete_upload<'a>(
+        &'a self,
+        upload: &'a mut Upload,
+    ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
+        let key = upload.key().to_owned();
+        let parts = upload.state_mut::<Parts>().unwrap();
+        if !std::mem::replace(&mut parts.failed_complete, true) {
+            return Box::pin(std::future::ready(Err(StoreError::Backend(
+                "injected complete failure".into(),
+            ))));
+        }
+        let data = bytes::Bytes::from(parts.parts.concat());
+        Box::pin(async move {
+            // Nothing of the segment is visible before it completes.
+            assert!(self.0.head(&key).await.is_err(), "{key} visible early");
+            self.0.put(&key, data, "video/MP2T").await
+        })
+    }
+    fn put_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        data: bytes::Bytes,
+        ct: &'a str,
+    ) -> livechannel::store::BoxFuture<'a, Result<Option<livechannel::store::ObjectMeta>, StoreError>>
+    {
+        self.0.put_if_absent(key, data, ct)
+    }
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::Object, StoreError>> {
+        self.0.get(key, range)
+    }
+    fn head<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
+        self.0.head(key)
+    }
+    fn delete<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> livechannel::store::BoxFuture<'a, Result<(), StoreError>> {
+        self.0.delete(key)
+    }
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        marker: &'a str,
+        max_keys: usize,
+    ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ListPage, StoreError>> {
+        self.0.list(prefix, marker, max_keys)
+    }
+}
+
+#[test]
+fn segments_are_uploaded_in_chunks_and_failed_chunks_are_retried() {
+    // The same publish into a plain memory store (whole segments, by the
+    // default upload) and into one that takes the chunks as they come.
+    let plain = Arc::new(MemoryStore::new());
+    let service_plain = service(plain.clone(), "node-a");
+    setup(&service_plain, Acl::PublicReadWrite, 2);
+    publish(&service_plain, "ch", &tags(), T0_MS).unwrap();
+
+    let parts = Arc::new(PartStore(MemoryStore::new(), Default::default()));
+    let sleeps = Arc::new(NoWait::default());
+    let service_parts = Arc::new(
+        Service::new(
+            parts.clone(),
+            ServiceConfig {
+                node_id: "node-a".into(),
+                // The fixture's segments are 50-90 KB: several chunks each.
+                segment_chunk_bytes: 16 << 10,
+                ..ServiceConfig::default()
+            },
+        )
+        .with_sleep(sleeps.clone()),
+    );
+    setup(&service_parts, Acl::PublicReadWrite, 2);
+    publish(&service_parts, "ch", &tags(), T0_MS).unwrap();
+
+    let index = block_on(service_parts.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+    assert_eq!(index.len(), 4);
+    for entry in &index {
+        let key = format!("bkt/ch/{}", entry.file_name());
+        let (a, b) = (get(&plain, &key), get(&parts.0, &key));
+        assert!(a.is_some() && a == b, "{key} differs between the stores");
+    }
+    // Every append and every completion failed once, and was retried.
+    let appends = parts.1.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        appends >= 8,
+        "segments went in chunks: {appends} append calls"
+    );
+    let waits = sleeps.0.lock().unwrap().len();
+    assert_eq!(
+        waits as u32,
+        appends / 2 + 4,
+        "one retry per append and per completion"
+    );
+    let stat_errors = service_parts
+        .counters()
+        .store_write_failures
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(stat_errors, waits as u64);
 }

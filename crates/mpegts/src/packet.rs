@@ -164,8 +164,14 @@ impl<B: AsRef<[u8]>> Pes<'_, B> {
 
         for i in 1..packets {
             let af = if i + 1 == packets { stuffing } else { 0 };
-            let no_flags = AdaptationFlags::default();
-            write_header(out, self.pid, false, *cc, no_flags, af, true);
+            if af == 0 {
+                // Nearly every packet of a frame: header and 184 payload
+                // bytes, nothing to decide (the hot loop of the muxer).
+                out.extend_from_slice(&header(self.pid, false, AFC_PAYLOAD, *cc));
+            } else {
+                let no_flags = AdaptationFlags::default();
+                write_header(out, self.pid, false, *cc, no_flags, af, true);
+            }
             *cc = (*cc + 1) & 0x0F;
             payload.copy_into(out, BODY_SIZE - af);
         }

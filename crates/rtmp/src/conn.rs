@@ -1,7 +1,7 @@
 //! What both session sides share: handshake, chunk decoder and encoder,
 //! acknowledgements, ping replies and the outgoing byte queue.
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::handshake::{Handshake, HANDSHAKE_LEN};
 use crate::message::encode_amf;
@@ -68,21 +68,34 @@ impl Conn {
     /// Takes received bytes: the handshake's share first, then the chunk
     /// stream's. Returns true when this call completed the handshake.
     pub(crate) fn receive(&mut self, data: &[u8]) -> Result<bool, Error> {
-        let mut rest = data;
-        let mut completed = false;
-        if let Some(hs) = &mut self.handshake {
-            let used = hs.handle_input(rest)?;
-            self.out.extend_from_slice(&hs.take_output());
-            rest = rest.get(used..).unwrap_or_default();
-            if hs.is_complete() {
-                self.handshake = None;
-                completed = true;
-            }
+        self.decoder.push(data);
+        self.received_in_place()
+    }
+
+    /// Room for `room` more received bytes, appended in place (see
+    /// [`received_in_place`](Self::received_in_place)).
+    pub(crate) fn input_buffer(&mut self, room: usize) -> &mut BytesMut {
+        let buf = self.decoder.input_mut();
+        buf.reserve(room);
+        buf
+    }
+
+    /// Bytes were appended to the input: the handshake takes its share
+    /// first, the chunk stream the rest. Returns true when this call
+    /// completed the handshake.
+    pub(crate) fn received_in_place(&mut self) -> Result<bool, Error> {
+        let Some(hs) = &mut self.handshake else {
+            return Ok(false);
+        };
+        let input = self.decoder.input_mut();
+        let used = hs.handle_input(input)?;
+        input.advance(used);
+        self.out.extend_from_slice(&hs.take_output());
+        if hs.is_complete() {
+            self.handshake = None;
+            return Ok(true);
         }
-        if !rest.is_empty() {
-            self.decoder.push(rest);
-        }
-        Ok(completed)
+        Ok(false)
     }
 
     /// The next message and its interpretation. Control messages that need

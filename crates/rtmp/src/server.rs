@@ -9,7 +9,7 @@ pub use event::{PublishRejection, RequestId, ServerEvent};
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use livechannel_amf0::Value;
 
 use crate::conn::{Conn, Received, CSID_CONTROL};
@@ -166,14 +166,45 @@ impl ServerSession {
     /// sticky: later calls return the same error, or
     /// [`Error::SessionClosed`] when the session closed without one.
     pub fn handle_input(&mut self, data: &[u8], now: Instant) -> Result<(), Error> {
+        if self.closed.is_none() {
+            self.conn.input_buffer(0).extend_from_slice(data);
+        }
+        self.handle_received(data.len(), now)
+    }
+
+    /// Room for at least `room` received bytes, for a driver that reads the
+    /// socket straight into the session rather than copying through
+    /// [`handle_input`](Self::handle_input): append what the socket gives
+    /// (and nothing else) to the returned buffer, then call
+    /// [`handle_received`](Self::handle_received) with the count.
+    ///
+    /// ```
+    /// # use livechannel_rtmp::{ServerConfig, ServerSession};
+    /// # use std::time::Instant;
+    /// # let mut session = ServerSession::new(ServerConfig::default(), Instant::now());
+    /// # let from_socket: &[u8] = &[3];
+    /// // With tokio: after `socket.readable().await`, `socket.try_read_buf(buf)`.
+    /// let buf = session.input_buffer(16 * 1024);
+    /// buf.extend_from_slice(from_socket);
+    /// session.handle_received(from_socket.len(), Instant::now())?;
+    /// # Ok::<(), livechannel_rtmp::Error>(())
+    /// ```
+    pub fn input_buffer(&mut self, room: usize) -> &mut BytesMut {
+        self.conn.input_buffer(room)
+    }
+
+    /// Processes the `n` bytes just appended to
+    /// [`input_buffer`](Self::input_buffer). Errors as for
+    /// [`handle_input`](Self::handle_input).
+    pub fn handle_received(&mut self, n: usize, now: Instant) -> Result<(), Error> {
         self.check_open()?;
         if self.conn.handshaking() && self.handshake_expired(now) {
             return Err(self.fail(self.handshake_timeout_error()));
         }
-        if !data.is_empty() {
+        if n > 0 {
             self.last_input = now;
         }
-        if let Err(e) = self.conn.receive(data) {
+        if let Err(e) = self.conn.received_in_place() {
             return Err(self.fail(e));
         }
         self.process()

@@ -80,6 +80,23 @@ impl AnnexB {
         }
     }
 
+    /// Joins the chunks into one buffer of its own (a copy). The chunks
+    /// are slices of the input, and each keeps its whole receive buffer
+    /// alive: an access unit held for long (while a segmenter learns the
+    /// stream) should hold only its own bytes.
+    ///
+    /// ```
+    /// use livechannel_codec::h264::AnnexB;
+    /// let mut au = AnnexB::new();
+    /// au.compact();
+    /// assert!(au.chunks().is_empty() && au.to_vec().is_empty());
+    /// ```
+    pub fn compact(&mut self) {
+        if !self.chunks.is_empty() {
+            self.chunks = vec![Bytes::from(self.to_vec())];
+        }
+    }
+
     fn push(&mut self, chunk: Bytes) {
         self.len += chunk.len();
         self.chunks.push(chunk);

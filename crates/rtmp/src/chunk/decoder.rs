@@ -155,6 +155,13 @@ impl ChunkDecoder {
         self.buf.extend_from_slice(data);
     }
 
+    /// The undecoded input, for a caller that appends received bytes in
+    /// place (a socket read straight into it) rather than through
+    /// [`push`](Self::push). Only append to it.
+    pub fn input_mut(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+
     /// The next complete message, `Ok(None)` when more input is needed.
     ///
     /// Errors are sticky: after one, every call returns it again.

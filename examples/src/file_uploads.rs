@@ -1,0 +1,148 @@
+//! The file store's uploads: an object written piece by piece goes to a
+//! temporary file, and is renamed over its key when complete.
+//!
+//! The temporary files live in a directory of their own for each process,
+//! `ROOT/.tmp-uploads/PID-NANOS/`, with a `lock` file the process holds an
+//! exclusive `flock` on. A process that dies (even `kill -9`) loses its
+//! lock, so the next [`Uploads::open`] on the same root finds the
+//! directory unlocked and removes it with whatever half-written segments
+//! it held: they were never visible, and no playlist names them. Several
+//! live processes may share a root; each cleans only dead ones' files.
+
+use std::fs;
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+/// The directory below the root where uploads are written (its name is
+/// one the store refuses as a key and hides from listings).
+const UPLOADS_DIR: &str = ".tmp-uploads";
+
+/// This process's upload directory.
+#[derive(Debug)]
+pub(crate) struct Uploads {
+    dir: PathBuf,
+    counter: AtomicU64,
+    /// Held open (and locked) for the life of the store.
+    _lock: fs::File,
+}
+
+impl Uploads {
+    /// Remove the upload directories of processes that died, then make this one's.
+    pub(crate) fn open(root: &Path) -> io::Result<Uploads> {
+        let base = root.join(UPLOADS_DIR);
+        fs::create_dir_all(&base)?;
+        for entry in fs::read_dir(&base)? {
+            let dir = entry?.path();
+            if is_abandoned(&dir) {
+                // Best effort: another process may be cleaning it too.
+                let _ = fs::remove_dir_all(&dir);
+            }
+        }
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        // The counter keeps two stores opened in one process in the same
+        // nanosecond apart.
+        static OPENED: AtomicU64 = AtomicU64::new(0);
+        let n = OPENED.fetch_add(1, Ordering::Relaxed);
+        let dir = base.join(format!("{}-{nanos}-{n}", std::process::id()));
+        fs::create_dir(&dir)?;
+        let lock = fs::File::create(dir.join("lock"))?;
+        lock.try_lock().map_err(io::Error::other)?;
+        Ok(Uploads {
+            dir,
+            counter: AtomicU64::new(0),
+            _lock: lock,
+        })
+    }
+
+    /// An upload of an object to be stored at `path`. Its temporary file
+    /// is made by the first write: beginning costs no file system call.
+    pub(crate) fn begin(&self, path: PathBuf) -> FileUpload {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        FileUpload {
+            file: Arc::new(OnceLock::new()),
+            tmp: self.dir.join(format!("{n}.part")),
+            path,
+            done: false,
+        }
+    }
+}
+
+/// True when no live process holds the directory's lock.
+fn is_abandoned(dir: &Path) -> bool {
+    match fs::File::open(dir.join("lock")) {
+        Ok(lock) => lock.try_lock().is_ok(),
+        // No lock file: a directory whose owner died before making it.
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+    }
+}
+
+/// One object being uploaded: the state the file store keeps in its
+/// [`livechannel::store::Upload`]s. Dropped before completion, it removes
+/// its temporary file.
+#[derive(Debug)]
+pub(crate) struct FileUpload {
+    file: Arc<OnceLock<fs::File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+    done: bool,
+}
+
+impl FileUpload {
+    /// A job for the blocking pool that writes `data` at `offset`: written
+    /// at an offset, a retried append rewrites the same bytes.
+    pub(crate) fn write_at(
+        &self,
+        offset: u64,
+        data: bytes::Bytes,
+    ) -> impl FnOnce() -> io::Result<()> {
+        let (file, tmp) = (Arc::clone(&self.file), self.tmp.clone());
+        move || {
+            let mut f = open(&file, &tmp)?;
+            f.seek(SeekFrom::Start(offset))?;
+            f.write_all(&data)
+        }
+    }
+
+    /// A job for the blocking pool that makes the object visible: data on
+    /// disk first (after a crash no playlist may name a segment whose bytes
+    /// were lost), then the rename over the key. Returns the key's path.
+    pub(crate) fn commit(&self) -> impl FnOnce() -> io::Result<PathBuf> {
+        let (file, tmp, path) = (Arc::clone(&self.file), self.tmp.clone(), self.path.clone());
+        move || {
+            // An empty upload has no file yet.
+            open(&file, &tmp)?.sync_data()?;
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            fs::rename(&tmp, &path)?;
+            Ok(path)
+        }
+    }
+
+    /// The rename is done: nothing to remove on drop.
+    pub(crate) fn set_done(&mut self) {
+        self.done = true;
+    }
+}
+
+/// The upload's temporary file, made on first use.
+fn open<'a>(file: &'a OnceLock<fs::File>, tmp: &Path) -> io::Result<&'a fs::File> {
+    if let Some(f) = file.get() {
+        return Ok(f);
+    }
+    let created = fs::File::create(tmp)?;
+    Ok(file.get_or_init(|| created))
+}
+
+impl Drop for FileUpload {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
