@@ -340,6 +340,7 @@ impl Service {
             entry,
             segmenter,
             upload: None,
+            failed_segment: None,
             window,
             resumed,
             first_segment: true,
@@ -364,6 +365,9 @@ pub struct Publisher {
     segmenter: Segmenter,
     /// The segment being stored as it is made: (segment index, upload).
     upload: Option<(u64, Upload)>,
+    /// A segment whose upload failed: its later chunks and its end are
+    /// dropped, so that no object is made of what is left of it.
+    failed_segment: Option<u64>,
     window: LiveWindow,
     resumed: bool,
     first_segment: bool,
@@ -570,6 +574,20 @@ impl Publisher {
     /// Append a chunk of the segment being made to its upload (begun with
     /// the segment's first chunk).
     async fn store_chunk(&mut self, chunk: Chunk) -> Result<(), IngestError> {
+        if self.failed_segment == Some(chunk.index) {
+            return Ok(());
+        }
+        let index = chunk.index;
+        let result = self.append_chunk(chunk).await;
+        if result.is_err() {
+            // The segment cannot be whole any more: its later chunks and its
+            // end are dropped (the upload already was).
+            self.failed_segment = Some(index);
+        }
+        result
+    }
+
+    async fn append_chunk(&mut self, chunk: Chunk) -> Result<(), IngestError> {
         let mut upload = match self.upload.take() {
             Some((index, upload)) if index == chunk.index => upload,
             // A new segment (an upload of an earlier one cannot be left
@@ -602,6 +620,11 @@ impl Publisher {
     }
 
     async fn store(&mut self, segment: &Segment) -> Result<(), IngestError> {
+        if self.failed_segment == Some(segment.index) {
+            // Its failure was reported when its chunk could not be stored;
+            // the playlist goes on without it.
+            return Ok(());
+        }
         let name = segment.file_name();
         let store = self.service.catalog.store();
         match self.upload.take() {
@@ -617,6 +640,9 @@ impl Publisher {
                     }
                 }
             }
+            // Chunks went out but their upload is gone: cannot happen, as
+            // failed_segment covers it; never store the rest as the segment.
+            _ if segment.streamed > 0 => return Ok(()),
             _ => {
                 let key = object_key(&self.bucket, &format!("{}/{name}", self.channel));
                 self.retry("segment", || {

@@ -718,12 +718,20 @@ fn a_store_error_reading_the_playlist_refuses_the_publish_and_frees_the_channel(
 
 /// A memory store that keeps uploads in its own state, as a store with
 /// partial objects does, and fails the first try of every append and of
-/// every completion.
-struct PartStore(MemoryStore, std::sync::atomic::AtomicU32);
+/// every completion; with `broken` set instead, every append after the
+/// first of the upload it names (0 for the first upload) fails for good.
+#[derive(Default)]
+struct PartStore {
+    objects: MemoryStore,
+    appends: std::sync::atomic::AtomicU32,
+    uploads: std::sync::atomic::AtomicU32,
+    broken: Option<u32>,
+}
 
 /// What [`PartStore`] keeps in an upload.
 #[derive(Default)]
 struct Parts {
+    number: u32,
     parts: Vec<bytes::Bytes>,
     failed_append_at: Option<u64>,
     failed_complete: bool,
@@ -736,17 +744,23 @@ impl ObjectStore for PartStore {
         data: bytes::Bytes,
         ct: &'a str,
     ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
-        self.0.put(key, data, ct)
+        self.objects.put(key, data, ct)
     }
     fn begin_upload<'a>(
         &'a self,
         key: &'a str,
         ct: &'a str,
     ) -> livechannel::store::BoxFuture<'a, Result<Upload, StoreError>> {
+        let number = self
+            .uploads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Box::pin(std::future::ready(Ok(Upload::with_state(
             key,
             ct,
-            Parts::default(),
+            Parts {
+                number,
+                ..Parts::default()
+            },
         ))))
     }
     fn append<'a>(
@@ -754,10 +768,16 @@ impl ObjectStore for PartStore {
         upload: &'a mut Upload,
         data: bytes::Bytes,
     ) -> livechannel::store::BoxFuture<'a, Result<(), StoreError>> {
-        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.appends
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let size = upload.size();
         let parts = upload.state_mut::<Parts>().unwrap();
-        if parts.failed_append_at != Some(size) {
+        if Some(parts.number) == self.broken && size > 0 {
+            return Box::pin(std::future::ready(Err(StoreError::Backend(
+                "injected lasting append failure".into(),
+            ))));
+        }
+        if self.broken.is_none() && parts.failed_append_at != Some(size) {
             parts.failed_append_at = Some(size);
             return Box::pin(std::future::ready(Err(StoreError::Backend(
                 "injected append failure".into(),
@@ -773,7 +793,7 @@ impl ObjectStore for PartStore {
     ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
         let key = upload.key().to_owned();
         let parts = upload.state_mut::<Parts>().unwrap();
-        if !std::mem::replace(&mut parts.failed_complete, true) {
+        if self.broken.is_none() && !std::mem::replace(&mut parts.failed_complete, true) {
             return Box::pin(std::future::ready(Err(StoreError::Backend(
                 "injected complete failure".into(),
             ))));
@@ -781,8 +801,11 @@ impl ObjectStore for PartStore {
         let data = bytes::Bytes::from(parts.parts.concat());
         Box::pin(async move {
             // Nothing of the segment is visible before it completes.
-            assert!(self.0.head(&key).await.is_err(), "{key} visible early");
-            self.0.put(&key, data, "video/MP2T").await
+            assert!(
+                self.objects.head(&key).await.is_err(),
+                "{key} visible early"
+            );
+            self.objects.put(&key, data, "video/MP2T").await
         })
     }
     fn put_if_absent<'a>(
@@ -792,26 +815,26 @@ impl ObjectStore for PartStore {
         ct: &'a str,
     ) -> livechannel::store::BoxFuture<'a, Result<Option<livechannel::store::ObjectMeta>, StoreError>>
     {
-        self.0.put_if_absent(key, data, ct)
+        self.objects.put_if_absent(key, data, ct)
     }
     fn get<'a>(
         &'a self,
         key: &'a str,
         range: Option<std::ops::Range<u64>>,
     ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::Object, StoreError>> {
-        self.0.get(key, range)
+        self.objects.get(key, range)
     }
     fn head<'a>(
         &'a self,
         key: &'a str,
     ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
-        self.0.head(key)
+        self.objects.head(key)
     }
     fn delete<'a>(
         &'a self,
         key: &'a str,
     ) -> livechannel::store::BoxFuture<'a, Result<(), StoreError>> {
-        self.0.delete(key)
+        self.objects.delete(key)
     }
     fn list<'a>(
         &'a self,
@@ -819,7 +842,7 @@ impl ObjectStore for PartStore {
         marker: &'a str,
         max_keys: usize,
     ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ListPage, StoreError>> {
-        self.0.list(prefix, marker, max_keys)
+        self.objects.list(prefix, marker, max_keys)
     }
 }
 
@@ -832,7 +855,7 @@ fn segments_are_uploaded_in_chunks_and_failed_chunks_are_retried() {
     setup(&service_plain, Acl::PublicReadWrite, 2);
     publish(&service_plain, "ch", &tags(), T0_MS).unwrap();
 
-    let parts = Arc::new(PartStore(MemoryStore::new(), Default::default()));
+    let parts = Arc::new(PartStore::default());
     let sleeps = Arc::new(NoWait::default());
     let service_parts = Arc::new(
         Service::new(
@@ -853,11 +876,11 @@ fn segments_are_uploaded_in_chunks_and_failed_chunks_are_retried() {
     assert_eq!(index.len(), 4);
     for entry in &index {
         let key = format!("bkt/ch/{}", entry.file_name());
-        let (a, b) = (get(&plain, &key), get(&parts.0, &key));
+        let (a, b) = (get(&plain, &key), get(&parts.objects, &key));
         assert!(a.is_some() && a == b, "{key} differs between the stores");
     }
     // Every append and every completion failed once, and was retried.
-    let appends = parts.1.load(std::sync::atomic::Ordering::Relaxed);
+    let appends = parts.appends.load(std::sync::atomic::Ordering::Relaxed);
     assert!(
         appends >= 8,
         "segments went in chunks: {appends} append calls"
@@ -873,4 +896,56 @@ fn segments_are_uploaded_in_chunks_and_failed_chunks_are_retried() {
         .store_write_failures
         .load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(stat_errors, waits as u64);
+}
+
+#[test]
+fn a_segment_whose_upload_fails_is_never_stored_in_part() {
+    let plain = Arc::new(MemoryStore::new());
+    let service_plain = service(plain.clone(), "node-a");
+    setup(&service_plain, Acl::PublicReadWrite, 2);
+    publish(&service_plain, "ch", &tags(), T0_MS).unwrap();
+
+    // No timer: the first failure is final. The second segment's upload
+    // breaks after its first chunk; the publish ends, and the segments
+    // still to come at the end of it are stored as usual.
+    let parts = Arc::new(PartStore {
+        broken: Some(1),
+        ..PartStore::default()
+    });
+    let config = ServiceConfig {
+        node_id: "node-a".into(),
+        segment_chunk_bytes: 16 << 10,
+        ..ServiceConfig::default()
+    };
+    let service_parts = Arc::new(Service::new(parts.clone(), config));
+    setup(&service_parts, Acl::PublicReadWrite, 2);
+    let err = publish(&service_parts, "ch", &tags(), T0_MS).unwrap_err();
+    assert!(err.contains("injected"), "{err}");
+
+    // Whatever was stored is whole: the same bytes as the plain run.
+    let page = block_on(parts.objects.list("bkt/ch/", "", 100)).unwrap();
+    let stored: Vec<&str> = page
+        .objects
+        .iter()
+        .map(|m| m.key.as_str())
+        .filter(|k| k.ends_with(".ts"))
+        .collect();
+    assert!(!stored.is_empty());
+    for key in &stored {
+        let whole = get(&parts.objects, key) == get(&plain, key);
+        assert!(whole, "{key} is not whole");
+    }
+    let index = block_on(service_parts.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+    assert!(index.len() < 4, "the broken segment is not indexed");
+    if let Some(text) = get(&parts.objects, "bkt/ch/playlist.m3u8") {
+        let text = String::from_utf8(text).unwrap();
+        for uri in MediaPlaylist::parse(&text)
+            .unwrap()
+            .segments
+            .iter()
+            .map(|s| &s.uri)
+        {
+            assert!(stored.contains(&format!("bkt/ch/{uri}").as_str()), "{text}");
+        }
+    }
 }
