@@ -1,14 +1,15 @@
 //! `file://DIR`: an [`ObjectStore`] on the local file system.
 //!
-//! - A put writes a temporary file in the target directory, fsyncs it and
-//!   renames it over the key, so a reader (or a crash) sees the old object
-//!   or the new one, never a mix.
+//! - Temporary files go to this process's directory
+//!   `ROOT/.tmp-uploads/PID-.../`, locked with `flock` while the process
+//!   lives; opening the store removes the directories of processes that
+//!   died, with whatever half-written objects they held.
+//! - A put writes a temporary file, fsyncs it and renames it over the key,
+//!   so a reader (or a crash) sees the old object or the new one, never a
+//!   mix.
 //! - An upload (`begin_upload`, `append`, `complete_upload`: how ingest
-//!   stores a segment while it is made) writes a temporary file in this
-//!   process's upload directory (`ROOT/.tmp-uploads/PID-.../`, locked with
-//!   `flock` while the process lives) and renames it over the key when
-//!   complete. Opening the store removes the directories of processes that
-//!   died, with their half-written segments.
+//!   stores a segment while it is made) does the same, the temporary file
+//!   growing with each append.
 //! - `put_if_absent` writes the temporary file completely, then hard-links
 //!   it to the key: the link fails if the key exists, so the lease object
 //!   appears atomically with its content.
@@ -26,7 +27,6 @@ use std::fs;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -46,7 +46,7 @@ pub struct FileStore {
 #[derive(Debug)]
 struct Files {
     root: PathBuf,
-    tmp_counter: AtomicU64,
+    /// Where temporary files go, puts' and uploads' alike.
     uploads: Uploads,
 }
 
@@ -57,11 +57,7 @@ impl FileStore {
         fs::create_dir_all(&root)?;
         let uploads = Uploads::open(&root)?;
         Ok(FileStore {
-            inner: Arc::new(Files {
-                root,
-                tmp_counter: AtomicU64::new(0),
-                uploads,
-            }),
+            inner: Arc::new(Files { root, uploads }),
         })
     }
 }
@@ -82,17 +78,11 @@ impl Files {
         Ok(self.root.join(key))
     }
 
-    fn tmp_path(&self, path: &Path) -> PathBuf {
-        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
-        let name = path.file_name().and_then(OsStr::to_str).unwrap_or("object");
-        path.with_file_name(format!(".tmp-{}-{n}-{name}", std::process::id()))
-    }
-
     fn write_tmp(&self, path: &Path, chunks: &[impl AsRef<[u8]>]) -> io::Result<PathBuf> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
-        let tmp = self.tmp_path(path);
+        let tmp = self.uploads.temp_path();
         let mut file = fs::File::create(&tmp)?;
         crate::fs_util::write_all_chunks(&mut file, chunks)?;
         // The data must be on disk before the rename makes it visible: after

@@ -1,5 +1,6 @@
-//! The file store's uploads: an object written piece by piece goes to a
-//! temporary file, and is renamed over its key when complete.
+//! The file store's temporary files: an object written piece by piece (an
+//! upload), or at once (a put), goes to a temporary file, and is renamed
+//! (or, for a create-only put, linked) over its key when complete.
 //!
 //! The temporary files live in a directory of their own for each process,
 //! `ROOT/.tmp-uploads/PID-NANOS/`, with a `lock` file the process holds an
@@ -16,8 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-/// The directory below the root where uploads are written (its name is
-/// one the store refuses as a key and hides from listings).
+/// The directory below the root where temporary files are written (its
+/// name is one the store refuses as a key and hides from listings).
 const UPLOADS_DIR: &str = ".tmp-uploads";
 
 /// This process's upload directory.
@@ -62,13 +63,20 @@ impl Uploads {
     /// An upload of an object to be stored at `path`. Its temporary file
     /// is made by the first write: beginning costs no file system call.
     pub(crate) fn begin(&self, path: PathBuf) -> FileUpload {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
         FileUpload {
             file: Arc::new(OnceLock::new()),
-            tmp: self.dir.join(format!("{n}.part")),
+            tmp: self.temp_path(),
             path,
             done: false,
         }
+    }
+
+    /// A new temporary file name in this process's directory: for uploads,
+    /// and for the store's whole-object puts, which are written there and
+    /// renamed (or linked) into place.
+    pub(crate) fn temp_path(&self) -> PathBuf {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        self.dir.join(format!("{n}.part"))
     }
 }
 

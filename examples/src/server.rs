@@ -219,7 +219,6 @@ async fn rtmp_connection(
     // least every TICK to look at the channel's state.
     let timer = tokio::time::sleep(TICK);
     tokio::pin!(timer);
-    let mut timer_at = Instant::now() + TICK;
     let shutdown_signal = async move {
         let _ = shutdown.changed().await;
     };
@@ -242,11 +241,8 @@ async fn rtmp_connection(
         let wanted = session
             .poll_timeout()
             .map_or(now + TICK, |d| d.min(now + TICK));
-        if timer.is_elapsed() || wanted < timer_at {
-            timer_at = wanted;
-            timer
-                .as_mut()
-                .reset(tokio::time::Instant::from_std(timer_at));
+        if timer.is_elapsed() || wanted < timer.deadline().into_std() {
+            timer.as_mut().reset(tokio::time::Instant::from_std(wanted));
         }
         tokio::select! {
             // Read straight into the session's buffer (no copy through ours):

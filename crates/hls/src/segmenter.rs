@@ -118,6 +118,18 @@ enum Frame {
     },
 }
 
+impl Frame {
+    /// Keep only the frame's own bytes, not the receive buffers its data
+    /// was sliced from: for frames held a while (the first second of a
+    /// stream), which would otherwise keep a buffer each alive.
+    fn compact(&mut self) {
+        match self {
+            Frame::Video { au, .. } => au.compact(),
+            Frame::Audio { raw, .. } => *raw = Bytes::copy_from_slice(raw),
+        }
+    }
+}
+
 /// The segment being gathered.
 #[derive(Debug, Default)]
 struct Pending {
@@ -485,29 +497,8 @@ impl Segmenter {
     /// is gathered, written straight into the segment's TS after that.
     fn add_frame(&mut self, frame: Frame) {
         if !self.streaming {
-            // Held frames keep only their own bytes, not the receive
-            // buffers they were sliced from (a second of those per stream).
-            let frame = match frame {
-                Frame::Video {
-                    pts,
-                    dts,
-                    keyframe,
-                    mut au,
-                } => {
-                    au.compact();
-                    Frame::Video {
-                        pts,
-                        dts,
-                        keyframe,
-                        au,
-                    }
-                }
-                Frame::Audio { pts, adts, raw } => Frame::Audio {
-                    pts,
-                    adts,
-                    raw: Bytes::copy_from_slice(&raw),
-                },
-            };
+            let mut frame = frame;
+            frame.compact();
             self.pending.frames.push(frame);
             if self.pending.video_frames >= HOLD_VIDEO_FRAMES {
                 self.start_streaming();
@@ -538,10 +529,9 @@ impl Segmenter {
 
     /// Make room in `out` for a frame of `payload` bytes without ever
     /// moving what is written (the muxer's own `reserve` then finds the room
-    /// and does nothing): when the chunk is too full, it joins the
-    /// segment's chunks, trimmed to its length, and a new one starts. A
-    /// stream so holds its segment plus at most one chunk, and no byte is
-    /// copied twice.
+    /// and does nothing): when the chunk is too full, it is trimmed to its
+    /// length and joins the segment's chunks (or is given out, when chunks
+    /// are streamed), and a new one starts. No byte is copied twice.
     fn room(&mut self, payload: usize) {
         let need = estimate_ts_len(payload, 1);
         if self.out.capacity() - self.out.len() >= need {
@@ -564,14 +554,7 @@ impl Segmenter {
             self.chunks.push(data);
             return;
         }
-        let start_ms = match self.pending.name_ms {
-            Some(ms) => ms,
-            None => {
-                let ms = self.name_ms(self.pending.start.unwrap_or(0));
-                self.pending.name_ms = Some(ms);
-                ms
-            }
-        };
+        let start_ms = self.open_name_ms(self.pending.start.unwrap_or(0));
         self.pending.streamed += data.len();
         self.ready.push_back(Output::Chunk(Chunk {
             index: self.next_index,
@@ -664,16 +647,14 @@ impl Segmenter {
         if !self.out.is_empty() {
             self.flush_chunk(false);
         }
-        let pending = std::mem::take(&mut self.pending);
         self.segment_open = false;
-        if self.chunks.is_empty() && pending.streamed == 0 {
+        if self.chunks.is_empty() && self.pending.streamed == 0 {
+            self.pending = Pending::default();
             return;
         }
+        let name_ms = self.open_name_ms(start);
+        let pending = std::mem::take(&mut self.pending);
         let chunks = std::mem::take(&mut self.chunks);
-        let name_ms = match pending.name_ms {
-            Some(ms) => ms,
-            None => self.name_ms(start),
-        };
         let segment = Segment {
             index: self.next_index,
             start_ms: name_ms,
@@ -692,6 +673,18 @@ impl Segmenter {
         self.stats.audio_frames += u64::from(pending.audio_frames);
         self.stats.bytes_out += segment.len() as u64;
         self.ready.push_back(Output::Segment(segment));
+    }
+
+    /// The open segment's name time: fixed the first time it is asked for
+    /// (its first streamed chunk, or its close), as its start may still
+    /// move to the first video frame.
+    fn open_name_ms(&mut self, start: i64) -> u64 {
+        if let Some(ms) = self.pending.name_ms {
+            return ms;
+        }
+        let ms = self.name_ms(start);
+        self.pending.name_ms = Some(ms);
+        ms
     }
 
     fn name_ms(&mut self, start: i64) -> u64 {

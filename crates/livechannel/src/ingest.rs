@@ -22,7 +22,7 @@ use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
 
 use crate::catalog::{object_key, Acl, CatalogError, ChannelStatus, LiveRecord, SegmentEntry};
 use crate::live::{AudioStat, LiveEntry, LiveStat, VideoStat};
-use crate::store::{StoreError, Upload};
+use crate::store::{BoxFuture, ObjectStore, StoreError, Upload};
 use crate::time::unix_ms;
 use crate::Service;
 
@@ -593,27 +593,40 @@ impl Publisher {
             // A new segment (an upload of an earlier one cannot be left
             // here: its segment came out before this chunk and completed it).
             _ => {
-                let key = object_key(
-                    &self.bucket,
-                    &format!("{}/{}", self.channel, chunk.file_name()),
-                );
+                let key = self.segment_key(&chunk.file_name());
                 let store = self.service.catalog.store();
                 self.retry("segment", || store.begin_upload(&key, "video/MP2T"))
                     .await?
             }
         };
-        self.append(&mut upload, chunk.data).await?;
+        self.append(&mut upload, &chunk.data).await?;
         self.upload = Some((chunk.index, upload));
         Ok(())
     }
 
-    /// Append `data` to `upload`, retrying as [`retry`] does.
-    async fn append(&self, upload: &mut Upload, data: Bytes) -> Result<(), IngestError> {
+    fn segment_key(&self, file_name: &str) -> String {
+        object_key(&self.bucket, &format!("{}/{file_name}", self.channel))
+    }
+
+    async fn append(&self, upload: &mut Upload, data: &Bytes) -> Result<(), IngestError> {
+        self.retry_upload(upload, |store, u| store.append(u, data.clone()))
+            .await
+    }
+
+    /// [`retry`] for a store call that borrows `upload`.
+    async fn retry_upload<T>(
+        &self,
+        upload: &mut Upload,
+        mut op: impl for<'u> FnMut(
+            &'u dyn ObjectStore,
+            &'u mut Upload,
+        ) -> BoxFuture<'u, Result<T, StoreError>>,
+    ) -> Result<T, IngestError> {
         let store = self.service.catalog.store();
         let mut backoff = Backoff::new(&self.service);
         loop {
-            match store.append(upload, data.clone()).await {
-                Ok(()) => return Ok(()),
+            match op(store.as_ref(), upload).await {
+                Ok(value) => return Ok(value),
                 Err(e) => backoff.failed(&self.entry, "segment", e.into()).await?,
             }
         }
@@ -630,21 +643,16 @@ impl Publisher {
         match self.upload.take() {
             Some((index, mut upload)) if index == segment.index => {
                 for chunk in &segment.chunks {
-                    self.append(&mut upload, chunk.clone()).await?;
+                    self.append(&mut upload, chunk).await?;
                 }
-                let mut backoff = Backoff::new(&self.service);
-                loop {
-                    match store.complete_upload(&mut upload).await {
-                        Ok(_) => break,
-                        Err(e) => backoff.failed(&self.entry, "segment", e.into()).await?,
-                    }
-                }
+                self.retry_upload(&mut upload, |store, u| store.complete_upload(u))
+                    .await?;
             }
             // Chunks went out but their upload is gone: cannot happen, as
             // failed_segment covers it; never store the rest as the segment.
             _ if segment.streamed > 0 => return Ok(()),
             _ => {
-                let key = object_key(&self.bucket, &format!("{}/{name}", self.channel));
+                let key = self.segment_key(&name);
                 self.retry("segment", || {
                     store.put_chunks(&key, segment.chunks.clone(), "video/MP2T")
                 })

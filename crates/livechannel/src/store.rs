@@ -143,9 +143,9 @@ pub trait ObjectStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>>;
 
     /// Store the concatenation of `chunks` under `key`, replacing any object
-    /// there: how ingest stores a segment, which it builds in chunks so
-    /// that a stream never holds more than its segment plus one chunk. The
-    /// default joins the chunks (a copy) and calls [`put`](Self::put);
+    /// there: how ingest stores a segment smaller than one chunk, and how
+    /// the default [`complete_upload`](Self::complete_upload) stores a
+    /// segment it kept in pieces. The default joins the chunks (a copy) and calls [`put`](Self::put);
     /// stores that can write the parts as they are (a file, an HTTP body)
     /// should override it.
     fn put_chunks<'a>(
