@@ -275,10 +275,9 @@ impl ObjectStore for FileStore {
         &'a self,
         key: &'a str,
         data: Bytes,
-        _content_type: &'a str,
+        content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        let (this, key) = (self.inner.clone(), key.to_owned());
-        Box::pin(blocking(move || this.put_sync(&key, &[data])))
+        self.put_chunks(key, vec![data], content_type)
     }
 
     fn put_chunks<'a>(

@@ -431,12 +431,7 @@ impl ObjectStore for S3Store {
         data: Bytes,
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        Box::pin(async move {
-            let path = self.path(key)?;
-            self.put_with(key, path, vec![data], content_type, PutMode::Overwrite)
-                .await
-                .map_err(|e| store_error(key, e))
-        })
+        self.put_chunks(key, vec![data], content_type)
     }
 
     fn put_chunks<'a>(
