@@ -183,7 +183,9 @@ impl ServerSession {
     /// # use std::time::Instant;
     /// # let mut session = ServerSession::new(ServerConfig::default(), Instant::now());
     /// # let from_socket: &[u8] = &[3];
-    /// // With tokio: after `socket.readable().await`, `socket.try_read_buf(buf)`.
+    /// // With tokio: `socket.read_buf(buf).await` (AsyncReadExt). It knows a
+    /// // short read drained the socket; `readable` + `try_read_buf` needs one
+    /// // more recv, failing with EAGAIN, per read.
     /// let buf = session.input_buffer(16 * 1024);
     /// buf.extend_from_slice(from_socket);
     /// session.handle_received(from_socket.len(), Instant::now())?;
