@@ -251,13 +251,13 @@ async fn rtmp_connection(
             // socket is drained, where `try_read_buf` needs a second recv
             // that fails with EAGAIN (a third of all recv calls under load).
             read = socket.read_buf(session.input_buffer(16 * 1024)) => match read {
+                // The buffer has room, so 0 is the end of the stream.
                 Ok(0) => session.handle_eof(),
                 // A protocol error also arrives as a Closed event below.
                 Ok(n) => {
                     metrics.rtmp_bytes(n);
                     let _ = session.handle_received(n, Instant::now());
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                 Err(_) => session.handle_eof(),
             },
             _ = &mut timer => session.handle_timeout(Instant::now()),
