@@ -40,7 +40,7 @@ pub struct Segment {
 impl Segment {
     /// `<start_ms>.ts`, the OSS object name within the channel (spec §6.3).
     pub fn file_name(&self) -> String {
-        format!("{}.ts", self.start_ms)
+        ts_file_name(self.start_ms)
     }
 
     /// The whole segment's size in bytes (a multiple of 188), streamed
@@ -80,7 +80,7 @@ pub struct Chunk {
 impl Chunk {
     /// The object the chunk belongs to: the segment's [`Segment::file_name`].
     pub fn file_name(&self) -> String {
-        format!("{}.ts", self.start_ms)
+        ts_file_name(self.start_ms)
     }
 }
 
@@ -96,4 +96,10 @@ pub enum Output {
     Chunk(Chunk),
     /// A finished segment.
     Segment(Segment),
+}
+
+/// The object name of the segment named by `start_ms`: one function, so a
+/// chunk and its segment always name the same object.
+fn ts_file_name(start_ms: u64) -> String {
+    format!("{start_ms}.ts")
 }

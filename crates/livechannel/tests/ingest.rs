@@ -846,29 +846,34 @@ impl ObjectStore for PartStore {
     }
 }
 
-#[test]
-fn segments_are_uploaded_in_chunks_and_failed_chunks_are_retried() {
-    // The same publish into a plain memory store (whole segments, by the
-    // default upload) and into one that takes the chunks as they come.
+/// The fixture published into a plain memory store: whole segments, by the
+/// default upload, to compare a chunked run against.
+fn reference_run() -> Arc<MemoryStore> {
     let plain = Arc::new(MemoryStore::new());
     let service_plain = service(plain.clone(), "node-a");
     setup(&service_plain, Acl::PublicReadWrite, 2);
     publish(&service_plain, "ch", &tags(), T0_MS).unwrap();
+    plain
+}
 
+/// Uploads in 16 KiB chunks: the fixture's segments (50-90 KB) take several.
+fn chunked_config() -> ServiceConfig {
+    ServiceConfig {
+        node_id: "node-a".into(),
+        segment_chunk_bytes: 16 << 10,
+        ..ServiceConfig::default()
+    }
+}
+
+#[test]
+fn segments_are_uploaded_in_chunks_and_failed_chunks_are_retried() {
+    // The same publish into a plain memory store and into one that takes
+    // the chunks as they come.
+    let plain = reference_run();
     let parts = Arc::new(PartStore::default());
     let sleeps = Arc::new(NoWait::default());
-    let service_parts = Arc::new(
-        Service::new(
-            parts.clone(),
-            ServiceConfig {
-                node_id: "node-a".into(),
-                // The fixture's segments are 50-90 KB: several chunks each.
-                segment_chunk_bytes: 16 << 10,
-                ..ServiceConfig::default()
-            },
-        )
-        .with_sleep(sleeps.clone()),
-    );
+    let service_parts =
+        Arc::new(Service::new(parts.clone(), chunked_config()).with_sleep(sleeps.clone()));
     setup(&service_parts, Acl::PublicReadWrite, 2);
     publish(&service_parts, "ch", &tags(), T0_MS).unwrap();
 
@@ -900,10 +905,7 @@ fn segments_are_uploaded_in_chunks_and_failed_chunks_are_retried() {
 
 #[test]
 fn a_segment_whose_upload_fails_is_never_stored_in_part() {
-    let plain = Arc::new(MemoryStore::new());
-    let service_plain = service(plain.clone(), "node-a");
-    setup(&service_plain, Acl::PublicReadWrite, 2);
-    publish(&service_plain, "ch", &tags(), T0_MS).unwrap();
+    let plain = reference_run();
 
     // No timer: the first failure is final. The second segment's upload
     // breaks after its first chunk; the publish ends, and the segments
@@ -912,12 +914,7 @@ fn a_segment_whose_upload_fails_is_never_stored_in_part() {
         broken: Some(1),
         ..PartStore::default()
     });
-    let config = ServiceConfig {
-        node_id: "node-a".into(),
-        segment_chunk_bytes: 16 << 10,
-        ..ServiceConfig::default()
-    };
-    let service_parts = Arc::new(Service::new(parts.clone(), config));
+    let service_parts = Arc::new(Service::new(parts.clone(), chunked_config()));
     setup(&service_parts, Acl::PublicReadWrite, 2);
     let err = publish(&service_parts, "ch", &tags(), T0_MS).unwrap_err();
     assert!(err.contains("injected"), "{err}");
