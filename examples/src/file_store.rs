@@ -36,6 +36,7 @@ use livechannel::store::{
 };
 
 use crate::file_uploads::{FileUpload, Uploads};
+use crate::fs_util::rename_making_dirs;
 
 /// Objects as files below a root directory. Cloning is cheap (shared state).
 #[derive(Debug, Clone)]
@@ -78,10 +79,7 @@ impl Files {
         Ok(self.root.join(key))
     }
 
-    fn write_tmp(&self, path: &Path, chunks: &[impl AsRef<[u8]>]) -> io::Result<PathBuf> {
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir)?;
-        }
+    fn write_tmp(&self, chunks: &[impl AsRef<[u8]>]) -> io::Result<PathBuf> {
         let tmp = self.uploads.temp_path();
         let mut file = fs::File::create(&tmp)?;
         crate::fs_util::write_all_chunks(&mut file, chunks)?;
@@ -93,14 +91,17 @@ impl Files {
 
     fn put_sync(&self, key: &str, chunks: &[impl AsRef<[u8]>]) -> Result<ObjectMeta, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.write_tmp(&path, chunks).map_err(backend)?;
-        fs::rename(&tmp, &path).map_err(backend)?;
+        let tmp = self.write_tmp(chunks).map_err(backend)?;
+        rename_making_dirs(&tmp, &path).map_err(backend)?;
         self.meta(key, &path)
     }
 
     fn put_if_absent_sync(&self, key: &str, data: &[u8]) -> Result<Option<ObjectMeta>, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.write_tmp(&path, &[data]).map_err(backend)?;
+        let tmp = self.write_tmp(&[data]).map_err(backend)?;
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(backend)?;
+        }
         let linked = fs::hard_link(&tmp, &path);
         let _ = fs::remove_file(&tmp);
         match linked {

@@ -124,10 +124,7 @@ impl FileUpload {
         move || {
             // An empty upload has no file yet.
             open(&file, &tmp)?.sync_data()?;
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            fs::rename(&tmp, &path)?;
+            crate::fs_util::rename_making_dirs(&tmp, &path)?;
             Ok(path)
         }
     }

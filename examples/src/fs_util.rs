@@ -17,6 +17,23 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     fs::rename(&tmp, path)
 }
 
+/// Rename `from` to `to`, making `to`'s directory first if it is missing.
+/// The directory is nearly always there: trying the rename first costs one
+/// system call where making sure of the directory first costs two more (a
+/// mkdir and a stat) on every write.
+pub fn rename_making_dirs(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::rename(from, to) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            match to.parent() {
+                Some(dir) => fs::create_dir_all(dir)?,
+                None => return Err(e),
+            }
+            fs::rename(from, to)
+        }
+        done => done,
+    }
+}
+
 /// Write `chunks` one after the other into a new file at `path`.
 pub fn write_chunks(path: &Path, chunks: &[impl AsRef<[u8]>]) -> io::Result<()> {
     let mut file = fs::File::create(path)?;

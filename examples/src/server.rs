@@ -260,15 +260,19 @@ async fn rtmp_connection(
                 }
                 Err(_) => session.handle_eof(),
             },
-            _ = &mut timer => session.handle_timeout(Instant::now()),
+            _ = &mut timer => {
+                session.handle_timeout(Instant::now());
+                // Looked at on the tick, not on every read: the channel's
+                // record is shared and cold by the time the next read comes.
+                if publisher.as_ref().is_some_and(Publisher::is_disabled) && !ending {
+                    ending = true;
+                    session.end_publish("the live channel was disabled");
+                }
+            }
             _ = &mut shutdown_signal, if !ending => {
                 ending = true;
                 session.end_publish("server shutting down");
             }
-        }
-        if publisher.as_ref().is_some_and(Publisher::is_disabled) && !ending {
-            ending = true;
-            session.end_publish("the live channel was disabled");
         }
         while let Some(event) = session.poll_event() {
             match event {

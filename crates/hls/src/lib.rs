@@ -31,6 +31,7 @@
 
 mod config;
 mod error;
+mod pool;
 mod segment;
 mod segmenter;
 mod stats;
@@ -38,6 +39,7 @@ mod timeline;
 
 pub use config::SegmenterConfig;
 pub use error::Error;
+pub use pool::ChunkPool;
 pub use segment::{Chunk, Output, Segment};
 pub use segmenter::Segmenter;
 pub use stats::{AudioInfo, MediaInfo, Stats, VideoInfo};

@@ -8,7 +8,8 @@ use livechannel_mpegts::{Muxer, MuxerConfig, PACKET_SIZE};
 
 use crate::timeline::{SampleClock, TrackClock, TICKS_PER_MS};
 use crate::{
-    AudioInfo, Chunk, Error, MediaInfo, Output, Segment, SegmenterConfig, Stats, VideoInfo,
+    AudioInfo, Chunk, ChunkPool, Error, MediaInfo, Output, Segment, SegmenterConfig, Stats,
+    VideoInfo,
 };
 
 /// Cuts an FLV audio/video stream into MPEG-TS segments (sans-IO).
@@ -79,6 +80,9 @@ pub struct Segmenter {
     streaming: bool,
     /// The chunk of TS being written (streaming); full chunks move to `chunks`.
     out: Vec<u8>,
+    /// `out` came from `pool` (and goes back to it once given out and dropped).
+    out_pooled: bool,
+    pool: Option<ChunkPool>,
     /// The open segment's full chunks (not given out yet).
     chunks: Vec<Bytes>,
     /// True from the open segment's PAT to its close.
@@ -176,11 +180,23 @@ impl Segmenter {
             finished: false,
             streaming: false,
             out: Vec::new(),
+            out_pooled: false,
+            pool: None,
             chunks: Vec::new(),
             segment_open: false,
             carry: Vec::new(),
             stats: Stats::default(),
         }
+    }
+
+    /// Take the chunks' buffers from `pool` and give them back to it when
+    /// the caller drops them, instead of allocating each one (see
+    /// [`ChunkPool`]). Chunks then keep their buffer's full capacity
+    /// ([`SegmenterConfig::chunk_bytes`]) while they live: drop them once
+    /// stored rather than keeping them.
+    pub fn with_pool(mut self, pool: ChunkPool) -> Self {
+        self.pool = Some(pool);
+        self
     }
 
     /// Push one FLV tag; script tags are ignored. See [`push_video`](Self::push_video).
@@ -540,16 +556,25 @@ impl Segmenter {
         if !self.out.is_empty() {
             self.flush_chunk(true);
         }
-        self.out = Vec::with_capacity(need.max(self.config.chunk_bytes));
+        let chunk_bytes = self.config.chunk_bytes;
+        (self.out, self.out_pooled) = match &self.pool {
+            Some(pool) if need <= chunk_bytes => (pool.take(chunk_bytes), true),
+            _ => (Vec::with_capacity(need.max(chunk_bytes)), false),
+        };
     }
 
     /// Move the full chunk out of `out`: given out at once when chunks are
     /// streamed (and `give_out`), else kept with the segment.
     fn flush_chunk(&mut self, give_out: bool) {
         let mut chunk = std::mem::take(&mut self.out);
-        // Shrinking gives the tail back to the allocator in place.
-        chunk.shrink_to_fit();
-        let data = Bytes::from(chunk);
+        let data = match &self.pool {
+            Some(pool) if std::mem::take(&mut self.out_pooled) => pool.freeze(chunk),
+            _ => {
+                // Shrinking gives the tail back to the allocator in place.
+                chunk.shrink_to_fit();
+                Bytes::from(chunk)
+            }
+        };
         if !(give_out && self.config.stream_chunks) {
             self.chunks.push(data);
             return;

@@ -2,7 +2,7 @@
 //! segments that open on keyframes and whose durations add up.
 
 use livechannel_flv::{Tag, TagType, VideoTag};
-use livechannel_hls::{Output, Segment, Segmenter, SegmenterConfig};
+use livechannel_hls::{ChunkPool, Output, Segment, Segmenter, SegmenterConfig};
 use proptest::prelude::*;
 
 fn tags(name: &str) -> Vec<Tag> {
@@ -181,7 +181,10 @@ fn a_cut_is_forced_when_no_keyframe_comes() {
 fn segment_streamed(tags: &[Tag], frag_ms: u64) -> Vec<(Segment, Vec<u8>)> {
     let mut config = SegmenterConfig::new(frag_ms, 1_000_000);
     config.stream_chunks = true;
-    let mut s = Segmenter::new(config);
+    segment_streamed_by(Segmenter::new(config), tags)
+}
+
+fn segment_streamed_by(mut s: Segmenter, tags: &[Tag]) -> Vec<(Segment, Vec<u8>)> {
     let mut out = Vec::new();
     let mut open: Option<(u64, String, Vec<u8>)> = None;
     let mut drain = |s: &mut Segmenter, chunks_seen: &mut usize| {
@@ -278,4 +281,27 @@ proptest! {
             prop_assert_eq!(w.start_ms, s.start_ms);
         }
     }
+}
+
+#[test]
+fn pooled_chunks_make_the_same_segments_and_come_back() {
+    let tags = tags("high_bframes_gop2s_aac44k.flv");
+    let expected = segment_streamed(&tags, 2_000);
+    let pool = ChunkPool::new(1 << 20);
+    let mut config = SegmenterConfig::new(2_000, 1_000_000);
+    config.stream_chunks = true;
+    // Small chunks: many reuses, and keyframes larger than a chunk (which
+    // get a buffer of their own, outside the pool).
+    config.chunk_bytes = 8 << 10;
+    let pooled = segment_streamed_by(Segmenter::new(config).with_pool(pool.clone()), &tags);
+    assert_eq!(expected.len(), pooled.len());
+    for ((e, e_bytes), (p, p_bytes)) in expected.iter().zip(&pooled) {
+        assert_eq!(e_bytes, p_bytes, "segment {}", e.index);
+        assert_eq!((e.start_ms, e.duration), (p.start_ms, p.duration));
+    }
+    // Every chunk was dropped once copied: its buffer went back, and was
+    // taken again by the next chunk rather than a new one being made.
+    let idle = pool.idle_bytes();
+    assert!(idle >= 8 << 10, "{idle}");
+    assert!(idle <= 4 * (8 << 10), "{idle}: buffers were not reused");
 }

@@ -5,8 +5,10 @@
 //! the result ([`PublishError::rtmp_status`] on refusal), and then feeds every
 //! audio/video message to the [`Publisher`], awaiting each call: that await
 //! is the backpressure towards a publisher when the store is slow. When the
-//! connection ends, or a push returns [`IngestError::Disabled`], it calls
-//! [`Publisher::finish`].
+//! connection ends, or a push returns [`IngestError::Disabled`] (within
+//! [`DISABLED_CHECK_MS`] of the channel being disabled; a driver that wants
+//! to know without waiting for media asks [`Publisher::is_disabled`]), it
+//! calls [`Publisher::finish`].
 //!
 //! For each segment the store sees, in this order: the segment object
 //! `{channel}/{start-ms}.ts`, its VOD index entry, then the live playlist
@@ -327,7 +329,7 @@ impl Service {
         // chunk, not a segment (with stores that keep partial objects).
         config.stream_chunks = true;
         config.chunk_bytes = self.config.segment_chunk_bytes;
-        let segmenter = Segmenter::new(config);
+        let segmenter = Segmenter::new(config).with_pool(self.chunk_pool.clone());
 
         self.counters.publishes.fetch_add(1, Relaxed);
         Ok(Publisher {
@@ -348,6 +350,7 @@ impl Service {
             meter: Meter::new(now_ms),
             rates: (0, 0, 0),
             tracks: (false, false),
+            disabled_check_ms: 0,
             finished: false,
         })
     }
@@ -377,6 +380,8 @@ pub struct Publisher {
     rates: (u64, u64, u32),
     /// Which tracks Stat shows (video, audio).
     tracks: (bool, bool),
+    /// When (Unix ms) to look at the channel's disabled flag next.
+    disabled_check_ms: u64,
     finished: bool,
 }
 
@@ -493,7 +498,15 @@ impl Publisher {
         counters.media_bytes.fetch_add(body.len() as u64, Relaxed);
     }
 
-    fn check(&self, _now: SystemTime) -> Result<(), IngestError> {
+    /// A disabled channel is noticed within [`DISABLED_CHECK_MS`] of `now`:
+    /// the flag lives in the channel's shared record, a cache miss on
+    /// every message otherwise.
+    fn check(&mut self, now: SystemTime) -> Result<(), IngestError> {
+        let now_ms = unix_ms(now);
+        if now_ms < self.disabled_check_ms {
+            return Ok(());
+        }
+        self.disabled_check_ms = now_ms.saturating_add(DISABLED_CHECK_MS);
         if self.entry.is_disabled() {
             return Err(IngestError::Disabled);
         }
@@ -799,6 +812,11 @@ struct Meter {
 
 /// How often the statistics are refreshed.
 const METER_PERIOD_MS: u64 = 2_000;
+
+/// How often (by the `now` passed in) a publish looks whether its channel
+/// was disabled: [`Publisher::video`] and [`Publisher::audio`] return
+/// [`IngestError::Disabled`] at most this long after the change.
+pub const DISABLED_CHECK_MS: u64 = 100;
 
 impl Meter {
     fn new(now_ms: u64) -> Self {

@@ -28,6 +28,7 @@ mod xml;
 
 pub use ingest::{
     parse_query, resolve_publish, IngestError, PublishError, PublishRequest, Publisher,
+    DISABLED_CHECK_MS,
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
 pub use service::{Counters, RetryPolicy, Service, ServiceConfig};

@@ -2,6 +2,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
+use livechannel_hls::ChunkPool;
+
 use crate::catalog::{Catalog, CatalogError, Lease};
 use crate::live::{LiveRegistry, LiveStat};
 use crate::store::{ObjectStore, Sleep};
@@ -84,7 +86,15 @@ pub struct Service {
     /// The driver's timer, for retry backoff; None: no retries.
     pub(crate) sleep: Option<Arc<dyn Sleep>>,
     pub(crate) counters: Counters,
+    /// Every publish's chunk buffers: reused across streams, so that the
+    /// pages of a chunk are not faulted in afresh for each one.
+    pub(crate) chunk_pool: ChunkPool,
 }
+
+/// Idle chunk buffers the service keeps for reuse, in chunks: more than
+/// the chunks in flight to the store at once under load (each is written
+/// and dropped within milliseconds).
+const IDLE_CHUNKS: usize = 64;
 
 /// What ingest did since the service started: totals for the driver's
 /// metrics (read them with `load(Ordering::Relaxed)`).
@@ -117,11 +127,12 @@ impl Service {
     pub fn new(store: Arc<dyn ObjectStore>, config: ServiceConfig) -> Self {
         Service {
             catalog: Catalog::new(store),
-            config,
             live: LiveRegistry::default(),
             requests: std::sync::atomic::AtomicU64::new(0),
             sleep: None,
             counters: Counters::default(),
+            chunk_pool: ChunkPool::new(config.segment_chunk_bytes.saturating_mul(IDLE_CHUNKS)),
+            config,
         }
     }
 

@@ -1,0 +1,168 @@
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+
+/// Chunk buffers shared by many [`Segmenter`](crate::Segmenter)s and used
+/// again once the store is done with them.
+///
+/// Without a pool each chunk is a fresh allocation that the allocator may
+/// take from, and give back to, the operating system: every page of it is
+/// then faulted in and zeroed again while the muxer fills it. On a server
+/// with hundreds of streams that is most of the page faults. With a pool a
+/// chunk's buffer goes back to the pool when the last [`Bytes`] of it is
+/// dropped (the store has written it) and the next chunk of any stream
+/// reuses it, already mapped.
+///
+/// The cost is that a buffer keeps its full capacity: a chunk is never
+/// shrunk to its length. The pool keeps at most `max_idle_bytes` of idle
+/// buffers; beyond that, returned buffers are freed.
+///
+/// Give one pool to every segmenter of a process with
+/// [`Segmenter::with_pool`](crate::Segmenter::with_pool). It is cheap to
+/// clone (an [`Arc`]) and may be used from any thread.
+///
+/// ```
+/// use livechannel_hls::{ChunkPool, Segmenter, SegmenterConfig};
+///
+/// let pool = ChunkPool::new(16 << 20);
+/// let mut config = SegmenterConfig::new(2_000, 0);
+/// config.stream_chunks = true;
+/// let a = Segmenter::new(config.clone()).with_pool(pool.clone());
+/// let b = Segmenter::new(config).with_pool(pool.clone());
+/// # let _ = (a, b);
+/// assert_eq!(pool.idle_bytes(), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ChunkPool {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    idle: Mutex<Idle>,
+    max_idle_bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct Idle {
+    buffers: Vec<Vec<u8>>,
+    bytes: usize,
+}
+
+impl ChunkPool {
+    /// A pool that keeps up to `max_idle_bytes` of idle buffers.
+    pub fn new(max_idle_bytes: usize) -> Self {
+        ChunkPool {
+            shared: Arc::new(Shared {
+                idle: Mutex::new(Idle::default()),
+                max_idle_bytes,
+            }),
+        }
+    }
+
+    /// The capacity of the idle buffers it holds now, in bytes.
+    pub fn idle_bytes(&self) -> usize {
+        self.shared.lock().bytes
+    }
+
+    /// An empty buffer of at least `capacity` bytes: an idle one if there
+    /// is one, else a new one.
+    pub(crate) fn take(&self, capacity: usize) -> Vec<u8> {
+        let reused = {
+            let mut idle = self.shared.lock();
+            let buffer = idle.buffers.pop();
+            if let Some(b) = &buffer {
+                idle.bytes -= b.capacity();
+            }
+            buffer
+        };
+        match reused {
+            Some(b) if b.capacity() >= capacity => b,
+            // A pool shared by segmenters with different chunk sizes:
+            // the small buffer goes to the allocator.
+            _ => Vec::with_capacity(capacity),
+        }
+    }
+
+    /// `buffer`'s bytes as [`Bytes`] that give the buffer back to the pool
+    /// when the last of them is dropped.
+    pub(crate) fn freeze(&self, buffer: Vec<u8>) -> Bytes {
+        Bytes::from_owner(Lent {
+            buffer,
+            shared: Arc::clone(&self.shared),
+        })
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Idle> {
+        // The guarded list stays consistent whatever panicked while holding it.
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A buffer out of the pool, as the owner of a [`Bytes`].
+struct Lent {
+    buffer: Vec<u8>,
+    shared: Arc<Shared>,
+}
+
+impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+        &self.buffer
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        let mut buffer = std::mem::take(&mut self.buffer);
+        let mut idle = self.shared.lock();
+        if idle.bytes + buffer.capacity() <= self.shared.max_idle_bytes {
+            buffer.clear();
+            idle.bytes += buffer.capacity();
+            idle.buffers.push(buffer);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_chunk_comes_back_and_is_reused() {
+        let pool = ChunkPool::new(1 << 20);
+        let mut buffer = pool.take(1000);
+        buffer.extend_from_slice(b"abc");
+        let address = buffer.as_ptr();
+        let bytes = pool.freeze(buffer);
+        assert_eq!(&bytes[..], b"abc");
+        let part = bytes.slice(1..);
+        drop(bytes);
+        assert_eq!(pool.idle_bytes(), 0, "still lent while a slice lives");
+        drop(part);
+        assert!(pool.idle_bytes() >= 1000);
+        let again = pool.take(1000);
+        assert_eq!(again.as_ptr(), address);
+        assert!(again.is_empty());
+        assert_eq!(pool.idle_bytes(), 0);
+    }
+
+    #[test]
+    fn idle_buffers_are_bounded() {
+        let pool = ChunkPool::new(2500);
+        let lent: Vec<Bytes> = (0..5)
+            .map(|_| pool.freeze(Vec::with_capacity(1000)))
+            .collect();
+        drop(lent);
+        assert_eq!(pool.idle_bytes(), 2000);
+    }
+
+    #[test]
+    fn a_too_small_idle_buffer_is_not_given_out() {
+        let pool = ChunkPool::new(1 << 20);
+        drop(pool.freeze(Vec::with_capacity(100)));
+        assert!(pool.take(1000).capacity() >= 1000);
+        assert_eq!(pool.idle_bytes(), 0);
+    }
+}
