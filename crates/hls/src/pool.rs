@@ -13,9 +13,11 @@ use bytes::Bytes;
 /// dropped (the store has written it) and the next chunk of any stream
 /// reuses it, already mapped.
 ///
-/// The cost is that a buffer keeps its full capacity: a chunk is never
-/// shrunk to its length. The pool keeps at most `max_idle_bytes` of idle
-/// buffers; beyond that, returned buffers are freed.
+/// A lent chunk keeps its buffer's whole capacity while it lives; a chunk
+/// that fills less than half of its buffer (the tail of a segment) is
+/// copied out instead and the buffer goes back at once, so a chunk never
+/// holds more than twice its length. The pool keeps at most
+/// `max_idle_bytes` of idle buffers; beyond that, returned buffers are freed.
 ///
 /// Give one pool to every segmenter of a process with
 /// [`Segmenter::with_pool`](crate::Segmenter::with_pool). It is cheap to
@@ -85,8 +87,14 @@ impl ChunkPool {
     }
 
     /// `buffer`'s bytes as [`Bytes`] that give the buffer back to the pool
-    /// when the last of them is dropped.
+    /// when the last of them is dropped; or, for a buffer less than half
+    /// full, a copy of them (and the buffer goes back now).
     pub(crate) fn freeze(&self, buffer: Vec<u8>) -> Bytes {
+        if buffer.len() < buffer.capacity() / 2 {
+            let bytes = Bytes::copy_from_slice(&buffer);
+            self.shared.give_back(buffer);
+            return bytes;
+        }
         Bytes::from_owner(Lent {
             buffer,
             shared: Arc::clone(&self.shared),
@@ -98,6 +106,15 @@ impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, Idle> {
         // The guarded list stays consistent whatever panicked while holding it.
         self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn give_back(&self, mut buffer: Vec<u8>) {
+        let mut idle = self.lock();
+        if idle.bytes + buffer.capacity() <= self.max_idle_bytes {
+            buffer.clear();
+            idle.bytes += buffer.capacity();
+            idle.buffers.push(buffer);
+        }
     }
 }
 
@@ -115,13 +132,7 @@ impl AsRef<[u8]> for Lent {
 
 impl Drop for Lent {
     fn drop(&mut self) {
-        let mut buffer = std::mem::take(&mut self.buffer);
-        let mut idle = self.shared.lock();
-        if idle.bytes + buffer.capacity() <= self.shared.max_idle_bytes {
-            buffer.clear();
-            idle.bytes += buffer.capacity();
-            idle.buffers.push(buffer);
-        }
+        self.shared.give_back(std::mem::take(&mut self.buffer));
     }
 }
 
@@ -133,10 +144,11 @@ mod tests {
     fn a_dropped_chunk_comes_back_and_is_reused() {
         let pool = ChunkPool::new(1 << 20);
         let mut buffer = pool.take(1000);
-        buffer.extend_from_slice(b"abc");
+        buffer.extend_from_slice(&[7; 600]);
         let address = buffer.as_ptr();
         let bytes = pool.freeze(buffer);
-        assert_eq!(&bytes[..], b"abc");
+        assert_eq!(bytes.as_ptr(), address, "lent, not copied");
+        assert_eq!(&bytes[..], &[7; 600][..]);
         let part = bytes.slice(1..);
         drop(bytes);
         assert_eq!(pool.idle_bytes(), 0, "still lent while a slice lives");
@@ -148,20 +160,39 @@ mod tests {
         assert_eq!(pool.idle_bytes(), 0);
     }
 
+    fn full(capacity: usize) -> Vec<u8> {
+        let mut buffer = Vec::with_capacity(capacity);
+        buffer.resize(buffer.capacity(), 1);
+        buffer
+    }
+
     #[test]
     fn idle_buffers_are_bounded() {
         let pool = ChunkPool::new(2500);
-        let lent: Vec<Bytes> = (0..5)
-            .map(|_| pool.freeze(Vec::with_capacity(1000)))
-            .collect();
+        let lent: Vec<Bytes> = (0..5).map(|_| pool.freeze(full(1000))).collect();
         drop(lent);
         assert_eq!(pool.idle_bytes(), 2000);
     }
 
     #[test]
+    fn a_mostly_empty_buffer_is_copied_and_goes_back_at_once() {
+        let pool = ChunkPool::new(1 << 20);
+        let mut buffer = pool.take(1000);
+        buffer.extend_from_slice(b"tail");
+        let address = buffer.as_ptr();
+        let bytes = pool.freeze(buffer);
+        assert_eq!(&bytes[..], b"tail");
+        assert_ne!(bytes.as_ptr(), address);
+        assert!(pool.idle_bytes() >= 1000, "given back while the copy lives");
+        let again = pool.take(1000);
+        assert_eq!(again.as_ptr(), address);
+    }
+
+    #[test]
     fn a_too_small_idle_buffer_is_not_given_out() {
         let pool = ChunkPool::new(1 << 20);
-        drop(pool.freeze(Vec::with_capacity(100)));
+        drop(pool.freeze(full(100)));
+        assert!(pool.idle_bytes() >= 100);
         assert!(pool.take(1000).capacity() >= 1000);
         assert_eq!(pool.idle_bytes(), 0);
     }

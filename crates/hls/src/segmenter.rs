@@ -191,9 +191,9 @@ impl Segmenter {
 
     /// Take the chunks' buffers from `pool` and give them back to it when
     /// the caller drops them, instead of allocating each one (see
-    /// [`ChunkPool`]). Chunks then keep their buffer's full capacity
-    /// ([`SegmenterConfig::chunk_bytes`]) while they live: drop them once
-    /// stored rather than keeping them.
+    /// [`ChunkPool`]). A chunk then keeps its buffer
+    /// ([`SegmenterConfig::chunk_bytes`]) while it lives, at most twice its
+    /// length: drop chunks once stored rather than keeping them.
     pub fn with_pool(mut self, pool: ChunkPool) -> Self {
         self.pool = Some(pool);
         self
