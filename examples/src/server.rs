@@ -223,6 +223,10 @@ async fn rtmp_connection(
         let _ = shutdown.changed().await;
     };
     tokio::pin!(shutdown_signal);
+    // The time of the last read or tick: one clock read per event. The
+    // timer's deadline counts from it; it may lag a little (a store write
+    // in between), which only wakes the timer early.
+    let mut now = Instant::now();
     loop {
         while let Some(bytes) = session.poll_transmit() {
             // A publisher that stops reading (acks, pings) must not hold the task forever.
@@ -237,7 +241,6 @@ async fn rtmp_connection(
         if session.is_closed() {
             break;
         }
-        let now = Instant::now();
         let wanted = session
             .poll_timeout()
             .map_or(now + TICK, |d| d.min(now + TICK));
@@ -255,13 +258,15 @@ async fn rtmp_connection(
                 Ok(0) => session.handle_eof(),
                 // A protocol error also arrives as a Closed event below.
                 Ok(n) => {
+                    now = Instant::now();
                     metrics.rtmp_bytes(n);
-                    let _ = session.handle_received(n, Instant::now());
+                    let _ = session.handle_received(n, now);
                 }
                 Err(_) => session.handle_eof(),
             },
             _ = &mut timer => {
-                session.handle_timeout(Instant::now());
+                now = Instant::now();
+                session.handle_timeout(now);
                 // Looked at on the tick, not on every read: the channel's
                 // record is shared and cold by the time the next read comes.
                 if publisher.as_ref().is_some_and(Publisher::is_disabled) && !ending {
@@ -274,6 +279,8 @@ async fn rtmp_connection(
                 session.end_publish("server shutting down");
             }
         }
+        // One wall-clock time for all the messages of one read.
+        let wall = SystemTime::now();
         while let Some(event) = session.poll_event() {
             match event {
                 ServerEvent::ConnectRequested {
@@ -337,7 +344,7 @@ async fn rtmp_connection(
                 } => {
                     if let Some(p) = publisher.as_mut() {
                         ingest(
-                            p.audio(timestamp, data, SystemTime::now()).await,
+                            p.audio(timestamp, data, wall).await,
                             &mut session,
                             &mut ending,
                         );
@@ -348,7 +355,7 @@ async fn rtmp_connection(
                 } => {
                     if let Some(p) = publisher.as_mut() {
                         ingest(
-                            p.video(timestamp, data, SystemTime::now()).await,
+                            p.video(timestamp, data, wall).await,
                             &mut session,
                             &mut ending,
                         );
