@@ -78,11 +78,15 @@ def cpu(pid):
 def rss_kib(pid):
     return int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{pid}/status").read()).group(1))
 
+PIN = os.environ.get("PIN") == "1"
+SERVER_CPU = ["taskset", "-c", "1"] if PIN else []
+LOAD_CPU = ["taskset", "-c", "0"] if PIN else []
+
 def start(name):
     if name == "livechannel":
         store = os.path.join(os.environ["BENCH_SHM"], "livechannel")
         subprocess.run(["rm", "-rf", store])
-        p = subprocess.Popen(["target/release/examples/livechannel-server", "--http", "127.0.0.1:19360", "--rtmp", "127.0.0.1:19362",
+        p = subprocess.Popen(SERVER_CPU + ["target/release/examples/livechannel-server", "--http", "127.0.0.1:19360", "--rtmp", "127.0.0.1:19362",
                               "--store", f"file://{store}"], stderr=subprocess.DEVNULL)
         for _ in range(100):
             try:
@@ -90,7 +94,7 @@ def start(name):
             except Exception:
                 time.sleep(0.05)
         return p, "rtmp://127.0.0.1:19362/demo/live/ch"
-    p = subprocess.Popen(["nginx", "-c", f"{work}/nginx.conf"], stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(SERVER_CPU + ["nginx", "-c", f"{work}/nginx.conf"], stderr=subprocess.DEVNULL)
     time.sleep(0.5)
     # nginx forks a worker: measure the worker.
     kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
@@ -110,7 +114,7 @@ def run_once(name, n):
         create_channels(n)
     time.sleep(0.3)
     idle_rss, cpu0, t0 = rss_kib(pid), cpu(pid), time.time()
-    pub = subprocess.Popen(["target/release/examples/rtmp-publish", url, src, "--connections", str(n)],
+    pub = subprocess.Popen(LOAD_CPU + ["target/release/examples/rtmp-publish", url, src, "--connections", str(n)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = idle_rss
     while pub.poll() is None:
