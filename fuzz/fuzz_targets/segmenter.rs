@@ -1,10 +1,11 @@
 //! The segmenter never panics on arbitrary tag bodies and timestamps, every
 //! segment it emits is whole TS packets opening with the PAT, and streaming
-//! the chunks (`stream_chunks`) gives out exactly the same bytes.
+//! the chunks (`stream_chunks`), with or without a chunk pool, gives out
+//! exactly the same bytes.
 #![no_main]
 
 use bytes::Bytes;
-use livechannel_hls::{Output, Segmenter, SegmenterConfig};
+use livechannel_hls::{ChunkPool, Output, Segmenter, SegmenterConfig};
 
 /// Whole segments, as (file name, bytes).
 fn check_whole(s: &mut Segmenter, out: &mut Vec<(String, Vec<u8>)>) {
@@ -52,8 +53,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut whole = Segmenter::new(SegmenterConfig::new(1_000, 0));
     let mut config = SegmenterConfig::new(1_000, 0);
     config.stream_chunks = true;
-    let mut streamed = Segmenter::new(config);
-    let (mut a, mut b, mut open) = (Vec::new(), Vec::new(), None);
+    let mut streamed = Segmenter::new(config.clone());
+    // Small pooled chunks: buffers go round, frames outgrow them, tails are copied.
+    config.chunk_bytes = 4 << 10;
+    let mut pooled = Segmenter::new(config).with_pool(ChunkPool::new(64 << 10));
+    let (mut a, mut b, mut c, mut open, mut open_pooled) =
+        (Vec::new(), Vec::new(), Vec::new(), None, None);
     // Records: kind (1 byte: bit 7 audio, low 3 bits shift the timestamp
     // towards the 32-bit wrap), timestamp (3 bytes), length (2 bytes), body.
     // The seeds are real fixture tags in this form.
@@ -64,7 +69,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let len = usize::from(u16::from_be_bytes([rest[4], rest[5]])).min(rest.len() - 6);
         let body = Bytes::copy_from_slice(&rest[6..6 + len]);
         rest = &rest[6 + len..];
-        for s in [&mut whole, &mut streamed] {
+        for s in [&mut whole, &mut streamed, &mut pooled] {
             let _ = if kind & 0x80 == 0 {
                 s.push_video(ts, body.clone())
             } else {
@@ -73,11 +78,15 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
         check_whole(&mut whole, &mut a);
         check_streamed(&mut streamed, &mut open, &mut b);
+        check_streamed(&mut pooled, &mut open_pooled, &mut c);
     }
     whole.finish();
     streamed.finish();
+    pooled.finish();
     check_whole(&mut whole, &mut a);
     check_streamed(&mut streamed, &mut open, &mut b);
-    assert!(open.is_none());
+    check_streamed(&mut pooled, &mut open_pooled, &mut c);
+    assert!(open.is_none() && open_pooled.is_none());
     assert!(a == b, "streaming the chunks changed the segments");
+    assert!(a == c, "pooled chunks changed the segments");
 });
