@@ -1,10 +1,12 @@
 //! The whole remux path in memory: FLV parse → segmenter (Annex B, ADTS,
-//! TS mux) for the largest fixture. Throughput in FLV bytes.
+//! TS mux) for the largest fixture. Throughput in FLV bytes. Also as
+//! ingest runs it: chunks streamed out and dropped at once (as a store
+//! that has written them does), with and without a chunk pool.
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use livechannel_flv::Tag;
-use livechannel_hls::{Segmenter, SegmenterConfig};
+use livechannel_hls::{ChunkPool, Output, Segmenter, SegmenterConfig};
 
 fn tags(path: &str) -> (Vec<Tag>, u64) {
     let data = std::fs::read(path).expect("fixture");
@@ -48,6 +50,56 @@ fn segmenter(c: &mut Criterion) {
             out
         })
     });
+    group.finish();
+
+    // Many streams at once, their tags interleaved, as a server runs them:
+    // here the allocator's handling of the chunk buffers shows.
+    const STREAMS: usize = 64;
+    let mut group = c.benchmark_group("segmenter, 64 streams");
+    group.throughput(Throughput::Bytes(len * STREAMS as u64));
+    group.sample_size(20);
+    for pooled in [false, true] {
+        let name = if pooled {
+            "streamed, pooled"
+        } else {
+            "streamed"
+        };
+        let pool = ChunkPool::new(16 << 20);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut config = SegmenterConfig::new(2_000, 0);
+                config.stream_chunks = true;
+                config.chunk_bytes = 256 << 10;
+                let mut streams: Vec<Segmenter> = (0..STREAMS)
+                    .map(|_| match pooled {
+                        true => Segmenter::new(config.clone()).with_pool(pool.clone()),
+                        false => Segmenter::new(config.clone()),
+                    })
+                    .collect();
+                let mut out = 0usize;
+                // Each chunk is dropped once counted, as a store drops it once written.
+                let mut drain = |s: &mut Segmenter| {
+                    while let Some(output) = s.poll_output() {
+                        out += match output {
+                            Output::Chunk(c) => c.data.len(),
+                            Output::Segment(seg) => seg.len() - seg.streamed,
+                        };
+                    }
+                };
+                for tag in &tags {
+                    for s in &mut streams {
+                        let _ = s.push_tag(tag.clone());
+                        drain(s);
+                    }
+                }
+                for s in &mut streams {
+                    s.finish();
+                    drain(s);
+                }
+                out
+            })
+        });
+    }
     group.finish();
 }
 
