@@ -5,7 +5,10 @@
 # store would count every stored segment as server memory), same load
 # generator, same input, one run.
 #
-#   [ROUNDS=3] benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
+#   [ROUNDS=3] [PIN=1] benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
+#
+# PIN=1 runs each server on core 1 and the load generator on core 0, so
+# that both servers get exactly one core (Linux, `taskset`).
 #
 # For each N: `rtmp-publish --connections N` pushes the 720p 3 Mb/s fixture in
 # real time to each server in turn; we record the server's CPU time (from
