@@ -36,7 +36,7 @@ use livechannel::store::{
 };
 
 use crate::file_uploads::{FileUpload, Uploads};
-use crate::fs_util::rename_making_dirs;
+use crate::fs_util::{link_making_dirs, rename_making_dirs};
 
 /// Objects as files below a root directory. Cloning is cheap (shared state).
 #[derive(Debug, Clone)]
@@ -99,10 +99,7 @@ impl Files {
     fn put_if_absent_sync(&self, key: &str, data: &[u8]) -> Result<Option<ObjectMeta>, StoreError> {
         let path = self.path(key)?;
         let tmp = self.write_tmp(&[data]).map_err(backend)?;
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(backend)?;
-        }
-        let linked = fs::hard_link(&tmp, &path);
+        let linked = link_making_dirs(&tmp, &path);
         let _ = fs::remove_file(&tmp);
         match linked {
             Ok(()) => self.meta(key, &path).map(Some),

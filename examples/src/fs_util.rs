@@ -18,17 +18,29 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
 }
 
 /// Rename `from` to `to`, making `to`'s directory first if it is missing.
-/// The directory is nearly always there: trying the rename first costs one
-/// system call where making sure of the directory first costs two more (a
-/// mkdir and a stat) on every write.
 pub fn rename_making_dirs(from: &Path, to: &Path) -> io::Result<()> {
-    match fs::rename(from, to) {
+    making_dirs(to, || fs::rename(from, to))
+}
+
+/// Hard-link `from` as `to` (fails if `to` exists), making `to`'s directory
+/// first if it is missing.
+pub fn link_making_dirs(from: &Path, to: &Path) -> io::Result<()> {
+    making_dirs(to, || fs::hard_link(from, to))
+}
+
+/// Run `place` (which puts a file at `to`); when it fails for a missing
+/// directory, make `to`'s directories and run it once more. The directory
+/// is nearly always there: trying first costs one system call where making
+/// sure of the directory first costs two more (a mkdir and a stat) on every
+/// write.
+fn making_dirs(to: &Path, place: impl Fn() -> io::Result<()>) -> io::Result<()> {
+    match place() {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             match to.parent() {
                 Some(dir) => fs::create_dir_all(dir)?,
                 None => return Err(e),
             }
-            fs::rename(from, to)
+            place()
         }
         done => done,
     }
