@@ -32,10 +32,11 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use livechannel::store::{
-    clamp_range, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError, Upload,
+    clamp_range, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError, Upload, Write,
+    WritesFailed,
 };
 
-use crate::file_uploads::{FileUpload, Uploads};
+use crate::file_uploads::{FileUpload, UploadFile, Uploads};
 use crate::fs_util::{link_making_dirs, rename_making_dirs};
 
 /// Objects as files below a root directory. Cloning is cheap (shared state).
@@ -90,10 +91,54 @@ impl Files {
     }
 
     fn put_sync(&self, key: &str, chunks: &[impl AsRef<[u8]>]) -> Result<ObjectMeta, StoreError> {
+        let path = self.put_file(key, chunks)?;
+        self.meta(key, &path)
+    }
+
+    /// A put without the stat for its metadata; returns the key's path.
+    fn put_file(&self, key: &str, chunks: &[impl AsRef<[u8]>]) -> Result<PathBuf, StoreError> {
         let path = self.path(key)?;
         let tmp = self.write_tmp(chunks).map_err(backend)?;
-        rename_making_dirs(&tmp, &path).map_err(backend)?;
-        self.meta(key, &path)
+        if let Err(e) = rename_making_dirs(&tmp, &path) {
+            let _ = fs::remove_file(&tmp);
+            return Err(backend(e));
+        }
+        Ok(path)
+    }
+
+    /// [`ObjectStore::write_in_order`] in one blocking job. `upload` is the
+    /// upload's file and size, or why there is none of ours.
+    fn write_in_order_sync(
+        &self,
+        upload: Option<Result<(UploadFile, u64), StoreError>>,
+        writes: &[Write],
+    ) -> WritesDone {
+        let mut outcome = WritesDone {
+            appended: 0,
+            completed: false,
+            result: Ok(()),
+        };
+        for (done, write) in writes.iter().enumerate() {
+            let result = match write {
+                Write::Put(put) => self.put_file(&put.key, &put.chunks).map(drop),
+                Write::Append(data) => ours(&upload).and_then(|(file, size)| {
+                    file.write_at(size + outcome.appended, data)
+                        .map_err(backend)?;
+                    outcome.appended += data.len() as u64;
+                    Ok(())
+                }),
+                Write::Complete => ours(&upload).and_then(|(file, _)| {
+                    file.commit().map_err(backend)?;
+                    outcome.completed = true;
+                    Ok(())
+                }),
+            };
+            if let Err(error) = result {
+                outcome.result = Err(WritesFailed { done, error });
+                break;
+            }
+        }
+        outcome
     }
 
     fn put_if_absent_sync(&self, key: &str, data: &[u8]) -> Result<Option<ObjectMeta>, StoreError> {
@@ -261,6 +306,25 @@ fn file_upload(upload: &mut Upload) -> Result<&mut FileUpload, StoreError> {
     })
 }
 
+/// The upload's file and size for a job, or why an upload step cannot run.
+fn ours(
+    upload: &Option<Result<(UploadFile, u64), StoreError>>,
+) -> Result<&(UploadFile, u64), StoreError> {
+    match upload {
+        Some(Ok(file)) => Ok(file),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err(Write::no_upload()),
+    }
+}
+
+/// What a [`Files::write_in_order_sync`] job did to the upload, for the
+/// caller to record in it, and how it ended.
+struct WritesDone {
+    appended: u64,
+    completed: bool,
+    result: Result<(), WritesFailed>,
+}
+
 /// The store's blocking file operations run on tokio's blocking pool.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f)
@@ -307,8 +371,10 @@ impl ObjectStore for FileStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let (offset, len) = (upload.size(), data.len() as u64);
-            let job = file_upload(upload)?.write_at(offset, data);
-            blocking(job).await.map_err(backend)?;
+            let file = file_upload(upload)?.file();
+            blocking(move || file.write_at(offset, &data))
+                .await
+                .map_err(backend)?;
             upload.add_size(len);
             Ok(())
         })
@@ -321,9 +387,9 @@ impl ObjectStore for FileStore {
         let this = self.inner.clone();
         Box::pin(async move {
             let key = upload.key().to_owned();
-            let commit = file_upload(upload)?.commit();
-            let (renamed, meta) = blocking(move || match commit() {
-                Ok(path) => (true, this.meta(&key, &path)),
+            let file = file_upload(upload)?.file();
+            let (renamed, meta) = blocking(move || match file.commit() {
+                Ok(path) => (true, this.meta(&key, path)),
                 Err(e) => (false, Err(backend(e))),
             })
             .await;
@@ -331,6 +397,31 @@ impl ObjectStore for FileStore {
                 file_upload(upload)?.set_done();
             }
             meta
+        })
+    }
+
+    fn write_in_order<'a>(
+        &'a self,
+        mut upload: Option<&'a mut Upload>,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
+        let this = self.inner.clone();
+        Box::pin(async move {
+            let file = upload
+                .as_deref_mut()
+                .map(|u| Ok((file_upload(u)?.file(), u.size())));
+            // Clones of `Bytes`: no copy of the data.
+            let writes = writes.to_vec();
+            let outcome = blocking(move || this.write_in_order_sync(file, &writes)).await;
+            if let Some(u) = upload {
+                u.add_size(outcome.appended);
+                if outcome.completed {
+                    file_upload(u)
+                        .map_err(|error| WritesFailed { done: 0, error })?
+                        .set_done();
+                }
+            }
+            outcome.result
         })
     }
 
@@ -494,6 +585,100 @@ mod tests {
             b"abcdefg"
         );
         assert!(upload_files(dir.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn writes_in_order_end_an_upload_and_put_what_follows() {
+        let (dir, s) = store();
+        let mut upload = s.begin_upload("b/ch/1.ts", "video/MP2T").await.unwrap();
+        s.append(&mut upload, Bytes::from_static(b"abc"))
+            .await
+            .unwrap();
+        let writes = [
+            Write::Append(Bytes::from_static(b"de")),
+            Write::Append(Bytes::from_static(b"fg")),
+            Write::Complete,
+            Write::put(
+                ".livechannel/index/b/ch/1",
+                Bytes::new(),
+                "application/json",
+            ),
+            Write::put("b/ch/playlist.m3u8", Bytes::from_static(b"1.ts"), "x"),
+        ];
+        s.write_in_order(Some(&mut upload), &writes).await.unwrap();
+        assert_eq!(upload.size(), 7);
+        drop(upload);
+        let get = |key| {
+            let s = s.clone();
+            async move { s.get(key, None).await.unwrap().data }
+        };
+        assert_eq!(get("b/ch/1.ts").await, "abcdefg");
+        assert_eq!(get(".livechannel/index/b/ch/1").await, "");
+        assert_eq!(get("b/ch/playlist.m3u8").await, "1.ts");
+        // Completed: dropping the upload removed nothing, and left no file behind.
+        assert!(upload_files(dir.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_stops_the_sequence_and_the_rest_can_follow() {
+        let (dir, s) = store();
+        // A directory where the playlist should go: its rename fails.
+        fs::create_dir_all(dir.path().join("b/ch/playlist.m3u8/x")).unwrap();
+        let mut upload = s.begin_upload("b/ch/1.ts", "video/MP2T").await.unwrap();
+        let writes = [
+            Write::Append(Bytes::from_static(b"ts")),
+            Write::Complete,
+            Write::put("b/ch/index", Bytes::new(), "x"),
+            Write::put("b/ch/playlist.m3u8", Bytes::from_static(b"1.ts"), "x"),
+            Write::put("b/ch/after", Bytes::new(), "x"),
+        ];
+        let failed = s
+            .write_in_order(Some(&mut upload), &writes)
+            .await
+            .unwrap_err();
+        assert_eq!(failed.done, 3, "{failed}");
+        assert!(failed.error.is_transient());
+        // What came before the failure is stored; what came after is not.
+        assert_eq!(s.get("b/ch/1.ts", None).await.unwrap().data, "ts");
+        assert!(s.head("b/ch/index").await.is_ok());
+        assert!(s.head("b/ch/after").await.is_err());
+        // The caller goes on from the failed write once the cause is gone.
+        fs::remove_dir_all(dir.path().join("b/ch/playlist.m3u8")).unwrap();
+        assert!(
+            upload_files(dir.path()).is_empty(),
+            "the failed put left no temporary file"
+        );
+        s.write_in_order(Some(&mut upload), &writes[failed.done..])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.get("b/ch/playlist.m3u8", None).await.unwrap().data,
+            "1.ts"
+        );
+        assert!(s.head("b/ch/after").await.is_ok());
+        drop(upload);
+        assert_eq!(s.get("b/ch/1.ts", None).await.unwrap().data, "ts");
+    }
+
+    #[tokio::test]
+    async fn upload_steps_need_an_upload_of_this_store() {
+        let (_dir, s) = store();
+        let writes = [Write::put("b/first", Bytes::new(), "x"), Write::Complete];
+        let failed = s.write_in_order(None, &writes).await.unwrap_err();
+        assert_eq!(failed.done, 1);
+        let mut foreign = Upload::new("b/1.ts", "video/MP2T");
+        let failed = s
+            .write_in_order(Some(&mut foreign), &writes[1..])
+            .await
+            .unwrap_err();
+        assert_eq!(failed.done, 0);
+        assert!(
+            failed
+                .error
+                .to_string()
+                .contains("not begun by this file store"),
+            "{failed}"
+        );
     }
 
     #[tokio::test]

@@ -64,9 +64,11 @@ impl Uploads {
     /// is made by the first write: beginning costs no file system call.
     pub(crate) fn begin(&self, path: PathBuf) -> FileUpload {
         FileUpload {
-            file: Arc::new(OnceLock::new()),
-            tmp: self.temp_path(),
-            path,
+            file: UploadFile {
+                file: Arc::new(OnceLock::new()),
+                tmp: self.temp_path(),
+                path,
+            },
             done: false,
         }
     }
@@ -94,44 +96,48 @@ fn is_abandoned(dir: &Path) -> bool {
 /// its temporary file.
 #[derive(Debug)]
 pub(crate) struct FileUpload {
-    file: Arc<OnceLock<fs::File>>,
-    tmp: PathBuf,
-    path: PathBuf,
+    file: UploadFile,
     done: bool,
 }
 
-impl FileUpload {
-    /// A job for the blocking pool that writes `data` at `offset`: written
-    /// at an offset, a retried append rewrites the same bytes.
-    pub(crate) fn write_at(
-        &self,
-        offset: u64,
-        data: bytes::Bytes,
-    ) -> impl FnOnce() -> io::Result<()> {
-        let (file, tmp) = (Arc::clone(&self.file), self.tmp.clone());
-        move || {
-            let mut f = open(&file, &tmp)?;
-            f.seek(SeekFrom::Start(offset))?;
-            f.write_all(&data)
-        }
-    }
+/// What a blocking job needs of an upload: its temporary file (made on
+/// first use, shared with the [`FileUpload`]) and where it goes.
+#[derive(Debug, Clone)]
+pub(crate) struct UploadFile {
+    file: Arc<OnceLock<fs::File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
 
-    /// A job for the blocking pool that makes the object visible: data on
-    /// disk first (after a crash no playlist may name a segment whose bytes
-    /// were lost), then the rename over the key. Returns the key's path.
-    pub(crate) fn commit(&self) -> impl FnOnce() -> io::Result<PathBuf> {
-        let (file, tmp, path) = (Arc::clone(&self.file), self.tmp.clone(), self.path.clone());
-        move || {
-            // An empty upload has no file yet.
-            open(&file, &tmp)?.sync_data()?;
-            crate::fs_util::rename_making_dirs(&tmp, &path)?;
-            Ok(path)
-        }
+impl FileUpload {
+    /// The file, for a job on the blocking pool.
+    pub(crate) fn file(&self) -> UploadFile {
+        self.file.clone()
     }
 
     /// The rename is done: nothing to remove on drop.
     pub(crate) fn set_done(&mut self) {
         self.done = true;
+    }
+}
+
+impl UploadFile {
+    /// Write `data` at `offset`: written at an offset, a retried append
+    /// rewrites the same bytes.
+    pub(crate) fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+        let mut f = open(&self.file, &self.tmp)?;
+        f.seek(SeekFrom::Start(offset))?;
+        f.write_all(data)
+    }
+
+    /// Make the object visible: data on disk first (after a crash no
+    /// playlist may name a segment whose bytes were lost), then the rename
+    /// over the key. Returns the key's path.
+    pub(crate) fn commit(&self) -> io::Result<&Path> {
+        // An empty upload has no file yet.
+        open(&self.file, &self.tmp)?.sync_data()?;
+        crate::fs_util::rename_making_dirs(&self.tmp, &self.path)?;
+        Ok(&self.path)
     }
 }
 
@@ -147,7 +153,7 @@ fn open<'a>(file: &'a OnceLock<fs::File>, tmp: &Path) -> io::Result<&'a fs::File
 impl Drop for FileUpload {
     fn drop(&mut self) {
         if !self.done {
-            let _ = fs::remove_file(&self.tmp);
+            let _ = fs::remove_file(&self.file.tmp);
         }
     }
 }

@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use livechannel::store::{
-    BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError, Upload,
+    BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError, Upload, Write, WritesFailed,
 };
 use livechannel::Service;
 use prometheus_client::collector::Collector;
@@ -199,6 +199,23 @@ impl Collector for IngestCollector {
     }
 }
 
+/// A failed store call: counted as an error when the backend failed.
+trait Failure {
+    fn is_transient(&self) -> bool;
+}
+
+impl Failure for StoreError {
+    fn is_transient(&self) -> bool {
+        StoreError::is_transient(self)
+    }
+}
+
+impl Failure for WritesFailed {
+    fn is_transient(&self) -> bool {
+        self.error.is_transient()
+    }
+}
+
 /// An [`ObjectStore`] that times every call of the store it wraps into
 /// [`Metrics`].
 pub struct MeteredStore {
@@ -221,11 +238,11 @@ impl MeteredStore {
         let _ = self.metrics.set(metrics);
     }
 
-    async fn timed<T>(
+    async fn timed<T, E: Failure>(
         &self,
         operation: &'static str,
-        call: BoxFuture<'_, Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
+        call: BoxFuture<'_, Result<T, E>>,
+    ) -> Result<T, E> {
         let started = Instant::now();
         let result = call.await;
         if let Some(metrics) = self.metrics.get() {
@@ -276,6 +293,14 @@ impl ObjectStore for MeteredStore {
         upload: &'a mut Upload,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
         Box::pin(self.timed("complete_upload", self.inner.complete_upload(upload)))
+    }
+
+    fn write_in_order<'a>(
+        &'a self,
+        upload: Option<&'a mut Upload>,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
+        Box::pin(self.timed("write_in_order", self.inner.write_in_order(upload, writes)))
     }
 
     fn put_if_absent<'a>(

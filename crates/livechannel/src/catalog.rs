@@ -22,7 +22,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{ObjectStore, StoreError};
+use crate::store::{ObjectStore, StoreError, Write};
 
 const META: &str = ".livechannel";
 /// History records kept per channel (OSS returns the last 10).
@@ -266,6 +266,17 @@ fn index_prefix(bucket: &str, channel: &str) -> String {
     format!("{META}/index/{bucket}/{channel}/")
 }
 
+/// An index entry is an empty object: its key says it all, and sorts by start time.
+fn index_key(bucket: &str, channel: &str, entry: SegmentEntry) -> String {
+    format!(
+        "{}{:016}-{}-{}",
+        index_prefix(bucket, channel),
+        entry.start_ms,
+        entry.duration_ms,
+        u8::from(entry.discontinuity)
+    )
+}
+
 fn lease_prefix(bucket: &str, channel: &str) -> String {
     format!("{META}/leases/{bucket}/{channel}/")
 }
@@ -439,15 +450,16 @@ impl Catalog {
         channel: &str,
         entry: SegmentEntry,
     ) -> Result<(), CatalogError> {
-        let key = format!(
-            "{}{:016}-{}-{}",
-            index_prefix(bucket, channel),
-            entry.start_ms,
-            entry.duration_ms,
-            u8::from(entry.discontinuity)
-        );
+        let key = index_key(bucket, channel, entry);
         self.store.put(&key, Bytes::new(), JSON).await?;
         Ok(())
+    }
+
+    /// The write [`add_segment`](Self::add_segment) does, for a caller that
+    /// stores it in a [`write_in_order`](ObjectStore::write_in_order)
+    /// sequence (after the segment, before the playlist naming it).
+    pub fn segment_write(&self, bucket: &str, channel: &str, entry: SegmentEntry) -> Write {
+        Write::put(index_key(bucket, channel, entry), Bytes::new(), JSON)
     }
 
     /// The segments whose start lies in `[start_ms, end_ms]`, in time order.

@@ -24,7 +24,7 @@ use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
 
 use crate::catalog::{object_key, Acl, CatalogError, ChannelStatus, LiveRecord, SegmentEntry};
 use crate::live::{AudioStat, LiveEntry, LiveStat, VideoStat};
-use crate::store::{BoxFuture, ObjectStore, StoreError, Upload};
+use crate::store::{BoxFuture, ObjectStore, PutObject, StoreError, Upload, Write};
 use crate::time::unix_ms;
 use crate::Service;
 
@@ -608,7 +608,7 @@ impl Publisher {
             _ => {
                 let key = self.segment_key(&chunk.file_name());
                 let store = self.service.catalog.store();
-                self.retry("segment", || store.begin_upload(&key, "video/MP2T"))
+                self.retry("segment", || store.begin_upload(&key, TS))
                     .await?
             }
         };
@@ -645,6 +645,10 @@ impl Publisher {
         }
     }
 
+    /// Store a finished segment, its index entry and the playlist that
+    /// names it, in that order, in one [`ObjectStore::write_in_order`]
+    /// (one blocking job for the file store, where each call apart cost
+    /// a thread hand-off).
     async fn store(&mut self, segment: &Segment) -> Result<(), IngestError> {
         if self.failed_segment == Some(segment.index) {
             // Its failure was reported when its chunk could not be stored;
@@ -652,59 +656,108 @@ impl Publisher {
             return Ok(());
         }
         let name = segment.file_name();
-        let store = self.service.catalog.store();
-        match self.upload.take() {
-            Some((index, mut upload)) if index == segment.index => {
-                for chunk in &segment.chunks {
-                    self.append(&mut upload, chunk).await?;
-                }
-                self.retry_upload(&mut upload, |store, u| store.complete_upload(u))
-                    .await?;
+        let mut writes = Vec::with_capacity(segment.chunks.len() + 3);
+        let mut upload = match self.upload.take() {
+            Some((index, upload)) if index == segment.index => {
+                writes.extend(segment.chunks.iter().cloned().map(Write::Append));
+                writes.push(Write::Complete);
+                Some(upload)
             }
             // Chunks went out but their upload is gone: cannot happen, as
             // failed_segment covers it; never store the rest as the segment.
             _ if segment.streamed > 0 => return Ok(()),
             _ => {
-                let key = self.segment_key(&name);
-                self.retry("segment", || {
-                    store.put_chunks(&key, segment.chunks.clone(), "video/MP2T")
-                })
-                .await?;
+                writes.push(Write::Put(PutObject {
+                    key: self.segment_key(&name),
+                    chunks: segment.chunks.clone(),
+                    content_type: TS.to_owned(),
+                }));
+                None
             }
-        }
-        let counters = &self.service.counters;
-        counters.segments.fetch_add(1, Relaxed);
-        counters
-            .segment_bytes
-            .fetch_add(segment.len() as u64, Relaxed);
-        let discontinuity = self.first_segment && self.resumed;
-        self.first_segment = false;
+        };
+        // The writes before `stored` store the segment; the one before
+        // `indexed` its index entry; the last the playlist.
+        let stored = writes.len();
         let entry = SegmentEntry {
             start_ms: segment.start_ms,
             duration_ms: (segment.duration * 1000.0).round() as u64,
-            discontinuity,
+            discontinuity: self.first_segment && self.resumed,
         };
         let catalog = &self.service.catalog;
-        self.retry("index", || {
-            catalog.add_segment(&self.bucket, &self.channel, entry)
-        })
-        .await?;
-        self.window.push(MediaSegment {
+        writes.push(catalog.segment_write(&self.bucket, &self.channel, entry));
+        let indexed = writes.len();
+        let mut window = self.window.clone();
+        window.push(MediaSegment {
             uri: name,
             duration: segment.duration,
             discontinuity: false,
             title: String::new(),
         });
-        self.put_playlist().await
+        writes.push(Write::put(&self.playlist_key, playlist_body(&window), M3U8));
+
+        let (done, result) = self
+            .write_in_order(upload.as_mut(), &writes, [stored, indexed])
+            .await;
+        let counters = &self.service.counters;
+        if done >= stored {
+            counters.segments.fetch_add(1, Relaxed);
+            counters
+                .segment_bytes
+                .fetch_add(segment.len() as u64, Relaxed);
+            self.first_segment = false;
+        }
+        // As when each was its own call: the window (what an ended
+        // playlist names) takes the segment once it is indexed.
+        if done >= indexed {
+            self.window = window;
+        }
+        if done == writes.len() {
+            counters.playlists.fetch_add(1, Relaxed);
+        }
+        result
+    }
+
+    /// [`ObjectStore::write_in_order`], going on after a failed write as
+    /// [`retry`] does (each write gets the policy's whole time). Returns
+    /// how many writes were done. `ends` are the ends of the segment's and
+    /// the index entry's writes, for the stat's error message.
+    async fn write_in_order(
+        &self,
+        mut upload: Option<&mut Upload>,
+        writes: &[Write],
+        ends: [usize; 2],
+    ) -> (usize, Result<(), IngestError>) {
+        let store = self.service.catalog.store();
+        let mut done = 0;
+        let mut backoff = Backoff::new(&self.service);
+        loop {
+            let failed = match store
+                .write_in_order(upload.as_deref_mut(), &writes[done..])
+                .await
+            {
+                Ok(()) => return (writes.len(), Ok(())),
+                Err(failed) => failed,
+            };
+            if failed.done > 0 {
+                done += failed.done;
+                backoff = Backoff::new(&self.service);
+            }
+            let what = match done {
+                d if d < ends[0] => "segment",
+                d if d < ends[1] => "index",
+                _ => "playlist",
+            };
+            if let Err(e) = backoff.failed(&self.entry, what, failed.error.into()).await {
+                return (done, Err(e));
+            }
+        }
     }
 
     async fn put_playlist(&mut self) -> Result<(), IngestError> {
-        let mut text = String::new();
-        self.window.write(&mut text);
-        let body = Bytes::from(text);
+        let body = playlist_body(&self.window);
         let store = self.service.catalog.store();
         self.retry("playlist", || {
-            store.put(&self.playlist_key, body.clone(), "application/x-mpegURL")
+            store.put(&self.playlist_key, body.clone(), M3U8)
         })
         .await?;
         self.service.counters.playlists.fetch_add(1, Relaxed);
@@ -718,6 +771,15 @@ impl Publisher {
     {
         retry(&self.service, &self.entry, what, op).await
     }
+}
+
+const TS: &str = "video/MP2T";
+const M3U8: &str = "application/x-mpegURL";
+
+fn playlist_body(window: &LiveWindow) -> Bytes {
+    let mut text = String::new();
+    window.write(&mut text);
+    Bytes::from(text)
 }
 
 /// Run `op` until it succeeds, the failure is not transient, or the

@@ -203,6 +203,61 @@ pub trait ObjectStore: Send + Sync + 'static {
         self.put_chunks(&upload.key, parts, &upload.content_type)
     }
 
+    /// Do `writes` one after the other, each as its own method would
+    /// ([`append`](Self::append) and [`complete_upload`](Self::complete_upload)
+    /// on `upload`, [`put_chunks`](Self::put_chunks)), stopping at the first
+    /// failure: how ingest stores the end of a segment, its index entry and
+    /// the playlist that names it, in that order.
+    ///
+    /// `Err` says how many writes were done and why the next one failed;
+    /// the caller may go on with the rest (`&writes[done..]`), as it would
+    /// retry the failed method. An `Append` or `Complete` without an
+    /// `upload` fails.
+    ///
+    /// The default awaits the methods in turn. A store that pays for each
+    /// call (a thread hand-off, a network round trip) should override it to
+    /// do the whole sequence in one go, as the file store does in one
+    /// blocking job.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use livechannel::store::{MemoryStore, ObjectStore, Write};
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// let mut upload = store.begin_upload("b/ch/0.ts", "video/MP2T").await?;
+    /// store.append(&mut upload, Bytes::from_static(b"first")).await?;
+    /// let writes = [
+    ///     Write::Append(Bytes::from_static(b" last")),
+    ///     Write::Complete,
+    ///     Write::put("b/ch/playlist.m3u8", Bytes::from_static(b"#EXTM3U\n"), "application/x-mpegURL"),
+    /// ];
+    /// store.write_in_order(Some(&mut upload), &writes).await.map_err(|f| f.error)?;
+    /// assert_eq!(store.get("b/ch/0.ts", None).await?.data, "first last");
+    /// # Ok::<(), livechannel::store::StoreError>(())
+    /// # }).unwrap();
+    /// ```
+    fn write_in_order<'a>(
+        &'a self,
+        mut upload: Option<&'a mut Upload>,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
+        Box::pin(async move {
+            for (done, write) in writes.iter().enumerate() {
+                let result = match (write, upload.as_deref_mut()) {
+                    (Write::Append(data), Some(u)) => self.append(u, data.clone()).await,
+                    (Write::Complete, Some(u)) => self.complete_upload(u).await.map(drop),
+                    (Write::Put(put), _) => self
+                        .put_chunks(&put.key, put.chunks.clone(), &put.content_type)
+                        .await
+                        .map(drop),
+                    (_, None) => Err(Write::no_upload()),
+                };
+                result.map_err(|error| WritesFailed { done, error })?;
+            }
+            Ok(())
+        })
+    }
+
     /// Store `data` under `key` only if no object is there: `Ok(None)` when
     /// one already is. Usable as a lock (a lease), like S3's `If-None-Match: *`.
     fn put_if_absent<'a>(
@@ -233,6 +288,54 @@ pub trait ObjectStore: Send + Sync + 'static {
         marker: &'a str,
         max_keys: usize,
     ) -> BoxFuture<'a, Result<ListPage, StoreError>>;
+}
+
+/// One step of [`ObjectStore::write_in_order`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// [`ObjectStore::append`] the bytes to the upload.
+    Append(Bytes),
+    /// [`ObjectStore::complete_upload`] the upload.
+    Complete,
+    /// [`ObjectStore::put_chunks`] a whole object.
+    Put(PutObject),
+}
+
+/// A whole object to store: a [`Write::Put`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutObject {
+    /// The key to store it under.
+    pub key: String,
+    /// Its bytes: the concatenation of the chunks.
+    pub chunks: Vec<Bytes>,
+    /// Its content type.
+    pub content_type: String,
+}
+
+impl Write {
+    /// A [`Write::Put`] of one piece of data.
+    pub fn put(key: impl Into<String>, data: Bytes, content_type: impl Into<String>) -> Write {
+        Write::Put(PutObject {
+            key: key.into(),
+            chunks: vec![data],
+            content_type: content_type.into(),
+        })
+    }
+
+    /// The error of an upload step given no upload.
+    pub fn no_upload() -> StoreError {
+        StoreError::Backend("an upload step without an upload".to_owned())
+    }
+}
+
+/// How far [`ObjectStore::write_in_order`] got before a write failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("write {done} of a sequence failed: {error}")]
+pub struct WritesFailed {
+    /// Writes done (the index of the one that failed).
+    pub done: usize,
+    /// Why that one failed.
+    pub error: StoreError,
 }
 
 /// An object being written piece by piece (see [`ObjectStore::begin_upload`]).
@@ -508,6 +611,25 @@ impl ObjectStore for MemoryStore {
 mod tests {
     use super::*;
     use futures::executor::block_on;
+
+    #[test]
+    fn writes_in_order_stop_at_the_first_failure_and_say_where() {
+        let s = MemoryStore::new();
+        let writes = [
+            Write::put("a/1", Bytes::from_static(b"one"), "x"),
+            Write::Append(Bytes::from_static(b"no upload")),
+            Write::put("a/2", Bytes::from_static(b"two"), "x"),
+        ];
+        let failed = block_on(s.write_in_order(None, &writes)).unwrap_err();
+        assert_eq!(failed.done, 1);
+        assert!(s.len() == 1 && block_on(s.head("a/2")).is_err());
+        // Going on from the failed write, with an upload this time.
+        let mut upload = block_on(s.begin_upload("a/3", "x")).unwrap();
+        let rest = [&writes[1..], &[Write::Complete]].concat();
+        block_on(s.write_in_order(Some(&mut upload), &rest)).unwrap();
+        assert_eq!(block_on(s.get("a/3", None)).unwrap().data, "no upload");
+        assert_eq!(block_on(s.get("a/2", None)).unwrap().data, "two");
+    }
 
     #[test]
     fn list_pages_in_byte_order_after_the_marker() {
