@@ -423,7 +423,9 @@ impl Publisher {
         body: Bytes,
         now: SystemTime,
     ) -> Result<(), IngestError> {
-        self.check(now)?;
+        // One conversion for the check and the drain.
+        let now_ms = unix_ms(now);
+        self.check(now_ms)?;
         self.count_media(&body);
         self.meter.video_bytes += body.len() as u64;
         self.meter.video_frames += 1;
@@ -433,7 +435,7 @@ impl Publisher {
             }
             // A damaged frame: counted in stats(), the stream goes on.
         }
-        self.drain(now).await
+        self.drain(now_ms).await
     }
 
     /// An RTMP audio message (an FLV audio tag body). Audio other than AAC
@@ -444,7 +446,8 @@ impl Publisher {
         body: Bytes,
         now: SystemTime,
     ) -> Result<(), IngestError> {
-        self.check(now)?;
+        let now_ms = unix_ms(now);
+        self.check(now_ms)?;
         self.count_media(&body);
         self.meter.audio_bytes += body.len() as u64;
         if self.meter.audio_codec.is_none() {
@@ -454,7 +457,7 @@ impl Publisher {
             });
         }
         let _ = self.segmenter.push_audio(timestamp, body);
-        self.drain(now).await
+        self.drain(now_ms).await
     }
 
     /// The publish ended (the publisher left, or the channel was disabled):
@@ -463,7 +466,7 @@ impl Publisher {
     pub async fn finish(mut self, now: SystemTime) -> Result<(), IngestError> {
         self.finished = true;
         self.segmenter.finish();
-        let mut result = self.drain(now).await;
+        let mut result = self.drain(unix_ms(now)).await;
         if result.is_ok() && !self.window.is_empty() {
             self.window.end();
             result = self.put_playlist().await;
@@ -498,11 +501,10 @@ impl Publisher {
         counters.media_bytes.fetch_add(body.len() as u64, Relaxed);
     }
 
-    /// A disabled channel is noticed within [`DISABLED_CHECK_MS`] of `now`:
+    /// A disabled channel is noticed within [`DISABLED_CHECK_MS`] of `now_ms`:
     /// the flag lives in the channel's shared record, a cache miss on
     /// every message otherwise.
-    fn check(&mut self, now: SystemTime) -> Result<(), IngestError> {
-        let now_ms = unix_ms(now);
+    fn check(&mut self, now_ms: u64) -> Result<(), IngestError> {
         if now_ms < self.disabled_check_ms {
             return Ok(());
         }
@@ -514,14 +516,13 @@ impl Publisher {
     }
 
     /// Store whatever segments are ready, in order, and refresh the stats and the lease.
-    async fn drain(&mut self, now: SystemTime) -> Result<(), IngestError> {
+    async fn drain(&mut self, now_ms: u64) -> Result<(), IngestError> {
         while let Some(output) = self.segmenter.poll_output() {
             match output {
                 Output::Chunk(chunk) => self.store_chunk(chunk).await?,
                 Output::Segment(segment) => self.store(&segment).await?,
             }
         }
-        let now_ms = unix_ms(now);
         self.update_stat(now_ms);
         // Renew the lease when a third of it is left.
         let lease_ms = self.service.config.lease_ms;
