@@ -117,13 +117,18 @@ def run_once(name, n):
         create_channels(n)
     time.sleep(0.3)
     idle_rss, cpu0, t0 = rss_kib(pid), cpu(pid), time.time()
+    # The report goes to a file: a pipe nobody reads while we sample fills
+    # up (a line per connection) and blocks the publisher for good.
+    report = open(os.path.join(work, "publish.out"), "w+")
     pub = subprocess.Popen(LOAD_CPU + ["target/release/examples/rtmp-publish", url, src, "--connections", str(n)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=report, stderr=subprocess.STDOUT, text=True)
     peak = idle_rss
     while pub.poll() is None:
         peak = max(peak, rss_kib(pid))
         time.sleep(0.2)
-    out, err = pub.communicate()
+    report.seek(0)
+    out = report.read()
+    report.close()
     wall, used = time.time() - t0, cpu(pid) - cpu0
     lags = [float(m) for m in re.findall(r"max lag behind real time ([\d.]+) ms", out)]
     ok = len(lags) == n and pub.returncode == 0
