@@ -415,10 +415,11 @@ impl ObjectStore for FileStore {
             let outcome = blocking(move || this.write_in_order_sync(file, &writes)).await;
             if let Some(u) = upload {
                 u.add_size(outcome.appended);
+                // Completed only if the upload was ours, so the state is there.
                 if outcome.completed {
-                    file_upload(u)
-                        .map_err(|error| WritesFailed { done: 0, error })?
-                        .set_done();
+                    if let Ok(state) = file_upload(u) {
+                        state.set_done();
+                    }
                 }
             }
             outcome.result
