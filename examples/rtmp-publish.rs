@@ -2,16 +2,21 @@
 //! possible, over one or many connections (a load generator).
 //!
 //! ```text
-//! cargo run --release --example rtmp-publish -- rtmp://127.0.0.1:1935/live/test input.flv [--fast] [--connections N]
+//! cargo run --release --example rtmp-publish -- rtmp://127.0.0.1:1935/live/test input.flv [--fast] [--connections N] [--max-connecting M]
 //! ```
 //! With several connections, connection `i` publishes to stream `<name>-<i>`.
+//! `--max-connecting M` lets at most M of them be connecting (TCP, RTMP
+//! handshake, connect, publish) at once, so that a thousand connects do not
+//! overflow the server's listen backlog; each publisher's real-time clock
+//! starts when its publish is accepted.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use livechannel_examples::rtmp_publish::{connection_url, publish, Media};
+use livechannel_examples::rtmp_publish::{connection_url, publish_with, Media};
+use tokio::sync::Semaphore;
 
 /// Publish an FLV file over RTMP.
 #[derive(Parser, Debug)]
@@ -27,6 +32,9 @@ struct Args {
     /// Simultaneous publishers; connection i publishes to `<stream>-<i>`.
     #[arg(long, default_value_t = 1)]
     connections: usize,
+    /// At most this many connections in their handshake at once (0: no limit).
+    #[arg(long, default_value_t = 0)]
+    max_connecting: usize,
 }
 
 #[tokio::main]
@@ -47,18 +55,38 @@ async fn main() -> ExitCode {
         }
     };
     let n = args.connections.max(1);
+    let started = std::time::Instant::now();
+    // When the last connection began to publish: until then, fewer than N
+    // streams ran at once (a server slow to take new connections).
+    let all_publishing = Arc::new(std::sync::Mutex::new(started));
+    let connecting =
+        (args.max_connecting > 0).then(|| Arc::new(Semaphore::new(args.max_connecting)));
     let mut tasks = Vec::new();
     for i in 0..n {
         let url = connection_url(&args.url, i, n);
         let media = media.clone();
         let realtime = !args.fast;
+        let connecting = connecting.clone();
+        let all_publishing = all_publishing.clone();
         tasks.push(tokio::spawn(async move {
-            let r = publish(&url, &media, realtime, i as u64 + 1).await;
+            // Held until the first tag is sent: the publish was accepted.
+            let mut permit = match connecting {
+                Some(s) => s.acquire_owned().await.ok(),
+                None => None,
+            };
+            let mut first = true;
+            let r = publish_with(&url, &media, realtime, i as u64 + 1, move |_, when| {
+                if std::mem::take(&mut first) {
+                    permit.take();
+                    let mut latest = all_publishing.lock().unwrap_or_else(|e| e.into_inner());
+                    *latest = (*latest).max(when);
+                }
+            })
+            .await;
             (url, r)
         }));
     }
     let (mut ok, mut bytes, mut worst) = (0, 0u64, std::time::Duration::ZERO);
-    let started = std::time::Instant::now();
     for task in tasks {
         let Ok((url, result)) = task.await else {
             continue;
@@ -80,11 +108,13 @@ async fn main() -> ExitCode {
         }
     }
     let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let ramp = *all_publishing.lock().unwrap_or_else(|e| e.into_inner()) - started;
     println!(
-        "total: {ok}/{n} connections ok, {bytes} bytes, {:.2} Mbit/s, media {:.1} s each, worst lag {:.1} ms",
+        "total: {ok}/{n} connections ok, {bytes} bytes, {:.2} Mbit/s, media {:.1} s each, worst lag {:.1} ms, all publishing after {:.2} s",
         bytes as f64 * 8.0 / secs / 1e6,
         media.duration.as_secs_f64(),
-        worst.as_secs_f64() * 1000.0
+        worst.as_secs_f64() * 1000.0,
+        ramp.as_secs_f64()
     );
     if ok == n {
         ExitCode::SUCCESS

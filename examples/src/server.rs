@@ -79,7 +79,9 @@ pub async fn serve(
     loop {
         let (socket, peer) = tokio::select! {
             accepted = http.accept() => {
-                let (socket, peer) = accepted?;
+                let Some((socket, peer)) = survive_accept_error(accepted).await else {
+                    continue;
+                };
                 let (service, metrics, rtmp_tx) = (service.clone(), metrics.clone(), rtmp_tx.clone());
                 tokio::spawn(async move {
                     // RTMP on the HTTP port too: oss2's sign_rtmp_url keeps the
@@ -97,7 +99,10 @@ pub async fn serve(
                 });
                 continue;
             }
-            accepted = rtmp.accept() => accepted?,
+            accepted = rtmp.accept() => match survive_accept_error(accepted).await {
+                Some(accepted) => accepted,
+                None => continue,
+            },
             Some(sniffed) = sniffed.recv() => sniffed,
             _ = shutdown.changed() => break,
             Some(_) = publishers.join_next(), if !publishers.is_empty() => continue,
@@ -188,6 +193,27 @@ struct Connection {
     default_bucket: Option<String>,
     seed: u64,
 }
+
+/// The accepted connection, or None after logging why accept failed and
+/// pausing. Accept fails for reasons that pass: out of file descriptors
+/// (`EMFILE`, until connections close), a connection reset before it was
+/// taken. None of them is a reason to stop serving the publishers and
+/// players already connected; the pause keeps a lasting one from spinning.
+async fn survive_accept_error(
+    accepted: std::io::Result<(TcpStream, SocketAddr)>,
+) -> Option<(TcpStream, SocketAddr)> {
+    match accepted {
+        Ok(accepted) => Some(accepted),
+        Err(e) => {
+            tracing::warn!("accept: {e}");
+            tokio::time::sleep(ACCEPT_PAUSE).await;
+            None
+        }
+    }
+}
+
+/// How long to stop accepting after accept fails.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// One RTMP connection: handshake, connect, publish, media, end.
 async fn rtmp_connection(

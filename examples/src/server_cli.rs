@@ -56,12 +56,14 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     threads: usize,
     /// Threads for file I/O (the file store's writes, fsyncs and reads).
-    /// Segments of all channels tend to end together (same keyframe
-    /// interval), so an unbounded pool grows to a thread per channel for a
-    /// moment, and every thread costs wake-ups and allocator arenas. Raise
-    /// it for disks whose fsync is slow (spinning, network).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=512))]
-    io_threads: u64,
+    /// Default: as many as the cores this process may use, at least 2 and
+    /// at most 8. Writing into the page cache is CPU work, and segments of
+    /// all channels tend to end together (same keyframe interval): more
+    /// threads than cores then crowd out the thread that reads the
+    /// publishers. Raise it for disks whose fsync is slow (spinning,
+    /// network), where the threads mostly wait.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=512))]
+    io_threads: Option<u64>,
     /// This node's name in publish leases. Stable across restarts, so a
     /// restarted server takes its own leases back at once; several servers
     /// sharing one store need distinct names.
@@ -78,19 +80,53 @@ struct Args {
     segment_chunk_kib: u64,
 }
 
+/// A listener on `addr` (resolved; the first address that binds) with a
+/// backlog of 4096, capped by the kernel at `net.core.somaxconn`.
+/// Publishers reconnecting together (after a network blip or a restart)
+/// arrive as one burst; with tokio's default of 1024 the rest of a burst
+/// of 1,600 waited for SYN retries and took 9 s to be publishing.
+async fn listen(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let mut failed = None;
+    for a in tokio::net::lookup_host(addr).await? {
+        let socket = if a.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // As std's bind does: a restart can bind while old connections linger.
+        socket.set_reuseaddr(true)?;
+        match socket.bind(a).and_then(|()| socket.listen(4096)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => failed = Some(e),
+        }
+    }
+    Err(failed.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on")
+    }))
+}
+
+/// `--io-threads` when not given: the cores this process may use (which
+/// honours `taskset` and cgroup CPU limits), within 2..=8.
+fn default_io_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
 /// Parse the command line and run the server until SIGINT/SIGTERM.
 pub fn main() -> ExitCode {
     crate::init_logging();
     let args = Args::parse();
+    let io_threads = args
+        .io_threads
+        .map_or_else(default_io_threads, |n| n as usize);
     let runtime = if args.threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
-            .max_blocking_threads(args.io_threads as usize)
+            .max_blocking_threads(io_threads)
             .enable_all()
             .build()
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(args.threads)
-            .max_blocking_threads(args.io_threads as usize)
+            .max_blocking_threads(io_threads)
             .enable_all()
             .build()
     };
@@ -200,10 +236,10 @@ async fn run(args: Args) -> Result<(), String> {
         names.first().map(|(n, _)| n.clone())
     };
 
-    let http = tokio::net::TcpListener::bind(&args.http)
+    let http = listen(&args.http)
         .await
         .map_err(|e| format!("--http {}: {e}", args.http))?;
-    let rtmp = tokio::net::TcpListener::bind(&args.rtmp)
+    let rtmp = listen(&args.rtmp)
         .await
         .map_err(|e| format!("--rtmp {}: {e}", args.rtmp))?;
     let (http_addr, rtmp_addr) = (
