@@ -5,7 +5,7 @@
 //! cargo run --release --example livechannel-server -- \
 //!   [--http 127.0.0.1:8080] [--rtmp 127.0.0.1:1935] \
 //!   [--store file://./data | memory:// | s3://BUCKET?endpoint=URL&region=R&prefix=P] \
-//!   [--domain localhost] [--access-key ID:SECRET]... [--bucket NAME[:private|public-read|public-read-write]]...
+//!   [--domain localhost] [--region cn-hangzhou] [--access-key ID:SECRET]... [--bucket NAME[:private|public-read|public-read-write]]...
 //! ```
 //! With no flags: a file store in `./data` and one public-read-write bucket `demo`.
 //! With `--store s3://...` everything lives in that S3 bucket (see
@@ -44,6 +44,10 @@ struct Args {
     /// Base domain for virtual-host addressing (Host: BUCKET.DOMAIN selects BUCKET).
     #[arg(long, default_value = "localhost")]
     domain: String,
+    /// The region signature V4 requests must be scoped to (oss2 clients
+    /// pass the same as `region=`). V1 and V2 signatures name no region.
+    #[arg(long, default_value = livechannel::auth::DEFAULT_REGION)]
+    region: String,
     /// An access key, ID:SECRET (repeatable; also LIVECHANNEL_ACCESS_KEYS=ID:SECRET,ID2:SECRET2).
     #[arg(long = "access-key")]
     access_keys: Vec<String>,
@@ -184,6 +188,7 @@ async fn run(args: Args) -> Result<(), String> {
     let config = ServiceConfig {
         domain: Some(args.domain.clone()),
         access_keys,
+        region: args.region.clone(),
         node_id: args.node_id.clone(),
         lease_ms: args.lease_secs * 1000,
         segment_chunk_bytes: (args.segment_chunk_kib as usize) << 10,

@@ -388,13 +388,18 @@ impl Service {
         }
         check_subresources(op, req)?;
         let now_ms = unix_ms(now);
+        let signed = auth::SignedRequest {
+            method: req.method.as_str(),
+            headers: &req.headers,
+            bucket: req.bucket.as_deref(),
+            key: &req.key,
+            query: &req.query,
+            raw_query: &req.raw_query,
+        };
         let principal = auth::verify_request(
             &self.config.access_keys,
-            req.method.as_str(),
-            &req.headers,
-            req.bucket.as_deref(),
-            &req.key,
-            &req.query,
+            &self.config.region,
+            &signed,
             now_ms / 1000,
         )?;
         let no_keys = self.config.access_keys.is_empty();

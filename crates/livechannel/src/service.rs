@@ -16,6 +16,11 @@ pub struct ServiceConfig {
     pub domain: Option<String>,
     /// AccessKeyId → AccessKeySecret.
     pub access_keys: BTreeMap<String, String>,
+    /// The region signature V4 credentials must be scoped to
+    /// (`AK/YYYYMMDD/REGION/oss/aliyun_v4_request`): what oss2 clients pass
+    /// as `region=`. Default [`DEFAULT_REGION`](crate::auth::DEFAULT_REGION),
+    /// `cn-hangzhou`. V1 and V2 signatures name no region.
+    pub region: String,
     /// This server's name in publish leases (unique among nodes sharing a store).
     pub node_id: String,
     /// How long a publish lease holds without renewal, ms.
@@ -63,6 +68,7 @@ impl Default for ServiceConfig {
         ServiceConfig {
             domain: None,
             access_keys: BTreeMap::new(),
+            region: crate::auth::DEFAULT_REGION.to_owned(),
             node_id: "node-1".to_owned(),
             lease_ms: 30_000,
             store_retry: RetryPolicy::default(),

@@ -8,7 +8,7 @@ use api_support::*;
 use http::HeaderMap;
 use livechannel::auth::{
     canonical_resource, is_subresource, rtmp_string_to_sign, sign, string_to_sign, verify_request,
-    verify_rtmp, AuthError, Principal, RtmpAuthError, SUBRESOURCES,
+    verify_rtmp, AuthError, Principal, RtmpAuthError, SignedRequest, DEFAULT_REGION, SUBRESOURCES,
 };
 
 const DATE: &str = "Thu, 25 Aug 2016 05:52:40 GMT";
@@ -121,15 +121,15 @@ fn every_v1_vector_of_the_spec() {
         );
         let mut reversed = q(query);
         reversed.reverse();
-        let who = verify_request(
-            &keys(),
+        let req = SignedRequest {
             method,
-            &headers,
-            Some("test-bucket"),
+            headers: &headers,
+            bucket: Some("test-bucket"),
             key,
-            &reversed,
-            DATE_S,
-        );
+            query: &reversed,
+            raw_query: "",
+        };
+        let who = verify_request(&keys(), DEFAULT_REGION, &req, DATE_S);
         assert_eq!(who, Ok(Principal::AccessKey(AK.into())));
     }
 }
@@ -275,15 +275,15 @@ fn header_signature_failures() {
     };
     let good = with_auth("OSS AKIDEXAMPLE:IaMPcfs97ake9W+O1DQHSmeRmok=");
     let verify = |h: &HeaderMap, now| {
-        verify_request(
-            &k,
-            "GET",
-            h,
-            Some("test-bucket"),
-            "test-channel",
-            &query,
-            now,
-        )
+        let req = SignedRequest {
+            method: "GET",
+            headers: h,
+            bucket: Some("test-bucket"),
+            key: "test-channel",
+            query: &query,
+            raw_query: "live",
+        };
+        verify_request(&k, DEFAULT_REGION, &req, now)
     };
     assert!(matches!(
         verify(
@@ -308,8 +308,12 @@ fn header_signature_failures() {
         Err(AuthError::Malformed { .. })
     ));
     assert!(matches!(
-        verify(&with_auth("OSS4-HMAC-SHA256 Credential=x"), DATE_S),
+        verify(&with_auth("AWS4-HMAC-SHA256 Credential=x"), DATE_S),
         Err(AuthError::UnsupportedScheme(_))
+    ));
+    assert!(matches!(
+        verify(&with_auth("OSS4-HMAC-SHA256 Credential=x"), DATE_S),
+        Err(AuthError::Malformed { .. })
     ));
     // 15 minutes of skew either way are fine, one second more is not.
     assert!(verify(&good, DATE_S + 900).is_ok());
@@ -339,15 +343,15 @@ fn presigned_urls_verify_until_they_expire() {
         ("Signature", &sig),
     ]);
     let verify = |query: &[(String, String)], now| {
-        verify_request(
-            &k,
-            "GET",
-            &HeaderMap::new(),
-            Some("b"),
-            "ch/playlist.m3u8",
+        let req = SignedRequest {
+            method: "GET",
+            headers: &HeaderMap::new(),
+            bucket: Some("b"),
+            key: "ch/playlist.m3u8",
             query,
-            now,
-        )
+            raw_query: "",
+        };
+        verify_request(&k, DEFAULT_REGION, &req, now)
     };
     assert_eq!(
         verify(&query, 1_700_003_600),

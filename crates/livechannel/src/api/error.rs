@@ -199,13 +199,23 @@ impl From<AuthError> for ApiError {
             AuthError::SignatureDoesNotMatch {
                 access_key_id,
                 string_to_sign,
-            } => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-            )
-            .with("OSSAccessKeyId", access_key_id)
-            .with("StringToSign", string_to_sign),
+                canonical_request,
+            } => {
+                let e = ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "SignatureDoesNotMatch",
+                    "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+                )
+                .with("OSSAccessKeyId", access_key_id)
+                .with("StringToSign", string_to_sign);
+                match canonical_request {
+                    // V4: OSS adds the canonical request and EC 0002-00000201.
+                    Some(canonical) => e
+                        .with("CanonicalRequest", canonical)
+                        .with_ec(Some("0002-00000201")),
+                    None => e,
+                }
+            }
             AuthError::Expired { expires, now } => ApiError::access_denied("Request has expired.")
                 .with("Expires", httpdate_of(expires))
                 .with("ServerTime", httpdate_of(now)),
@@ -220,8 +230,25 @@ impl From<AuthError> for ApiError {
             AuthError::Malformed { what, value } => {
                 ApiError::invalid_argument(format!("The {what} is not valid."), what, &value)
             }
+            AuthError::InvalidCredential { credential, reason } => ApiError::invalid_argument(
+                format!("Invalid credential in the V4 signature: {reason}."),
+                "Credential",
+                &credential,
+            )
+            .with_ec(Some("0002-00000213")),
+            AuthError::RegionMismatch { expected, found } => ApiError::access_denied(format!(
+                "Invalid signing region in the V4 credential: it names {found}, this server's region is {expected}."
+            ))
+            .with("SigningRegion", found)
+            .with("ServerRegion", expected)
+            .with_ec(Some("0002-00000228")),
+            AuthError::UnsupportedPayloadHash(value) => ApiError::invalid_argument(
+                "x-oss-content-sha256 must be UNSIGNED-PAYLOAD.",
+                "x-oss-content-sha256",
+                &value,
+            ),
             AuthError::UnsupportedScheme(scheme) => ApiError::invalid_argument(
-                "Only OSS signature version 1 is supported.",
+                "Supported signatures are OSS (V1), OSS2 (V2) and OSS4-HMAC-SHA256 (V4).",
                 "Authorization",
                 &scheme,
             ),

@@ -32,6 +32,9 @@ pub(crate) struct ApiRequest {
     pub(crate) key: String,
     /// Percent-decoded parameters in wire order; a bare `live` is `("live", "")`.
     pub(crate) query: Vec<(String, String)>,
+    /// The query string as received (signature V2 and V4 re-encode every
+    /// parameter from it: the decoded `query` has lost `+` versus `%2B`).
+    pub(crate) raw_query: String,
 }
 
 impl ApiRequest {
@@ -168,6 +171,7 @@ pub(crate) fn parse(parts: &Parts, config: &ServiceConfig) -> Result<ApiRequest,
         bucket,
         key,
         query: parse_query(parts.uri.query().unwrap_or_default()),
+        raw_query: parts.uri.query().unwrap_or_default().to_owned(),
     })
 }
 
