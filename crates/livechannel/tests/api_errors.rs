@@ -273,7 +273,7 @@ fn unsigned_private_bad_signature_and_unknown_key_are_403() {
         "/test-bucket/test-channel?live=",
         &[(
             "authorization",
-            "OSS4-HMAC-SHA256 Credential=AK/20231114/cn/oss/aliyun_v4_request, Signature=00",
+            "AWS4-HMAC-SHA256 Credential=AK/20231114/us-east-1/s3/aws4_request, Signature=00",
         )],
         b"",
     );

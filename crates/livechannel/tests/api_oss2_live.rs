@@ -15,6 +15,7 @@ use std::time::SystemTime;
 use api_support::*;
 use bytes::Bytes;
 use futures::executor::block_on;
+use livechannel::auth::verify_rtmp;
 use livechannel::catalog::SegmentEntry;
 use livechannel::Service;
 
@@ -109,13 +110,25 @@ fn serve(stream: TcpStream, service: Arc<Service>) {
 }
 
 const SCRIPT: &str = r#"
-import hashlib, sys, requests, oss2
+import datetime, email.utils, hashlib, sys, time, requests, oss2
 from oss2 import exceptions as E
-port = sys.argv[1]
+port, mode = sys.argv[1], sys.argv[2]
 endpoint = 'http://127.0.0.1:' + port
-auth = oss2.Auth('AKIDEXAMPLE', 'SECRETEXAMPLE')
-service = oss2.Service(auth, endpoint)
-bucket = oss2.Bucket(auth, endpoint, 'test-bucket')
+REGION = 'cn-hangzhou'
+TOKEN = 'STS/TOKEN+1='
+version = mode.split('-')[-1]
+
+def make(ak, sk):
+    """The auth object of this run: v1, v2, v4, provider-v4, sts-v1, sts-v4, sts-v2."""
+    if mode.startswith('sts-'):
+        return oss2.StsAuth(ak, sk, TOKEN, auth_version=version)
+    if mode == 'provider-v4':
+        return oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(ak, sk))
+    return oss2.make_auth(ak, sk, version)
+
+auth = make('AKIDEXAMPLE', 'SECRETEXAMPLE')
+service = oss2.Service(auth, endpoint, region=REGION)
+bucket = oss2.Bucket(auth, endpoint, 'test-bucket', region=REGION)
 
 def raises(cls, fn):
     try:
@@ -172,10 +185,12 @@ e = raises(E.NoSuchLiveChannel, lambda: bucket.get_live_channel('nope'))
 assert e.ec == '0026-00000021', e.ec
 raises(E.NoSuchLiveChannel, lambda: bucket.get_live_channel_stat('nope'))
 raises(E.NoSuchLiveChannel, lambda: bucket.delete_live_channel('nope'))
-raises(E.NoSuchBucket, lambda: oss2.Bucket(auth, endpoint, 'no-bucket').get_live_channel('x'))
+raises(E.NoSuchBucket, lambda: oss2.Bucket(auth, endpoint, 'no-bucket', region=REGION).get_live_channel('x'))
 raises(E.AccessDenied, lambda: oss2.Bucket(oss2.AnonymousAuth(), endpoint, 'test-bucket').get_live_channel('test-channel'))
-raises(E.SignatureDoesNotMatch, lambda: oss2.Bucket(oss2.Auth('AKIDEXAMPLE', 'wrong'), endpoint, 'test-bucket').get_live_channel('test-channel'))
-raises(E.ServerError, lambda: oss2.Bucket(oss2.Auth('NOBODY', 'x'), endpoint, 'test-bucket').get_live_channel('test-channel'))
+e = raises(E.SignatureDoesNotMatch, lambda: oss2.Bucket(make('AKIDEXAMPLE', 'wrong'), endpoint, 'test-bucket', region=REGION).get_live_channel('test-channel'))
+assert e.status == 403 and ('CanonicalRequest' in e.details) == (version == 'v4'), (e.status, e.details)
+e = raises(E.ServerError, lambda: oss2.Bucket(make('NOBODY', 'x'), endpoint, 'test-bucket', region=REGION).get_live_channel('test-channel'))
+assert (e.status, e.code) == (403, 'InvalidAccessKeyId'), (e.status, e.code)
 
 # Objects, ranges, presigned URLs, HEAD errors through x-oss-err.
 r = bucket.put_object('test-channel/notes.txt', b'hello oss')
@@ -196,13 +211,66 @@ bucket.delete_object('test-channel/notes.txt')
 raises(E.NoSuchKey, lambda: bucket.get_object('test-channel/notes.txt'))
 
 # Virtual-host style through the loopback server as an HTTP proxy.
-vhost = oss2.Bucket(auth, 'http://oss.example:9000', 'test-bucket', proxies={'http': endpoint})
+vhost = oss2.Bucket(auth, 'http://oss.example:9000', 'test-bucket', proxies={'http': endpoint}, region=REGION)
 assert vhost.get_live_channel('test-channel').description == 'my channel'
 v = vhost.create_live_channel('vhost-channel', info)
 assert v.publish_url == 'rtmp://test-bucket.oss.example:9000/live/vhost-channel', v.publish_url
 assert v.play_url == 'http://test-bucket.oss.example:9000/vhost-channel/playlist.m3u8', v.play_url
-sts = oss2.Bucket(oss2.StsAuth('AKIDEXAMPLE', 'SECRETEXAMPLE', 'STS/TOKEN+1='), endpoint, 'test-bucket')
+sts = oss2.Bucket(oss2.StsAuth('AKIDEXAMPLE', 'SECRETEXAMPLE', TOKEN, auth_version=version), endpoint, 'test-bucket', region=REGION)
 assert sts.get_live_channel('test-channel').status == 'enabled'
+assert requests.get(sts.sign_url('GET', 'test-channel/vod.m3u8', 60)).text == pl
+
+# Keys with '/', '%', '+', spaces and non-ASCII; a prefix with a space.
+for key in ['dir/a b%25+c~.txt', 'dir/\u00fc\u00f1\u00ee/\u4e2d\u6587 key.txt']:
+    bucket.put_object(key, b'odd key')
+    assert bucket.get_object(key).read() == b'odd key', key
+    assert bucket.head_object(key).content_length == 7
+    assert requests.get(bucket.sign_url('GET', key, 60)).content == b'odd key', key
+    vhost.put_object(key, b'odd key via vhost')
+    assert vhost.get_object(key).read() == b'odd key via vhost'
+    assert requests.get(vhost.sign_url('GET', key, 60), proxies={'http': endpoint}).content == b'odd key via vhost'
+assert [o.key for o in bucket.list_objects(prefix='dir/a b').object_list] == ['dir/a b%25+c~.txt']
+assert bucket.get_bucket_acl().acl == oss2.BUCKET_ACL_PRIVATE
+bucket.put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)
+for key in ['dir/a b%25+c~.txt', 'dir/\u00fc\u00f1\u00ee/\u4e2d\u6587 key.txt']:
+    bucket.delete_object(key)
+
+# RTMP push URLs stay V1-style whatever the auth version (AuthBase._sign_rtmp_url).
+rtmp = bucket.sign_rtmp_url('test-channel', 'playlist.m3u8', 3600)
+assert 'OSSAccessKeyId=AKIDEXAMPLE' in rtmp and 'Signature=' in rtmp, rtmp
+print('RTMP ' + rtmp)
+
+# Refusals, each with the code and status OSS answers.
+class Tamper(oss2.http.Session):
+    def do_request(self, req, timeout):
+        req.headers['x-oss-meta-tampered'] = '1'
+        return super().do_request(req, timeout)
+tampered = oss2.Bucket(auth, endpoint, 'test-bucket', region=REGION, session=Tamper())
+e = raises(E.SignatureDoesNotMatch, lambda: tampered.put_object('t.txt', b'x'))
+assert e.status == 403, e.status
+real_datetime, real_http_date = oss2.auth.datetime, oss2.utils.http_date
+class Skewed:
+    @staticmethod
+    def utcnow():
+        return real_datetime.utcnow() - datetime.timedelta(hours=1)
+oss2.auth.datetime = Skewed
+oss2.utils.http_date = lambda t=None: email.utils.formatdate(time.time() - 3600, usegmt=True)
+e = raises(E.ServerError, lambda: bucket.get_live_channel('test-channel'))
+assert (e.status, e.code) == (403, 'RequestTimeTooSkewed'), (e.status, e.code)
+if version == 'v4':
+    # Signed an hour ago for 60 s.
+    url = bucket.sign_url('GET', 'test-channel/vod.m3u8', 60)
+else:
+    url = bucket.sign_url('GET', 'test-channel/vod.m3u8', -10)
+oss2.auth.datetime, oss2.utils.http_date = real_datetime, real_http_date
+r = requests.get(url)
+assert r.status_code == 403 and '<Code>AccessDenied</Code>' in r.text and 'Request has expired' in r.text, r.text
+if version == 'v4':
+    other = oss2.Bucket(auth, endpoint, 'test-bucket', region='us-east-1')
+    e = raises(E.AccessDenied, lambda: other.get_live_channel('test-channel'))
+    assert e.status == 403 and e.ec == '0002-00000228', (e.status, e.ec, e.message)
+    r = requests.get(other.sign_url('GET', 'test-channel/vod.m3u8', 60))
+    assert r.status_code == 403 and 'us-east-1' in r.text, r.text
 
 bucket.delete_live_channel('test-channel')
 raises(E.NoSuchLiveChannel, lambda: bucket.get_live_channel('test-channel'))
@@ -210,8 +278,8 @@ raises(E.BucketNotEmpty, lambda: bucket.delete_bucket())
 print('oss2 ok')
 "#;
 
-#[test]
-fn oss2_sdk_end_to_end() {
+/// The script with one auth mode (see `make` in SCRIPT).
+fn oss2_sdk_end_to_end(mode: &str) {
     let Some(python) = python() else {
         return;
     };
@@ -255,13 +323,62 @@ fn oss2_sdk_end_to_end() {
         }
     });
     let out = std::process::Command::new(python)
-        .args(["-c", SCRIPT, &port.to_string()])
+        .args(["-c", SCRIPT, &port.to_string(), mode])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success() && stdout.contains("oss2 ok"),
-        "{stdout}\n{stderr}"
+        "{mode}: {stdout}\n{stderr}"
     );
+    // The RTMP push URL oss2 signed verifies as the ingest checks it.
+    let rtmp = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RTMP "))
+        .expect("the script prints its RTMP url");
+    let (_, query) = rtmp.split_once('?').unwrap();
+    let params = livechannel::parse_query(query);
+    let now = livechannel::unix_ms(SystemTime::now()) / 1000;
+    assert_eq!(
+        verify_rtmp(
+            &config(true).access_keys,
+            "test-bucket",
+            "test-channel",
+            &params,
+            now
+        ),
+        Ok(()),
+        "{mode}: {rtmp}"
+    );
+}
+
+#[test]
+fn oss2_sdk_end_to_end_v1() {
+    oss2_sdk_end_to_end("v1");
+}
+
+#[test]
+fn oss2_sdk_end_to_end_v2() {
+    oss2_sdk_end_to_end("v2");
+}
+
+#[test]
+fn oss2_sdk_end_to_end_v4() {
+    oss2_sdk_end_to_end("v4");
+}
+
+#[test]
+fn oss2_sdk_end_to_end_provider_v4() {
+    oss2_sdk_end_to_end("provider-v4");
+}
+
+#[test]
+fn oss2_sdk_end_to_end_sts_v4() {
+    oss2_sdk_end_to_end("sts-v4");
+}
+
+#[test]
+fn oss2_sdk_end_to_end_sts_v2() {
+    oss2_sdk_end_to_end("sts-v2");
 }

@@ -128,16 +128,22 @@ fn decode(raw: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid_object_name(raw, "the decoded path is not utf-8"))
 }
 
-/// `a=b&c` as percent-decoded pairs in wire order (`+` stays `+`).
+/// `a=b&c` as percent-decoded pairs in wire order, read as
+/// `application/x-www-form-urlencoded`: `+` is a space, as Python
+/// `requests` (under oss2) and the Go SDK's `url.Values` encode one (a
+/// literal `+` arrives as `%2B`). V2 and V4 signatures read the raw query
+/// the same way.
 pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        percent_decode_str(&s).decode_utf8_lossy().into_owned()
+    };
     query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let k = percent_decode_str(k).decode_utf8_lossy().into_owned();
-            let v = percent_decode_str(v).decode_utf8_lossy().into_owned();
-            (k, v)
+            (decode(k), decode(v))
         })
         .collect()
 }
