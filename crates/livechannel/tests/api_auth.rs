@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use api_support::*;
 use http::HeaderMap;
 use livechannel::auth::{
-    canonical_resource, is_subresource, rtmp_string_to_sign, sign, string_to_sign, verify_request,
+    canonical_resource, is_subresource, rtmp_string_to_sign, sign, sign_v2, string_to_sign,
+    v2_string_to_sign, v4_canonical_request, v4_sign, v4_string_to_sign, verify_request,
     verify_rtmp, AuthError, Principal, RtmpAuthError, SignedRequest, DEFAULT_REGION, SUBRESOURCES,
 };
 
@@ -778,4 +779,221 @@ fn without_access_keys_bucket_administration_is_open() {
         200
     );
     assert_eq!(api.anon("DELETE", "/priv-bucket/", &[], b"").status(), 204);
+}
+
+/// `x-oss-date` of NOW_S (2023-11-14T22:13:20Z).
+const NOW_DATETIME: &str = "20231114T221320Z";
+
+/// A path-style request to HOST signed with V4 (header form) at NOW_S for
+/// `region`, with `headers` (an `x-oss-content-sha256` given there wins).
+fn v4_request(
+    method: &str,
+    uri: &str,
+    region: &str,
+    headers: &[(&str, &str)],
+    secret: &str,
+) -> (http::Request<bytes::Bytes>, String) {
+    let mut req = request(method, uri, HOST, headers, b"");
+    let h = req.headers_mut();
+    h.insert("x-oss-date", NOW_DATETIME.parse().unwrap());
+    if !h.contains_key("x-oss-content-sha256") {
+        h.insert("x-oss-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
+    }
+    let (bucket, key, query) = resource(uri);
+    let raw_query = uri.split_once('?').map_or("", |(_, q)| q);
+    let signed = SignedRequest {
+        method,
+        headers: req.headers(),
+        bucket: bucket.as_deref(),
+        key: &key,
+        query: &query,
+        raw_query,
+    };
+    let canonical = v4_canonical_request(&signed, &[], false);
+    let scope = format!("20231114/{region}/oss/aliyun_v4_request");
+    let sts = v4_string_to_sign(NOW_DATETIME, &scope, &canonical);
+    let sig = v4_sign(secret, "20231114", region, "oss", &sts);
+    let auth = format!("OSS4-HMAC-SHA256 Credential={AK}/{scope},Signature={sig}");
+    req.headers_mut()
+        .insert("authorization", auth.parse().unwrap());
+    (req, canonical)
+}
+
+#[test]
+fn v4_answers_through_handle() {
+    let api = Api::new();
+    api.create_bucket("test-bucket", "private");
+    api.create_channel("test-bucket", "test-channel");
+    let uri = "/test-bucket/test-channel?live=&comp=stat";
+    let (req, _) = v4_request("GET", uri, DEFAULT_REGION, &[], SK);
+    let res = api.send(req);
+    assert_eq!(res.status(), 200, "{}", text(&res));
+
+    // Wrong secret: 403 with the canonical request and the string to sign.
+    let (req, canonical) = v4_request("GET", uri, DEFAULT_REGION, &[], "wrong");
+    let res = api.send(req);
+    assert_error(&res, 403, "SignatureDoesNotMatch");
+    let body = text(&res);
+    assert_eq!(xml_get(&body, "CanonicalRequest"), Some(canonical));
+    assert!(xml_get(&body, "StringToSign").unwrap().starts_with(
+        "OSS4-HMAC-SHA256\n20231114T221320Z\n20231114/cn-hangzhou/oss/aliyun_v4_request\n"
+    ));
+    assert_eq!(xml_get(&body, "EC").as_deref(), Some("0002-00000201"));
+
+    // Another region's scope.
+    let (req, _) = v4_request("GET", uri, "us-east-1", &[], SK);
+    let res = api.send(req);
+    assert_error(&res, 403, "AccessDenied");
+    let body = text(&res);
+    assert_eq!(xml_get(&body, "EC").as_deref(), Some("0002-00000228"));
+    assert!(
+        xml_get(&body, "Message").unwrap().contains("us-east-1"),
+        "{body}"
+    );
+
+    // A date 16 minutes off.
+    let (req, _) = v4_request("GET", uri, DEFAULT_REGION, &[], SK);
+    assert_error(
+        &api.send_at(req, at(NOW_S + 16 * 60)),
+        403,
+        "RequestTimeTooSkewed",
+    );
+
+    // A payload hash OSS does not take, a malformed scope, no signature.
+    let (req, _) = v4_request(
+        "GET",
+        uri,
+        DEFAULT_REGION,
+        &[(
+            "x-oss-content-sha256",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        )],
+        SK,
+    );
+    assert_error(&api.send(req), 400, "InvalidArgument");
+    for auth in [
+        "OSS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/cn-hangzhou/oss/abc,Signature=00",
+        "OSS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231113/cn-hangzhou/oss/aliyun_v4_request,Signature=00",
+        "OSS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/cn-hangzhou/oss/aliyun_v4_request",
+    ] {
+        let (mut req, _) = v4_request("GET", uri, DEFAULT_REGION, &[], SK);
+        req.headers_mut()
+            .insert("authorization", auth.parse().unwrap());
+        assert_error(&api.send(req), 400, "InvalidArgument");
+    }
+    // An unknown key.
+    let (mut req, _) = v4_request("GET", uri, DEFAULT_REGION, &[], SK);
+    let auth = req.headers()["authorization"]
+        .to_str()
+        .unwrap()
+        .replace(AK, "NOBODY");
+    req.headers_mut()
+        .insert("authorization", auth.parse().unwrap());
+    assert_error(&api.send(req), 403, "InvalidAccessKeyId");
+}
+
+/// A V4 presigned GET of `uri` signed at `signed_at` for `expires` seconds.
+fn v4_presign(uri: &str, signed_at: &str, expires: &str) -> String {
+    let mut url = format!(
+        "{uri}?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential={AK}%2F{}%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-date={signed_at}&x-oss-expires={expires}",
+        &signed_at[..8]
+    );
+    let (bucket, key, query) = resource(&url);
+    let headers = HeaderMap::new();
+    let signed = SignedRequest {
+        method: "GET",
+        headers: &headers,
+        bucket: bucket.as_deref(),
+        key: &key,
+        query: &query,
+        raw_query: url.split_once('?').unwrap().1,
+    };
+    let canonical = v4_canonical_request(&signed, &[], true);
+    let scope = format!("{}/cn-hangzhou/oss/aliyun_v4_request", &signed_at[..8]);
+    let sts = v4_string_to_sign(signed_at, &scope, &canonical);
+    let sig = v4_sign(SK, &signed_at[..8], "cn-hangzhou", "oss", &sts);
+    url.push_str(&format!("&x-oss-signature={sig}"));
+    url
+}
+
+#[test]
+fn v4_presigned_urls_through_handle() {
+    let api = Api::new();
+    api.create_bucket("test-bucket", "private");
+    api.signed(
+        "PUT",
+        "/test-bucket/ch/a%20b%2B%C3%BC.m3u8",
+        &[],
+        b"#EXTM3U\n",
+    );
+    let uri = "/test-bucket/ch/a%20b%2B%C3%BC.m3u8";
+    let url = v4_presign(uri, NOW_DATETIME, "60");
+    let res = api.send(request("GET", &url, HOST, &[], b""));
+    assert_eq!(res.status(), 200, "{}", text(&res));
+    assert_eq!(text(&res), "#EXTM3U\n");
+    // Expired one second after date + expires.
+    let res = api.send_at(request("GET", &url, HOST, &[], b""), at(NOW_S + 61));
+    assert_error(&res, 403, "AccessDenied");
+    assert!(text(&res).contains("Request has expired"));
+    // Signed for more than seven days, or for no time at all.
+    for expires in ["604801", "0", "-1"] {
+        let url = v4_presign(uri, NOW_DATETIME, expires);
+        let res = api.send(request("GET", &url, HOST, &[], b""));
+        assert_error(&res, 400, "InvalidArgument");
+    }
+    // Signed in the future, beyond the allowed skew.
+    let url = v4_presign(uri, "20231114T223000Z", "60");
+    let res = api.send(request("GET", &url, HOST, &[], b""));
+    assert_error(&res, 403, "RequestTimeTooSkewed");
+    // Another object with the same signature.
+    let res = api.send(request(
+        "GET",
+        &url.replace("a%20b", "a%20c"),
+        HOST,
+        &[],
+        b"",
+    ));
+    assert!(res.status() == 403, "{}", text(&res));
+}
+
+#[test]
+fn v2_answers_through_handle() {
+    let api = Api::new();
+    api.create_bucket("test-bucket", "private");
+    api.create_channel("test-bucket", "test-channel");
+    let v2 = |secret: &str| {
+        let uri = "/test-bucket/test-channel?live=&comp=history";
+        let mut req = request("GET", uri, HOST, &[("range", "bytes=0-1")], b"");
+        let date = httpdate::fmt_http_date(at(NOW_S));
+        req.headers_mut().insert("date", date.parse().unwrap());
+        let (bucket, key, query) = resource(uri);
+        let signed = SignedRequest {
+            method: "GET",
+            headers: req.headers(),
+            bucket: bucket.as_deref(),
+            key: &key,
+            query: &query,
+            raw_query: "live=&comp=history",
+        };
+        let sts = v2_string_to_sign(&signed, &["range".to_owned()], &date, false);
+        let auth = format!(
+            "OSS2 AccessKeyId:{AK},AdditionalHeaders:range,Signature:{}",
+            sign_v2(secret, &sts)
+        );
+        req.headers_mut()
+            .insert("authorization", auth.parse().unwrap());
+        req
+    };
+    let res = api.send(v2(SK));
+    assert_eq!(res.status(), 200, "{}", text(&res));
+    let res = api.send(v2("wrong"));
+    assert_error(&res, 403, "SignatureDoesNotMatch");
+    assert!(xml_get(&text(&res), "StringToSign")
+        .unwrap()
+        .ends_with("range\n%2Ftest-bucket%2Ftest-channel?comp=history&live"));
+    assert_error(
+        &api.send_at(v2(SK), at(NOW_S + 901)),
+        403,
+        "RequestTimeTooSkewed",
+    );
 }
