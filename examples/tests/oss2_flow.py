@@ -1,9 +1,11 @@
 """The real oss2 SDK against a running livechannel server.
 
-usage: oss2_flow.py PORT AK SK FIXTURE MODE    (MODE: path | vhost)
+usage: oss2_flow.py PORT AK SK FIXTURE MODE [AUTH]    (MODE: path | vhost)
 path:  endpoint http://127.0.0.1:PORT (oss2 uses path style for IPs)
 vhost: endpoint http://oss.test:PORT with the SDK's HTTP proxy setting
        pointing at the server (virtual-host addressing without DNS)
+AUTH:  v1 (default), v2, v4, provider-v4, sts-v4, sts-v2: which oss2 auth
+       object signs; V4 scopes to region cn-hangzhou, the server's default.
 Prints OK at the end; any failure raises.
 """
 import subprocess
@@ -15,16 +17,29 @@ import oss2
 from oss2.models import LiveChannelInfo, LiveChannelInfoTarget
 
 port, ak, sk, fixture, mode = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-auth = oss2.Auth(ak, sk)
+auth_mode = sys.argv[6] if len(sys.argv) > 6 else "v1"
+version = auth_mode.split("-")[-1]
+REGION = "cn-hangzhou"
+
+
+def make_auth(ak, sk):
+    if auth_mode.startswith("sts-"):
+        return oss2.StsAuth(ak, sk, "STS/TOKEN+1=", auth_version=version)
+    if auth_mode == "provider-v4":
+        return oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(ak, sk))
+    return oss2.make_auth(ak, sk, version)
+
+
+auth = make_auth(ak, sk)
 if mode == "path":
     endpoint, proxies = "http://127.0.0.1:%s" % port, None
 else:
     endpoint, proxies = "http://oss.test:%s" % port, {"http": "http://127.0.0.1:%s" % port}
-bucket = oss2.Bucket(auth, endpoint, "private", proxies=proxies)
+bucket = oss2.Bucket(auth, endpoint, "private", proxies=proxies, region=REGION)
 prefix = "sdk-%s-" % mode
 
 # ListBuckets (GET /, which browsers get the web console from) is the API for the SDK.
-names = [b.name for b in oss2.BucketIterator(oss2.Service(auth, endpoint, proxies=proxies))]
+names = [b.name for b in oss2.BucketIterator(oss2.Service(auth, endpoint, proxies=proxies, region=REGION))]
 assert "open" in names and "private" in names, names
 
 # Create 150 channels and page over them.
@@ -98,4 +113,26 @@ for call in (lambda: anonymous.get_live_channel(ch), lambda: anonymous.get_objec
 if mode == "path":
     signed = bucket.sign_url("GET", ch + "/vod.m3u8", 600)
     assert b"#EXTM3U" in urllib.request.urlopen(signed).read()
+    # The private live playlist through a 60 s presigned URL, read with curl.
+    signed = bucket.sign_url("GET", ch + "/playlist.m3u8", 60)
+    out = subprocess.run(["curl", "-sS", "-f", signed], capture_output=True)
+    assert out.returncode == 0 and out.stdout.startswith(b"#EXTM3U"), (out.returncode, out.stderr)
+
+
+def refused(call, status, code):
+    try:
+        call()
+    except oss2.exceptions.OssError as e:
+        assert (e.status, e.code) == (status, code), (e.status, e.code, e.message)
+        return
+    raise AssertionError("accepted, expected %s %s" % (status, code))
+
+
+wrong = oss2.Bucket(make_auth(ak, "wrong-secret"), endpoint, "private", proxies=proxies, region=REGION)
+refused(lambda: wrong.get_live_channel(ch), 403, "SignatureDoesNotMatch")
+refused(lambda: oss2.Bucket(make_auth("NOBODY", sk), endpoint, "private", proxies=proxies, region=REGION).get_live_channel(ch),
+        403, "InvalidAccessKeyId")
+if version == "v4":
+    other = oss2.Bucket(auth, endpoint, "private", proxies=proxies, region="us-east-1")
+    refused(lambda: other.get_live_channel(ch), 403, "AccessDenied")
 print("OK")

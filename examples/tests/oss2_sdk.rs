@@ -1,6 +1,8 @@
 //! The real oss2 Python SDK (2.19.1, in a venv made by the test) against the
 //! server: channel management with paging, a signed push with ffmpeg, Stat
-//! while live, history, VOD, anonymous denial; path style and virtual host.
+//! while live, history, VOD, anonymous denial, presigned reads (curl) and
+//! refused signatures; path style and virtual host; signature V1, V2, V4
+//! (also through STS and a credentials provider).
 
 mod common;
 mod server;
@@ -45,8 +47,8 @@ fn oss2_python() -> Option<PathBuf> {
     Some(python)
 }
 
-fn flow(mode: &str) {
-    if !have("ffmpeg") {
+fn flow(mode: &str, auth: &str) {
+    if !have("ffmpeg") || !have("curl") {
         return;
     }
     let Some(python) = oss2_python() else { return };
@@ -56,7 +58,7 @@ fn flow(mode: &str) {
         .arg(script)
         .args([&server.http.to_string(), AK, SK])
         .arg(fixture("high_bframes_gop2s_aac44k.flv"))
-        .arg(mode)
+        .args([mode, auth])
         .env_remove("HTTP_PROXY")
         .env_remove("http_proxy")
         .output()
@@ -67,16 +69,36 @@ fn flow(mode: &str) {
     );
     assert!(
         out.status.success() && stdout.contains("OK"),
-        "oss2 flow ({mode}) failed:\n{stdout}\n{stderr}"
+        "oss2 flow ({mode}, {auth}) failed:\n{stdout}\n{stderr}"
     );
 }
 
 #[test]
 fn oss2_sdk_path_style() {
-    flow("path");
+    flow("path", "v1");
 }
 
 #[test]
 fn oss2_sdk_virtual_host_through_a_proxy_setting() {
-    flow("vhost");
+    flow("vhost", "v1");
+}
+
+#[test]
+fn oss2_sdk_path_style_auth_v4() {
+    flow("path", "v4");
+}
+
+#[test]
+fn oss2_sdk_virtual_host_auth_v4() {
+    flow("vhost", "provider-v4");
+}
+
+#[test]
+fn oss2_sdk_path_style_sts_v4() {
+    flow("path", "sts-v4");
+}
+
+#[test]
+fn oss2_sdk_path_style_auth_v2() {
+    flow("path", "v2");
 }

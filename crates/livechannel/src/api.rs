@@ -8,7 +8,9 @@
 //!   absolute-form target (`GET http://bucket.domain:port/key` through an
 //!   HTTP proxy), else the `Host` header. CNAME mode is not supported.
 //! - The path is percent-decoded before routing and signing (oss2 sends
-//!   `ch%2Fvod.m3u8`); query values too, and `live=` equals a bare `live`.
+//!   `ch%2Fvod.m3u8`); query values too (`+` is a space, as in a form),
+//!   and `live=` equals a bare `live`. Signature V2 and V4 re-encode every
+//!   parameter from the raw query.
 //! - Keys that could leave the bucket or alias another key are refused
 //!   with 400 `InvalidObjectName`: a leading `/` or `\`, a `.` or `..`
 //!   segment, an empty segment (`a//b`), a control character (NUL
@@ -34,9 +36,14 @@
 //! `NotImplemented` rather than being mistaken for a plain object call.
 //!
 //! # Access
-//! A request signed (V1 header or presigned URL) with any key of
+//! A request signed with any key of
 //! [`ServiceConfig::access_keys`](crate::ServiceConfig::access_keys) may do
-//! everything: the server has one tenant. An anonymous request may do:
+//! everything: the server has one tenant. Signatures V1, V2 and V4 are
+//! checked, each in the `Authorization` header or as a presigned URL (see
+//! [`crate::auth`]); a V4 credential must be scoped to
+//! [`ServiceConfig::region`](crate::ServiceConfig::region). An STS
+//! security token is signed but not checked (there is no STS service).
+//! An anonymous request may do:
 //!
 //! | Operation | private | public-read | public-read-write |
 //! |---|---|---|---|
@@ -51,9 +58,12 @@
 //!
 //! The bucket's existence is checked before its ACL (a missing bucket is
 //! 404 `NoSuchBucket` even for anonymous callers, as on OSS). A bad
-//! signature is 403 `SignatureDoesNotMatch` (with `<StringToSign>`), an
-//! unknown key 403 `InvalidAccessKeyId`, an expired presigned URL 403
-//! `AccessDenied`, a `Date` more than 15 minutes off 403 `RequestTimeTooSkewed`.
+//! signature is 403 `SignatureDoesNotMatch` (with `<StringToSign>`, and
+//! for V4 `<CanonicalRequest>`), an unknown key 403 `InvalidAccessKeyId`,
+//! an expired presigned URL 403 `AccessDenied`, a `Date`/`x-oss-date` more
+//! than 15 minutes off 403 `RequestTimeTooSkewed`, a V4 credential for
+//! another region 403 `AccessDenied`, a malformed `Authorization` or V4
+//! credential 400 `InvalidArgument`.
 //!
 //! # Live state
 //! A channel counts as live while this service has a publisher on it
