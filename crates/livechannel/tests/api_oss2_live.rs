@@ -1,5 +1,8 @@
 //! The real oss2 SDK against `Service::handle` behind a minimal HTTP/1.1
-//! loopback server: oss2's own parsers read every answer.
+//! loopback server: oss2's own parsers read every answer. Our script runs
+//! once per auth mode (V1, V2, V4, ProviderAuthV4, StsAuth v4/v2), and
+//! oss2's own `tests/test_live_channel.py` (from its source distribution,
+//! fetched with pip at run time) once per `OSS_TEST_AUTH_VERSION` v1/v2/v4.
 //!
 //! Needs a Python with oss2 2.19.1: `$OSS2_PYTHON`, else a venv the test
 //! makes under target/oss2-venv (pip install oss2==2.19.1). Without one it
@@ -47,13 +50,27 @@ fn python() -> Option<String> {
     if ok(&py) {
         return Some(py);
     }
-    assert_ne!(
-        std::env::var("CI").as_deref(),
-        Ok("true"),
-        "CI=true: no python with oss2 2.19.1 could be set up"
-    );
-    eprintln!("\n!!!!!!!! SKIPPED: no python with oss2 2.19.1 (python3 -m venv + pip install oss2==2.19.1 failed; or set OSS2_PYTHON) !!!!!!!!\n");
+    skipped("no python with oss2 2.19.1 (python3 -m venv + pip install oss2==2.19.1 failed; or set OSS2_PYTHON)")
+}
+
+/// Fails under `CI=true`, else prints a loud SKIPPED line: `None`.
+fn skipped<T>(why: &str) -> Option<T> {
+    assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true: {why}");
+    eprintln!("\n!!!!!!!! SKIPPED: {why} !!!!!!!!\n");
     None
+}
+
+/// Serves `service` on a loopback port (one thread per connection); the port.
+fn listen(service: Arc<Service>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let service = service.clone();
+            std::thread::spawn(move || serve(stream, service));
+        }
+    });
+    port
 }
 
 fn serve(stream: TcpStream, service: Arc<Service>) {
@@ -313,15 +330,7 @@ fn oss2_sdk_end_to_end(mode: &str) {
         )
         .unwrap();
     }
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let service = api.service.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let service = service.clone();
-            std::thread::spawn(move || serve(stream, service));
-        }
-    });
+    let port = listen(api.service.clone());
     let out = std::process::Command::new(python)
         .args(["-c", SCRIPT, &port.to_string(), mode])
         .output()
@@ -381,4 +390,97 @@ fn oss2_sdk_end_to_end_sts_v4() {
 #[test]
 fn oss2_sdk_end_to_end_sts_v2() {
     oss2_sdk_end_to_end("sts-v2");
+}
+
+/// oss2's own LiveChannel tests (`tests/test_live_channel.py` and its
+/// `tests/common.py`, from the oss2 2.19.1 source distribution, which this
+/// fetches with pip into target/ at run time; nothing of it is in the
+/// repository). Under `CI=true` not having them fails the test.
+fn oss2_source_tests(python: &str) -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/oss2-sdist");
+    let root = dir.join("oss2-2.19.1");
+    if !root.join("tests/test_live_channel.py").is_file() {
+        let _ = std::process::Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+            ])
+            .args(["oss2==2.19.1", "-d"])
+            .arg(&dir)
+            .status();
+        let _ = std::process::Command::new(python)
+            .args([
+                "-c",
+                "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])",
+            ])
+            .arg(dir.join("oss2-2.19.1.tar.gz"))
+            .arg(&dir)
+            .status();
+    }
+    if root.join("tests/test_live_channel.py").is_file() {
+        return Some(root);
+    }
+    skipped("oss2's own test_live_channel.py could not be fetched (pip download oss2==2.19.1 --no-binary :all:)")
+}
+
+/// Runs oss2's `tests/test_live_channel.py` with `OSS_TEST_AUTH_VERSION`
+/// = `version` against `Service::handle`: virtual-host addressing under
+/// oss.example through the loopback server as the HTTP proxy.
+fn oss2_own_live_channel_tests(version: &str) {
+    let Some(python) = python() else {
+        return;
+    };
+    let Some(root) = oss2_source_tests(&python) else {
+        return;
+    };
+    let api = Api::new();
+    let port = listen(api.service.clone());
+    let out = std::process::Command::new(&python)
+        .args(["-m", "unittest", "-v", "tests.test_live_channel"])
+        .current_dir(&root)
+        .env("OSS_TEST_ACCESS_KEY_ID", AK)
+        .env("OSS_TEST_ACCESS_KEY_SECRET", SK)
+        .env("OSS_TEST_ENDPOINT", format!("http://{DOMAIN}:{port}"))
+        .env("OSS_TEST_REGION", livechannel::auth::DEFAULT_REGION)
+        .env("OSS_TEST_AUTH_VERSION", version)
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{port}"))
+        .env("http_proxy", format!("http://127.0.0.1:{port}"))
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let summary: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("Ran ") || l.starts_with("OK") || l.starts_with("FAILED"))
+        .collect();
+    assert!(
+        out.status.success() && stderr.contains("\nRan 10 tests ") && stderr.contains("\nOK"),
+        "{version}: {summary:?}\n{}",
+        stderr
+            .lines()
+            .filter(|l| !l.starts_with("DEBUG") && !l.starts_with("INFO"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn oss2_own_live_channel_tests_v1() {
+    oss2_own_live_channel_tests("v1");
+}
+
+#[test]
+fn oss2_own_live_channel_tests_v2() {
+    oss2_own_live_channel_tests("v2");
+}
+
+#[test]
+fn oss2_own_live_channel_tests_v4() {
+    oss2_own_live_channel_tests("v4");
 }
