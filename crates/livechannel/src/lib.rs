@@ -3,7 +3,7 @@
 //! | Specification | Version / section | Link |
 //! |---|---|---|
 //! | Alibaba Cloud OSS LiveChannel API | `shared/oss-livechannel-spec.md` §1–§10 (oss2 2.19.1) | <https://www.alibabacloud.com/help/en/oss/developer-reference/livechannel> |
-//! | OSS V1 signatures, presigned URLs, RTMP URL signatures | spec §4, §5 | |
+//! | OSS signatures V1, V2 and V4 (header and presigned URL), RTMP URL signatures | spec §4, §4.3, §5; oss2 2.19.1 `auth.py` | <https://www.alibabacloud.com/help/en/oss/developer-reference/recommend-to-use-signature-version-4> |
 //! | HTTP Live Streaming | RFC 8216 | <https://www.rfc-editor.org/rfc/rfc8216> |
 //!
 //! [`Service`] composes the media crates (FLV tag bodies → `livechannel-hls`
