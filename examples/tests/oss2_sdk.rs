@@ -10,6 +10,7 @@ mod server;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::server_process::{file_store, free_port, Server};
 use common::{fixture, have};
 use server::{TestServer, AK, SK};
 
@@ -54,11 +55,17 @@ fn flow(mode: &str, auth: &str) {
     let Some(python) = oss2_python() else { return };
     let server = TestServer::start();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oss2_flow.py");
-    let out = Command::new(python)
-        .arg(script)
+    let mut cmd = Command::new(python);
+    cmd.arg(script)
         .args([&server.http.to_string(), AK, SK])
         .arg(fixture("high_bframes_gop2s_aac44k.flv"))
-        .args([mode, auth])
+        .args([mode, auth]);
+    run_ok(cmd, &format!("oss2 flow ({mode}, {auth})"));
+}
+
+/// Runs a Python script without proxy settings; it must print OK.
+fn run_ok(mut cmd: Command, what: &str) {
+    let out = cmd
         .env_remove("HTTP_PROXY")
         .env_remove("http_proxy")
         .output()
@@ -69,7 +76,7 @@ fn flow(mode: &str, auth: &str) {
     );
     assert!(
         out.status.success() && stdout.contains("OK"),
-        "oss2 flow ({mode}, {auth}) failed:\n{stdout}\n{stderr}"
+        "{what} failed:\n{stdout}\n{stderr}"
     );
 }
 
@@ -101,4 +108,37 @@ fn oss2_sdk_path_style_sts_v4() {
 #[test]
 fn oss2_sdk_path_style_auth_v2() {
     flow("path", "v2");
+}
+
+/// The server binary's `--region`: oss2 V4 clients scoped to it are
+/// served, those scoped to the default region are refused (403
+/// `AccessDenied`), V1 and V2 do not care.
+#[test]
+fn the_region_flag_of_the_server_binary() {
+    let Some(python) = oss2_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (http, rtmp) = (free_port(), free_port());
+    let server = Server::start_with(&file_store(dir.path()), http, rtmp, |cmd| {
+        cmd.args(["--region", "eu-central-1", "--access-key", "AK1:SK1"]);
+        cmd.args(["--bucket", "regional:private"]);
+    });
+    let script = r#"
+import sys, oss2
+endpoint = 'http://127.0.0.1:' + sys.argv[1]
+def bucket(version, region):
+    return oss2.Bucket(oss2.make_auth('AK1', 'SK1', version), endpoint, 'regional', region=region)
+bucket('v4', 'eu-central-1').put_object('k', b'v')
+assert bucket('v4', 'eu-central-1').get_object('k').read() == b'v'
+assert bucket('v1', None).get_object('k').read() == b'v'
+assert bucket('v2', None).get_object('k').read() == b'v'
+try:
+    bucket('v4', 'cn-hangzhou').get_object('k')
+    raise AssertionError('the default region was accepted')
+except oss2.exceptions.AccessDenied as e:
+    assert e.status == 403 and 'eu-central-1' in e.message, (e.status, e.message)
+print('OK')
+"#;
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", script, &server.http.to_string()]);
+    run_ok(cmd, "--region eu-central-1");
 }
