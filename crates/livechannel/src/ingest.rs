@@ -619,13 +619,17 @@ impl Publisher {
             self.rates = rates;
         }
         let info = self.segmenter.media_info();
-        let tracks = (info.video.is_some(), info.audio.is_some());
+        let discarded = self.segmenter.discarded_audio();
+        // Discarded audio is a track Stat shows too.
+        let tracks = (
+            info.video.is_some(),
+            info.audio.is_some() || discarded.is_some(),
+        );
         if sampled.is_none() && tracks == self.tracks {
             return;
         }
         self.tracks = tracks;
         let (video_bw, audio_bw, fps) = self.rates;
-        let discarded = self.segmenter.discarded_audio();
         self.entry.update(|stat| {
             stat.video = info.video.as_ref().map(|v| VideoStat {
                 width: v.width,
