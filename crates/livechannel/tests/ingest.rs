@@ -461,20 +461,26 @@ fn a_republish_continues_the_media_sequence_after_a_discontinuity() {
 }
 
 #[test]
-fn a_publisher_faster_than_real_time_keeps_names_unique_and_ordered() {
-    let store = Arc::new(MemoryStore::new());
-    let service = service(store.clone(), "node-a");
-    setup(&service, Acl::PublicReadWrite, 2);
+fn a_republish_overlapping_the_last_ones_times_keeps_names_unique_and_ordered() {
+    let (store, service) = open_channel();
     let tags = tags();
     publish(&service, "ch", &tags, T0_MS).unwrap();
-    // A reconnect burst: the second session starts (wall clock) before the
-    // first session's media time ran out.
+    // The second session's clock reads (T0 + 1 s ...) times the first
+    // session's segments already have (a clock stepped back, or two nodes
+    // whose clocks disagree).
     publish(&service, "ch", &tags, T0_MS + 1_000).unwrap();
     let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
     assert_eq!(index.len(), 8);
     assert!(
         index.windows(2).all(|w| w[0].start_ms < w[1].start_ms),
         "{index:?}"
+    );
+    // The second History record still spans its segments.
+    let second: Vec<String> = index[4..].iter().map(|e| e.file_name()).collect();
+    let over_history = vod_over_history(&service, &store, 1);
+    assert!(
+        second.iter().all(|name| over_history.contains(name)),
+        "{second:?} not all in {over_history:?}"
     );
 }
 
