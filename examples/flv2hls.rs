@@ -33,7 +33,10 @@ struct Args {
     /// Also write a VOD playlist naming every segment, under this name.
     #[arg(long)]
     vod: Option<String>,
-    /// Unix milliseconds of stream time zero; segments are named `<start-ms>.ts`.
+    /// Unix milliseconds of stream time zero; segments are named
+    /// `<MS + start>.ts`, start being the segment's stream time in ms (a
+    /// file has no arrival times; a live ingest dates a segment when its
+    /// first frame arrived instead).
     #[arg(long, default_value_t = 0)]
     base_time_ms: u64,
     /// No progress bar and no summary.

@@ -4,6 +4,11 @@
 //! tags, `livechannel-hls` cuts them into segments, `livechannel-m3u8`
 //! writes the live window and the VOD playlist. Each segment is written
 //! before the playlist that names it.
+//!
+//! A file has no arrival times, so unlike a live ingest (where a segment
+//! is dated when its first frame reached the server) segments are dated
+//! by stream time: `<base-time-ms + start>.ts`, `start` being the segment's
+//! first frame in ms from the file's first frame.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -33,7 +38,9 @@ pub struct Options {
     pub playlist: String,
     /// File name of a VOD playlist naming every segment, if wanted.
     pub vod: Option<String>,
-    /// Unix milliseconds of stream time zero: segments are `<start-ms>.ts`.
+    /// Unix milliseconds of stream time zero: segments are named
+    /// `<base_time_ms + start>.ts` by their start in stream time (a file
+    /// has no arrival times to date them by).
     pub base_time_ms: u64,
 }
 

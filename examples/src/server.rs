@@ -374,6 +374,11 @@ async fn rtmp_connection(
                             &mut session,
                             &mut ending,
                         );
+                        // Once per publish (e.g. MP3 audio dropped): the
+                        // publisher cannot hear it, the operator must.
+                        while let Some(w) = p.poll_warning() {
+                            tracing::warn!(%peer, "{}/{}: {w}", p.bucket(), p.channel());
+                        }
                     }
                 }
                 ServerEvent::Video {

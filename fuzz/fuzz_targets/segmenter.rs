@@ -1,7 +1,8 @@
 //! The segmenter never panics on arbitrary tag bodies and timestamps, every
 //! segment it emits is whole TS packets opening with the PAT, and streaming
 //! the chunks (`stream_chunks`), with or without a chunk pool, gives out
-//! exactly the same bytes.
+//! exactly the same bytes and names, whose times strictly increase, with
+//! arrival times (live) or without (a file).
 #![no_main]
 
 use bytes::Bytes;
@@ -59,7 +60,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut pooled = Segmenter::new(config).with_pool(ChunkPool::new(64 << 10));
     let (mut a, mut b, mut c, mut open, mut open_pooled) =
         (Vec::new(), Vec::new(), Vec::new(), None, None);
-    // Records: kind (1 byte: bit 7 audio, low 3 bits shift the timestamp
+    // Records: kind (1 byte: bit 7 audio, bit 6 pushed with an arrival
+    // time, which need not increase; low 3 bits shift the timestamp
     // towards the 32-bit wrap), timestamp (3 bytes), length (2 bytes), body.
     // The seeds are real fixture tags in this form.
     let mut rest = data;
@@ -69,11 +71,14 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let len = usize::from(u16::from_be_bytes([rest[4], rest[5]])).min(rest.len() - 6);
         let body = Bytes::copy_from_slice(&rest[6..6 + len]);
         rest = &rest[6 + len..];
+        let arrival = (kind & 0x40 != 0).then(|| u64::from(ts ^ 0x5_5555));
         for s in [&mut whole, &mut streamed, &mut pooled] {
-            let _ = if kind & 0x80 == 0 {
-                s.push_video(ts, body.clone())
-            } else {
-                s.push_audio(ts, body.clone())
+            let body = body.clone();
+            let _ = match (kind & 0x80 == 0, arrival) {
+                (true, None) => s.push_video(ts, body),
+                (true, Some(at)) => s.push_video_at(ts, body, at),
+                (false, None) => s.push_audio(ts, body),
+                (false, Some(at)) => s.push_audio_at(ts, body, at),
             };
         }
         check_whole(&mut whole, &mut a);
@@ -89,4 +94,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     assert!(open.is_none() && open_pooled.is_none());
     assert!(a == b, "streaming the chunks changed the segments");
     assert!(a == c, "pooled chunks changed the segments");
+    let times: Vec<u64> = a
+        .iter()
+        .map(|(name, _)| name.trim_end_matches(".ts").parse().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
 });

@@ -13,9 +13,19 @@ pub struct SegmenterConfig {
     /// Memory guard: a segment is cut once its frames hold this many bytes
     /// (default 128 MiB), whatever the keyframes do.
     pub max_segment_bytes: usize,
-    /// Wall-clock milliseconds (Unix epoch) of stream time zero: segment names
-    /// are `<base_time_ms + segment start>.ts` (OSS spec §6.3).
+    /// For frames pushed without an arrival time (a file, which has none):
+    /// the wall-clock milliseconds (Unix epoch) of stream time zero, so a
+    /// segment's time is `base_time_ms` + its start in stream time and its
+    /// name `<that>.ts` (OSS spec §6.3). Frames pushed with an arrival time
+    /// ([`Segmenter::push_video_at`](crate::Segmenter::push_video_at), a
+    /// live stream) do not use it: see [`Segment::wall_ms`](crate::Segment::wall_ms).
     pub base_time_ms: u64,
+    /// Every segment's time ([`Segment::wall_ms`](crate::Segment::wall_ms))
+    /// is at least this (default 0). A live ingest sets it to one past the
+    /// last segment a previous publish of the channel stored, so that names
+    /// stay unique and ordered when the wall clock is behind them (a clock
+    /// step back, or names written ahead of it by an older version).
+    pub min_wall_ms: u64,
     /// Give out each full chunk of the segment being written as soon as it
     /// fills ([`Output::Chunk`](crate::Output::Chunk), from
     /// [`Segmenter::poll_output`](crate::Segmenter::poll_output)) instead of
@@ -34,14 +44,16 @@ pub struct SegmenterConfig {
 }
 
 impl SegmenterConfig {
-    /// The OSS rules for `frag_duration_ms` (FragDuration × 1000), starting the
-    /// names at `base_time_ms`.
+    /// The OSS rules for `frag_duration_ms` (FragDuration × 1000), with
+    /// stream time zero at wall-clock `base_time_ms` (used for frames
+    /// pushed without an arrival time only).
     pub fn new(frag_duration_ms: u64, base_time_ms: u64) -> Self {
         SegmenterConfig {
             frag_duration_ms,
             max_segment_duration_ms: frag_duration_ms.saturating_mul(2).max(60_000),
             max_segment_bytes: 128 << 20,
             base_time_ms,
+            min_wall_ms: 0,
             stream_chunks: false,
             chunk_bytes: 64 << 10,
         }

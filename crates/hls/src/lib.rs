@@ -8,8 +8,9 @@
 //!
 //! [`Segmenter`] is a sans-IO state machine: the caller pushes FLV tag bodies
 //! (from a file through `livechannel-flv`, or RTMP audio/video messages,
-//! which have the same format) with their millisecond timestamps, and polls
-//! finished [`Segment`]s. It reads no clock and does no I/O; storing the
+//! which have the same format) with their millisecond timestamps (and, for
+//! a live stream, the wall-clock time each arrived, which dates the
+//! segments), and polls finished [`Segment`]s. It reads no clock and does no I/O; storing the
 //! segments and writing playlists (`livechannel-m3u8`) is the caller's job,
 //! in that order: a segment is stored before any playlist names it.
 //!
@@ -21,6 +22,9 @@
 //! // An MP3 audio tag: discarded (OSS keeps only AAC) and counted, not an error.
 //! segmenter.push_audio(0, Bytes::from_static(&[0x2F, 0xFF, 0xFB])).unwrap();
 //! assert_eq!(segmenter.stats().audio_discarded_not_aac, 1);
+//! // Reported once, typed, for the driver to warn about.
+//! let discarded = segmenter.discarded_audio().unwrap();
+//! assert_eq!(discarded.format, livechannel_hls::SoundFormat::Mp3);
 //! segmenter.finish();
 //! assert!(segmenter.poll_segment().is_none());
 //! ```
@@ -39,7 +43,9 @@ mod timeline;
 
 pub use config::SegmenterConfig;
 pub use error::Error;
+/// The FLV audio codecs, as [`DiscardedAudio::format`] names them.
+pub use livechannel_flv::SoundFormat;
 pub use pool::ChunkPool;
 pub use segment::{Chunk, Output, Segment};
 pub use segmenter::Segmenter;
-pub use stats::{AudioInfo, MediaInfo, Stats, VideoInfo};
+pub use stats::{AudioInfo, DiscardedAudio, MediaInfo, Stats, VideoInfo};

@@ -7,10 +7,20 @@ use bytes::Bytes;
 pub struct Segment {
     /// 0 for the first segment of this segmenter, then 1, 2, ...
     pub index: u64,
-    /// Name time: `base_time_ms` + the segment's start in stream time, made
-    /// strictly increasing so names stay unique.
-    pub start_ms: u64,
-    /// Stream time of the first frame (the keyframe when there is video), in 90 kHz ticks.
+    /// The segment's time on the wall clock, Unix milliseconds: what names
+    /// it (`<wall_ms>.ts`) and what a VOD over a time span selects it by.
+    /// For frames pushed with an arrival time (a live stream,
+    /// [`Segmenter::push_video_at`](crate::Segmenter::push_video_at)), the
+    /// arrival of its first frame (its first video frame when it has
+    /// video); otherwise (a file) [`start_pts`](Self::start_pts) in ms
+    /// after [`SegmenterConfig::base_time_ms`](crate::SegmenterConfig::base_time_ms).
+    /// Strictly increasing (1 ms later on a tie), and at least
+    /// [`SegmenterConfig::min_wall_ms`](crate::SegmenterConfig::min_wall_ms),
+    /// so that names stay unique and in order.
+    pub wall_ms: u64,
+    /// Stream time of the first frame (the keyframe when there is video),
+    /// in 90 kHz ticks from the stream's first frame: the media clock, which
+    /// a publisher faster than real time runs ahead of the wall clock.
     pub start_pts: i64,
     /// Duration in seconds: up to the next segment's start, or for the last
     /// segment up to the end of its last frame. Use it for `#EXTINF`.
@@ -38,9 +48,9 @@ pub struct Segment {
 }
 
 impl Segment {
-    /// `<start_ms>.ts`, the OSS object name within the channel (spec §6.3).
+    /// `<wall_ms>.ts`, the OSS object name within the channel (spec §6.3).
     pub fn file_name(&self) -> String {
-        ts_file_name(self.start_ms)
+        ts_file_name(self.wall_ms)
     }
 
     /// The whole segment's size in bytes (a multiple of 188), streamed
@@ -71,8 +81,8 @@ impl Segment {
 pub struct Chunk {
     /// The [`Segment::index`] it belongs to.
     pub index: u64,
-    /// The segment's name time, as in [`Segment::start_ms`].
-    pub start_ms: u64,
+    /// The segment's wall-clock time, as in [`Segment::wall_ms`].
+    pub wall_ms: u64,
     /// Whole TS packets; the first chunk of a segment opens with its PAT.
     pub data: Bytes,
 }
@@ -80,7 +90,7 @@ pub struct Chunk {
 impl Chunk {
     /// The object the chunk belongs to: the segment's [`Segment::file_name`].
     pub fn file_name(&self) -> String {
-        ts_file_name(self.start_ms)
+        ts_file_name(self.wall_ms)
     }
 }
 
@@ -98,8 +108,8 @@ pub enum Output {
     Segment(Segment),
 }
 
-/// The object name of the segment named by `start_ms`: one function, so a
-/// chunk and its segment always name the same object.
-fn ts_file_name(start_ms: u64) -> String {
-    format!("{start_ms}.ts")
+/// The object name of the segment whose time is `wall_ms`: one function, so
+/// a chunk and its segment always name the same object.
+fn ts_file_name(wall_ms: u64) -> String {
+    format!("{wall_ms}.ts")
 }

@@ -8,8 +8,8 @@ use livechannel_mpegts::{Muxer, MuxerConfig, PACKET_SIZE};
 
 use crate::timeline::{SampleClock, TrackClock, TICKS_PER_MS};
 use crate::{
-    AudioInfo, Chunk, ChunkPool, Error, MediaInfo, Output, Segment, SegmenterConfig, Stats,
-    VideoInfo,
+    AudioInfo, Chunk, ChunkPool, DiscardedAudio, Error, MediaInfo, Output, Segment,
+    SegmenterConfig, Stats, VideoInfo,
 };
 
 /// Cuts an FLV audio/video stream into MPEG-TS segments (sans-IO).
@@ -34,6 +34,20 @@ use crate::{
 /// about one chunk ([`SegmenterConfig::chunk_bytes`]) with [`SegmenterConfig::stream_chunks`] (the
 /// caller then stores each chunk as [`poll_output`](Segmenter::poll_output)
 /// gives it out).
+///
+/// Two clocks: the tags' timestamps are stream time (the media clock,
+/// [`Segment::start_pts`]), which cuts the segments and gives `#EXTINF`.
+/// A segment's time on the wall clock ([`Segment::wall_ms`], its name) is
+/// the arrival of its first frame for a live stream, whose caller pushes
+/// each tag with the time it arrived ([`push_video_at`](Self::push_video_at),
+/// [`push_audio_at`](Self::push_audio_at)): a publisher that sends a
+/// recorded file faster than real time then gets segments dated when they
+/// were received, not up to the file's length in the future, so a VOD over
+/// the push's wall-clock span holds all of it. A file has no arrival
+/// times: pushed with [`push_tag`](Self::push_tag) or
+/// [`push_video`](Self::push_video), its segments are dated
+/// [`SegmenterConfig::base_time_ms`] + stream time. The segmenter reads no
+/// clock either way.
 ///
 /// ```no_run
 /// # fn read_tags() -> Vec<livechannel_flv::Tag> { Vec::new() }
@@ -72,7 +86,10 @@ pub struct Segmenter {
     muxer: Muxer,
     ready: VecDeque<Output>,
     next_index: u64,
-    last_name_ms: Option<u64>,
+    /// The last segment's [`Segment::wall_ms`]: the next one is later.
+    last_wall_ms: Option<u64>,
+    /// The first audio that was not AAC (discarded), for the caller to report.
+    discarded_audio: Option<DiscardedAudio>,
     finished: bool,
     /// After the first segment, frames are muxed into `out` as they arrive
     /// (the input is released at once); the first segment is held whole to
@@ -141,6 +158,9 @@ struct Pending {
     /// Stream time the segment starts at: its first video frame's DTS, or
     /// while it has no video, its first frame's.
     start: Option<i64>,
+    /// Wall-clock arrival (Unix ms) of the frame that set `start`, when it
+    /// was pushed with one.
+    start_arrival_ms: Option<u64>,
     has_video: bool,
     starts_with_keyframe: bool,
     bytes: usize,
@@ -148,9 +168,10 @@ struct Pending {
     audio_frames: u32,
     /// End of the latest audio frame, for a segment with no video.
     audio_end: i64,
-    /// The name time, fixed when the first chunk is given out (the start
-    /// may still move to the first video frame after that).
-    name_ms: Option<u64>,
+    /// The segment's wall-clock time, fixed when the first chunk is given
+    /// out (the start may still move to the first video frame after that,
+    /// but the chunk already named the object).
+    wall_ms: Option<u64>,
     /// Bytes given out as chunks.
     streamed: usize,
 }
@@ -176,7 +197,8 @@ impl Segmenter {
             muxer,
             ready: VecDeque::new(),
             next_index: 0,
-            last_name_ms: None,
+            last_wall_ms: None,
+            discarded_audio: None,
             finished: false,
             streaming: false,
             out: Vec::new(),
@@ -199,7 +221,8 @@ impl Segmenter {
         self
     }
 
-    /// Push one FLV tag; script tags are ignored. See [`push_video`](Self::push_video).
+    /// Push one FLV tag read from a file; script tags are ignored. See
+    /// [`push_video`](Self::push_video).
     pub fn push_tag(&mut self, tag: Tag) -> Result<(), Error> {
         match tag.tag_type {
             TagType::Video => self.push_video(tag.timestamp, tag.body),
@@ -208,21 +231,59 @@ impl Segmenter {
         }
     }
 
-    /// Push an FLV video tag body (an RTMP video message) with its timestamp in ms.
+    /// Push an FLV video tag body with its timestamp in ms, without an
+    /// arrival time (a file): a segment it starts is dated
+    /// [`SegmenterConfig::base_time_ms`] + its stream time.
     ///
     /// An error means this frame was not used (see [`Error::is_fatal`]).
     pub fn push_video(&mut self, timestamp_ms: u32, body: Bytes) -> Result<(), Error> {
+        self.push(TagType::Video, timestamp_ms, body, None)
+    }
+
+    /// Push an RTMP video message (an FLV video tag body) with its
+    /// timestamp in ms and `arrival_ms`, the wall-clock time (Unix ms) at
+    /// which it was received: a segment it starts is dated `arrival_ms`
+    /// ([`Segment::wall_ms`]).
+    ///
+    /// An error means this frame was not used (see [`Error::is_fatal`]).
+    pub fn push_video_at(
+        &mut self,
+        timestamp_ms: u32,
+        body: Bytes,
+        arrival_ms: u64,
+    ) -> Result<(), Error> {
+        self.push(TagType::Video, timestamp_ms, body, Some(arrival_ms))
+    }
+
+    /// Every push: counted, refused after [`finish`](Self::finish).
+    fn push(
+        &mut self,
+        track: TagType,
+        timestamp_ms: u32,
+        body: Bytes,
+        arrival: Option<u64>,
+    ) -> Result<(), Error> {
         if self.finished {
             return Err(Error::Finished);
         }
-        self.stats.video_tags += 1;
         self.stats.bytes_in += body.len() as u64;
-        let result = self.video_tag(timestamp_ms, body);
+        let result = if track == TagType::Video {
+            self.stats.video_tags += 1;
+            self.video_tag(timestamp_ms, body, arrival)
+        } else {
+            self.stats.audio_tags += 1;
+            self.audio_tag(timestamp_ms, body, arrival)
+        };
         self.stats.damaged_frames += u64::from(result.is_err());
         result
     }
 
-    fn video_tag(&mut self, timestamp_ms: u32, body: Bytes) -> Result<(), Error> {
+    fn video_tag(
+        &mut self,
+        timestamp_ms: u32,
+        body: Bytes,
+        arrival: Option<u64>,
+    ) -> Result<(), Error> {
         let tag = VideoTag::parse(body).map_err(|source| Error::Tag {
             kind: "video",
             timestamp_ms,
@@ -284,6 +345,7 @@ impl Segmenter {
             pending.starts_with_keyframe = keyframe;
             // Audio that came first stays in, but the segment's time is the video's.
             pending.start = Some(dts);
+            pending.start_arrival_ms = arrival;
         }
         pending.bytes += au.len();
         pending.video_frames += 1;
@@ -296,22 +358,35 @@ impl Segmenter {
         Ok(())
     }
 
-    /// Push an FLV audio tag body (an RTMP audio message) with its timestamp in ms.
+    /// Push an FLV audio tag body with its timestamp in ms, without an
+    /// arrival time (a file; see [`push_video`](Self::push_video)).
     ///
     /// Audio other than AAC is discarded and counted, the video goes on (OSS
-    /// behaviour). An error means this frame was not used.
+    /// behaviour); [`discarded_audio`](Self::discarded_audio) then says what
+    /// it was. An error means this frame was not used.
     pub fn push_audio(&mut self, timestamp_ms: u32, body: Bytes) -> Result<(), Error> {
-        if self.finished {
-            return Err(Error::Finished);
-        }
-        self.stats.audio_tags += 1;
-        self.stats.bytes_in += body.len() as u64;
-        let result = self.audio_tag(timestamp_ms, body);
-        self.stats.damaged_frames += u64::from(result.is_err());
-        result
+        self.push(TagType::Audio, timestamp_ms, body, None)
     }
 
-    fn audio_tag(&mut self, timestamp_ms: u32, body: Bytes) -> Result<(), Error> {
+    /// Push an RTMP audio message (an FLV audio tag body) with its
+    /// timestamp in ms and the wall-clock time (Unix ms) at which it was
+    /// received (see [`push_video_at`](Self::push_video_at),
+    /// [`push_audio`](Self::push_audio)).
+    pub fn push_audio_at(
+        &mut self,
+        timestamp_ms: u32,
+        body: Bytes,
+        arrival_ms: u64,
+    ) -> Result<(), Error> {
+        self.push(TagType::Audio, timestamp_ms, body, Some(arrival_ms))
+    }
+
+    fn audio_tag(
+        &mut self,
+        timestamp_ms: u32,
+        body: Bytes,
+        arrival: Option<u64>,
+    ) -> Result<(), Error> {
         let tag = AudioTag::parse(body).map_err(|source| Error::Tag {
             kind: "audio",
             timestamp_ms,
@@ -319,6 +394,12 @@ impl Segmenter {
         })?;
         if tag.sound_format != SoundFormat::Aac {
             self.stats.audio_discarded_not_aac += 1;
+            // The first one says it all: a publisher does not change codec
+            // within a publish, and the report is once per stream.
+            self.discarded_audio.get_or_insert(DiscardedAudio {
+                format: tag.sound_format,
+                sample_rate: DiscardedAudio::flv_sample_rate(tag.sound_rate),
+            });
             return Ok(());
         }
         if tag.aac_packet_type == Some(AacPacketType::SequenceHeader) {
@@ -352,6 +433,7 @@ impl Segmenter {
         let pending = &mut self.pending;
         if pending.start.is_none() {
             pending.start = Some(pts);
+            pending.start_arrival_ms = arrival;
         }
         pending.audio_end = pts + SampleClock::duration(samples, rate);
         pending.bytes += tag.data.len() + adts.len();
@@ -401,6 +483,13 @@ impl Segmenter {
     /// calling until `None` after every push and after [`finish`](Self::finish).
     pub fn poll_output(&mut self) -> Option<Output> {
         self.ready.pop_front()
+    }
+
+    /// The audio discarded because it is not AAC, as its first tag
+    /// described it; `None` while all audio was AAC (or there was none).
+    /// Set by the first such tag, so a driver can warn once per stream.
+    pub fn discarded_audio(&self) -> Option<DiscardedAudio> {
+        self.discarded_audio
     }
 
     /// Counters for operators (see [`Stats`]).
@@ -579,11 +668,11 @@ impl Segmenter {
             self.chunks.push(data);
             return;
         }
-        let start_ms = self.open_name_ms(self.pending.start.unwrap_or(0));
+        let wall_ms = self.open_wall_ms(self.pending.start.unwrap_or(0));
         self.pending.streamed += data.len();
         self.ready.push_back(Output::Chunk(Chunk {
             index: self.next_index,
-            start_ms,
+            wall_ms,
             data,
         }));
     }
@@ -677,12 +766,12 @@ impl Segmenter {
             self.pending = Pending::default();
             return;
         }
-        let name_ms = self.open_name_ms(start);
+        let wall_ms = self.open_wall_ms(start);
         let pending = std::mem::take(&mut self.pending);
         let chunks = std::mem::take(&mut self.chunks);
         let segment = Segment {
             index: self.next_index,
-            start_ms: name_ms,
+            wall_ms,
             start_pts: start,
             duration: (end - start).max(0) as f64 / 90_000.0,
             chunks,
@@ -700,25 +789,33 @@ impl Segmenter {
         self.ready.push_back(Output::Segment(segment));
     }
 
-    /// The open segment's name time: fixed the first time it is asked for
-    /// (its first streamed chunk, or its close), as its start may still
-    /// move to the first video frame.
-    fn open_name_ms(&mut self, start: i64) -> u64 {
-        if let Some(ms) = self.pending.name_ms {
+    /// The open segment's wall-clock time: fixed the first time it is
+    /// asked for (its first streamed chunk, or its close), as its start may
+    /// still move to the first video frame.
+    fn open_wall_ms(&mut self, start: i64) -> u64 {
+        if let Some(ms) = self.pending.wall_ms {
             return ms;
         }
-        let ms = self.name_ms(start);
-        self.pending.name_ms = Some(ms);
+        let ms = self.next_wall_ms(start, self.pending.start_arrival_ms);
+        self.pending.wall_ms = Some(ms);
         ms
     }
 
-    fn name_ms(&mut self, start: i64) -> u64 {
-        let offset = u64::try_from(start.div_euclid(TICKS_PER_MS)).unwrap_or(0);
-        let mut ms = self.config.base_time_ms.saturating_add(offset);
-        if let Some(last) = self.last_name_ms {
+    /// The wall-clock time of a segment starting at stream time `start`
+    /// whose first frame arrived at `arrival` (if pushed with one): that
+    /// arrival, else the base plus the stream time; then later than the
+    /// last segment's (by 1 ms on a tie: names must stay unique and in
+    /// order) and at least `min_wall_ms`.
+    fn next_wall_ms(&mut self, start: i64, arrival: Option<u64>) -> u64 {
+        let mut ms = arrival.unwrap_or_else(|| {
+            let offset = u64::try_from(start.div_euclid(TICKS_PER_MS)).unwrap_or(0);
+            self.config.base_time_ms.saturating_add(offset)
+        });
+        ms = ms.max(self.config.min_wall_ms);
+        if let Some(last) = self.last_wall_ms {
             ms = ms.max(last + 1);
         }
-        self.last_name_ms = Some(ms);
+        self.last_wall_ms = Some(ms);
         ms
     }
 }
@@ -778,9 +875,21 @@ mod tests {
     #[test]
     fn mp3_audio_is_discarded_and_counted() {
         let mut s = Segmenter::new(SegmenterConfig::default());
+        assert_eq!(s.discarded_audio(), None);
+        // MP3, 44 kHz, 16-bit, stereo.
         s.push_audio(0, Bytes::from_static(&[0x2F, 0xFF, 0xFB]))
             .unwrap();
-        assert_eq!(s.stats().audio_discarded_not_aac, 1);
+        s.push_audio(26, Bytes::from_static(&[0x2F, 0xFF, 0xFB]))
+            .unwrap();
+        assert_eq!(s.stats().audio_discarded_not_aac, 2);
+        // One typed report for the stream, not one per frame.
+        assert_eq!(
+            s.discarded_audio(),
+            Some(DiscardedAudio {
+                format: livechannel_flv::SoundFormat::Mp3,
+                sample_rate: 44_100
+            })
+        );
     }
 
     #[test]

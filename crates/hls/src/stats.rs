@@ -1,3 +1,5 @@
+use livechannel_flv::SoundFormat;
+
 /// Counters a driver shows an operator: what came in, what went out, and
 /// every frame not used, by reason. Nothing is dropped without a count here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,4 +74,25 @@ pub struct AudioInfo {
     pub channels: u8,
     /// MPEG-4 audio object type (2 = AAC LC, 5 = HE-AAC, 29 = HE-AACv2).
     pub object_type: u8,
+}
+
+/// Audio the segmenter discards because it is not AAC (OSS keeps only AAC
+/// audio and stores the video alone), as its first FLV audio tag header
+/// describes it: for the driver to warn once, and for Stat, which names the
+/// incoming codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DiscardedAudio {
+    /// The codec (MP3, Speex, G.711, ...).
+    pub format: SoundFormat,
+    /// The FLV header's SoundRate in Hz (5 512, 11 025, 22 050 or 44 100):
+    /// all the rate FLV gives for these codecs without decoding them.
+    pub sample_rate: u32,
+}
+
+impl DiscardedAudio {
+    /// Hz for the FLV SoundRate field (2 bits).
+    pub(crate) fn flv_sample_rate(sound_rate: u8) -> u32 {
+        [5_512, 11_025, 22_050, 44_100][usize::from(sound_rate & 3)]
+    }
 }

@@ -103,7 +103,7 @@ fn check(name: &str, frag_ms: u64) {
                     .abs()
                     < 1e-9
             );
-            assert!(next.start_ms > seg.start_ms);
+            assert!(next.wall_ms > seg.wall_ms);
         }
     }
     // The durations add up to the video's span plus its last frame.
@@ -244,14 +244,14 @@ fn streamed_chunks_make_the_same_segments() {
             assert_eq!(w.to_bytes(), bytes[..], "{name} segment {}", w.index);
             assert_eq!(
                 (
-                    w.start_ms,
+                    w.wall_ms,
                     w.duration,
                     w.video_frames,
                     w.audio_frames,
                     w.last
                 ),
                 (
-                    s.start_ms,
+                    s.wall_ms,
                     s.duration,
                     s.video_frames,
                     s.audio_frames,
@@ -278,7 +278,7 @@ proptest! {
         prop_assert_eq!(whole.len(), streamed.len());
         for (w, (s, bytes)) in whole.iter().zip(&streamed) {
             prop_assert_eq!(&w.to_bytes()[..], &bytes[..]);
-            prop_assert_eq!(w.start_ms, s.start_ms);
+            prop_assert_eq!(w.wall_ms, s.wall_ms);
         }
     }
 }
@@ -297,11 +297,112 @@ fn pooled_chunks_make_the_same_segments_and_come_back() {
     assert_eq!(expected.len(), pooled.len());
     for ((e, e_bytes), (p, p_bytes)) in expected.iter().zip(&pooled) {
         assert_eq!(e_bytes, p_bytes, "segment {}", e.index);
-        assert_eq!((e.start_ms, e.duration), (p.start_ms, p.duration));
+        assert_eq!((e.wall_ms, e.duration), (p.wall_ms, p.duration));
     }
     // Every chunk was dropped once copied: its buffer went back, and was
     // taken again by the next chunk rather than a new one being made.
     let idle = pool.idle_bytes();
     assert!(idle >= 8 << 10, "{idle}");
     assert!(idle <= 4 * (8 << 10), "{idle}: buffers were not reused");
+}
+
+/// Pushes `tags` as a live stream whose `i`th tag arrived at `arrival(i)`
+/// (wall clock, Unix ms); returns the segments and, for each, the arrival
+/// of the keyframe it starts with.
+fn segment_live(
+    tags: &[Tag],
+    mut config: SegmenterConfig,
+    arrival: impl Fn(usize) -> u64,
+) -> Vec<(Segment, u64)> {
+    // Streamed chunks name the object before the segment closes: the same
+    // time must come out of both.
+    config.stream_chunks = true;
+    let mut s = Segmenter::new(config);
+    let mut out = Vec::new();
+    let mut keyframe_arrivals = Vec::new();
+    let mut chunk_names = std::collections::BTreeMap::new();
+    let mut drain = |s: &mut Segmenter, out: &mut Vec<Segment>| {
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Chunk(c) => {
+                    chunk_names.entry(c.index).or_insert(c.wall_ms);
+                }
+                Output::Segment(seg) => {
+                    if let Some(&named) = chunk_names.get(&seg.index) {
+                        assert_eq!(named, seg.wall_ms, "chunk and segment disagree");
+                    }
+                    out.push(seg);
+                }
+            }
+        }
+    };
+    for (i, tag) in tags.iter().enumerate() {
+        let at = arrival(i);
+        match tag.tag_type {
+            TagType::Video => {
+                let v = VideoTag::parse(tag.body.clone()).unwrap();
+                if v.is_coded_frame() && v.is_keyframe() {
+                    keyframe_arrivals.push(at);
+                }
+                s.push_video_at(tag.timestamp, tag.body.clone(), at)
+                    .unwrap();
+            }
+            TagType::Audio => s
+                .push_audio_at(tag.timestamp, tag.body.clone(), at)
+                .unwrap(),
+            _ => {}
+        }
+        drain(&mut s, &mut out);
+    }
+    s.finish();
+    drain(&mut s, &mut out);
+    // With a 2 s GOP and FragDuration 2 s every keyframe opens a segment.
+    assert_eq!(out.len(), keyframe_arrivals.len());
+    out.into_iter().zip(keyframe_arrivals).collect()
+}
+
+#[test]
+fn a_live_segment_is_dated_when_its_first_frame_arrived() {
+    let tags = tags("high_bframes_gop2s_aac44k.flv");
+    const T: u64 = 1_700_000_000_000;
+    // Faster than real time: 8 s of media arriving at 1 ms a tag (about 0.6 s).
+    let fast = segment_live(&tags, SegmenterConfig::new(2_000, 0), |i| T + i as u64);
+    assert_eq!(fast.len(), 4);
+    for (seg, keyframe_arrival) in &fast {
+        assert_eq!(seg.wall_ms, *keyframe_arrival, "segment {}", seg.index);
+        assert!((T..T + tags.len() as u64).contains(&seg.wall_ms));
+    }
+    assert!(fast.windows(2).all(|w| w[0].0.wall_ms < w[1].0.wall_ms));
+    // EXTINF stays the media duration.
+    let media: f64 = fast.iter().map(|(s, _)| s.duration).sum();
+    assert!(media > 7.9, "{media}");
+
+    // Real time (arrival = connect + timestamp): the names stream time gave.
+    let real = segment_live(&tags, SegmenterConfig::new(2_000, 0), |i| {
+        T + u64::from(tags[i].timestamp)
+    });
+    let by_stream_time: Vec<u64> = segment(&tags, 2_000)
+        .0
+        .iter()
+        .map(|s| s.wall_ms - 1_000_000 + T)
+        .collect();
+    let by_arrival: Vec<u64> = real.iter().map(|(s, _)| s.wall_ms).collect();
+    assert_eq!(by_arrival, by_stream_time);
+}
+
+#[test]
+fn live_segments_arriving_together_are_one_ms_apart_and_after_the_floor() {
+    let tags = tags("high_bframes_gop2s_aac44k.flv");
+    const T: u64 = 1_700_000_000_000;
+    // Everything within one millisecond: a tie each time, bumped by 1 ms.
+    let tied = segment_live(&tags, SegmenterConfig::new(2_000, 0), |_| T);
+    let names: Vec<u64> = tied.iter().map(|(s, _)| s.wall_ms).collect();
+    assert_eq!(names, [T, T + 1, T + 2, T + 3]);
+    // A previous publish's names ran ahead of the clock: these stay after them.
+    let mut config = SegmenterConfig::new(2_000, 0);
+    config.min_wall_ms = T + 10_000;
+    let after = segment_live(&tags, config, |i| T + i as u64);
+    // Every arrival (T + at most 600 ms) is below the floor.
+    let names: Vec<u64> = after.iter().map(|(s, _)| s.wall_ms).collect();
+    assert_eq!(names, [T + 10_000, T + 10_001, T + 10_002, T + 10_003]);
 }

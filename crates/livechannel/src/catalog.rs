@@ -173,18 +173,37 @@ pub struct ChannelRecord {
 /// One push session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRecord {
-    /// Connection time, Unix milliseconds.
+    /// Connection time, Unix milliseconds (or the session's first
+    /// segment's time, if earlier).
     pub start_ms: u64,
-    /// Disconnection time, Unix milliseconds.
+    /// Disconnection time, Unix milliseconds (or the session's last
+    /// segment's time, if later).
     pub end_ms: u64,
     /// The publisher's `ip:port`.
     pub remote_addr: String,
 }
 
+impl LiveRecord {
+    /// The session as History shows it, in whole Unix seconds (OSS's
+    /// unit): the start rounded down, the end rounded up and at least a
+    /// second later. So a VOD over exactly these times (which selects
+    /// segments starting in `[start s, end s + 1)`) holds every segment of
+    /// the session, and is a valid span (end > start) even for a push
+    /// that connected at 12.3 s and ended at 12.9 s, where truncating both
+    /// would show 12 s to 12 s.
+    pub fn whole_seconds(&self) -> (u64, u64) {
+        let start = self.start_ms / 1000;
+        (start, self.end_ms.div_ceil(1000).max(start + 1))
+    }
+}
+
 /// One stored segment, as the VOD index knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentEntry {
-    /// Unix milliseconds; the segment object is `{channel}/{start_ms}.ts`.
+    /// The segment's time, Unix milliseconds on the wall clock: when its
+    /// first frame arrived ([`Segment::wall_ms`](livechannel_hls::Segment::wall_ms)).
+    /// A VOD selects segments by it; the segment object is
+    /// `{channel}/{start_ms}.ts`.
     pub start_ms: u64,
     /// EXTINF in milliseconds.
     pub duration_ms: u64,
@@ -699,6 +718,21 @@ mod tests {
         let h = block_on(c.history("b", "ch")).unwrap();
         assert_eq!(h.len(), 10);
         assert_eq!(h[0].start_ms, 3);
+    }
+
+    #[test]
+    fn history_seconds_cover_a_push_within_one_second() {
+        let record = |start_ms, end_ms| LiveRecord {
+            start_ms,
+            end_ms,
+            remote_addr: String::new(),
+        };
+        // Connected at 12.3 s, ended at 12.9 s: not 12 s to 12 s.
+        assert_eq!(record(12_300, 12_900).whole_seconds(), (12, 13));
+        assert_eq!(record(12_000, 14_000).whole_seconds(), (12, 14));
+        assert_eq!(record(12_000, 14_001).whole_seconds(), (12, 15));
+        // Never an empty span, which no VOD request could use.
+        assert_eq!(record(12_000, 12_000).whole_seconds(), (12, 13));
     }
 
     #[test]

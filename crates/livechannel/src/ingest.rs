@@ -11,15 +11,30 @@
 //! calls [`Publisher::finish`].
 //!
 //! For each segment the store sees, in this order: the segment object
-//! `{channel}/{start-ms}.ts`, its VOD index entry, then the live playlist
+//! `{channel}/{wall-ms}.ts`, its VOD index entry, then the live playlist
 //! naming it. So no playlist ever names a segment that is not stored.
+//!
+//! A segment's time (its name, its index entry) is the wall-clock time at
+//! which its first frame arrived: the `now` passed with that frame to
+//! [`Publisher::video`] or [`Publisher::audio`]. Not the publish's start
+//! plus stream time: a publisher pushing a recorded file as fast as the
+//! link allows (the OSS guide's `ffmpeg -i 1.flv -c copy -f flv rtmp://…`)
+//! sends a minute of media in seconds, and a VOD over the push's time must
+//! hold all of it. Times are strictly increasing within a channel, across
+//! publishes too; the History record spans every segment of its publish
+//! ([`LiveRecord::whole_seconds`](crate::catalog::LiveRecord::whole_seconds)).
+//!
+//! Audio that is not AAC is dropped for the whole publish, as OSS does;
+//! the driver learns it once, from [`Publisher::poll_warning`], to tell the
+//! operator (the library prints nothing).
 
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use livechannel_hls::{Chunk, Output, Segment, Segmenter, SegmenterConfig};
+use livechannel_hls::{Chunk, Output, Segment, Segmenter, SegmenterConfig, SoundFormat};
 use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
 
 use crate::catalog::{object_key, Acl, CatalogError, ChannelStatus, LiveRecord, SegmentEntry};
@@ -96,6 +111,32 @@ pub enum IngestError {
     /// A record could not be written.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+}
+
+/// Something about a publish the operator should hear about, though the
+/// publish goes on: from [`Publisher::poll_warning`], once each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IngestWarning {
+    /// The audio is not AAC: it is dropped for the whole publish (OSS keeps
+    /// only AAC audio) and the video is stored alone. Stat still names the
+    /// incoming codec, as OSS does.
+    AudioDiscarded {
+        /// The incoming audio codec.
+        codec: SoundFormat,
+    },
+}
+
+impl std::fmt::Display for IngestWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IngestWarning::AudioDiscarded { codec } => write!(
+                f,
+                "{} audio is not supported (AAC only, as OSS); the stream is stored without audio",
+                audio_codec_name(*codec)
+            ),
+        }
+    }
 }
 
 impl IngestError {
@@ -315,16 +356,19 @@ impl Service {
             None => LiveWindow::new(frag_count, u64::from(target.frag_duration.max(1))),
         };
         window.mark_discontinuity();
-        // Names stay ordered after a previous session whose names ran ahead
-        // of the clock (a publisher faster than real time).
+        // Names stay ordered after a previous session whose names are ahead
+        // of the clock (a clock stepped back, or names an older version
+        // dated by stream time).
         let last_ms = stored
             .as_ref()
             .and_then(|p| p.segments.last())
             .and_then(|s| s.uri.strip_suffix(".ts"))
             .and_then(|ms| ms.parse::<u64>().ok());
-        let base_ms = last_ms.map_or(now_ms, |last| now_ms.max(last + 1));
+        // Every frame is pushed with its arrival time, which dates the
+        // segments: the base (stream time zero) is not used.
         let mut config =
-            SegmenterConfig::new(u64::from(target.frag_duration.max(1)) * 1000, base_ms);
+            SegmenterConfig::new(u64::from(target.frag_duration.max(1)) * 1000, now_ms);
+        config.min_wall_ms = last_ms.map_or(0, |last| last + 1);
         // Each chunk goes to the store as it fills: a stream holds about a
         // chunk, not a segment (with stores that keep partial objects).
         config.stream_chunks = true;
@@ -351,6 +395,9 @@ impl Service {
             rates: (0, 0, 0),
             tracks: (false, false),
             disabled_check_ms: 0,
+            stored_wall_ms: None,
+            audio_warned: false,
+            warnings: VecDeque::new(),
             finished: false,
         })
     }
@@ -382,6 +429,12 @@ pub struct Publisher {
     tracks: (bool, bool),
     /// When (Unix ms) to look at the channel's disabled flag next.
     disabled_check_ms: u64,
+    /// The first and last stored segments' times (Unix ms), for the
+    /// History record to span them.
+    stored_wall_ms: Option<(u64, u64)>,
+    /// The discarded audio was reported (once per publish).
+    audio_warned: bool,
+    warnings: VecDeque<IngestWarning>,
     finished: bool,
 }
 
@@ -416,7 +469,14 @@ impl Publisher {
         self.entry.is_disabled()
     }
 
-    /// An RTMP video message (an FLV video tag body).
+    /// What the operator should hear about this publish, once each (see
+    /// [`IngestWarning`]). Worth calling after [`audio`](Self::audio).
+    pub fn poll_warning(&mut self) -> Option<IngestWarning> {
+        self.warnings.pop_front()
+    }
+
+    /// An RTMP video message (an FLV video tag body), received at `now`:
+    /// a segment it starts is dated `now`.
     pub async fn video(
         &mut self,
         timestamp: u32,
@@ -429,7 +489,7 @@ impl Publisher {
         self.count_media(&body);
         self.meter.video_bytes += body.len() as u64;
         self.meter.video_frames += 1;
-        if let Err(e) = self.segmenter.push_video(timestamp, body) {
+        if let Err(e) = self.segmenter.push_video_at(timestamp, body, now_ms) {
             if e.is_fatal() {
                 return Err(IngestError::Unsupported(e));
             }
@@ -438,8 +498,9 @@ impl Publisher {
         self.drain(now_ms).await
     }
 
-    /// An RTMP audio message (an FLV audio tag body). Audio other than AAC
-    /// is discarded (and counted), as OSS does; the video goes on.
+    /// An RTMP audio message (an FLV audio tag body), received at `now`.
+    /// Audio other than AAC is discarded (and counted), as OSS does; the
+    /// video goes on, and [`poll_warning`](Self::poll_warning) says so once.
     pub async fn audio(
         &mut self,
         timestamp: u32,
@@ -450,13 +511,15 @@ impl Publisher {
         self.check(now_ms)?;
         self.count_media(&body);
         self.meter.audio_bytes += body.len() as u64;
-        if self.meter.audio_codec.is_none() {
-            self.meter.audio_codec = body.first().map(|b| audio_codec_name(b >> 4));
-            self.meter.audio_rate = body.first().map_or(0, |b| {
-                [5_512, 11_025, 22_050, 44_100][usize::from((b >> 2) & 3)]
-            });
+        let _ = self.segmenter.push_audio_at(timestamp, body, now_ms);
+        if !self.audio_warned {
+            if let Some(discarded) = self.segmenter.discarded_audio() {
+                self.audio_warned = true;
+                self.warnings.push_back(IngestWarning::AudioDiscarded {
+                    codec: discarded.format,
+                });
+            }
         }
-        let _ = self.segmenter.push_audio(timestamp, body);
         self.drain(now_ms).await
     }
 
@@ -471,9 +534,13 @@ impl Publisher {
             self.window.end();
             result = self.put_playlist().await;
         }
+        // The record spans every segment of the publish, so that a VOD
+        // over its times holds them all, even where a segment's time is
+        // after the disconnect (bumped past an earlier publish's names).
+        let (first_ms, last_ms) = self.stored_wall_ms.unwrap_or((u64::MAX, 0));
         let record = LiveRecord {
-            start_ms: self.connected_ms,
-            end_ms: unix_ms(now),
+            start_ms: self.connected_ms.min(first_ms),
+            end_ms: unix_ms(now).max(last_ms),
             remote_addr: self.remote_addr.clone(),
         };
         let catalog = &self.service.catalog;
@@ -552,14 +619,17 @@ impl Publisher {
             self.rates = rates;
         }
         let info = self.segmenter.media_info();
-        let tracks = (info.video.is_some(), info.audio.is_some());
+        let discarded = self.segmenter.discarded_audio();
+        // Discarded audio is a track Stat shows too.
+        let tracks = (
+            info.video.is_some(),
+            info.audio.is_some() || discarded.is_some(),
+        );
         if sampled.is_none() && tracks == self.tracks {
             return;
         }
         self.tracks = tracks;
         let (video_bw, audio_bw, fps) = self.rates;
-        let codec = self.meter.audio_codec.clone();
-        let rate = self.meter.audio_rate;
         self.entry.update(|stat| {
             stat.video = info.video.as_ref().map(|v| VideoStat {
                 width: v.width,
@@ -568,17 +638,17 @@ impl Publisher {
                 bandwidth: video_bw,
                 codec: "H264".to_owned(),
             });
-            stat.audio = match (&info.audio, codec) {
+            stat.audio = match (&info.audio, discarded) {
                 (Some(a), _) => Some(AudioStat {
                     bandwidth: audio_bw,
                     sample_rate: a.sample_rate,
                     codec: "AAC".to_owned(),
                 }),
                 // Audio that is not AAC is discarded, but Stat names it (as OSS's docs show).
-                (None, Some(codec)) => Some(AudioStat {
+                (None, Some(d)) => Some(AudioStat {
                     bandwidth: audio_bw,
-                    sample_rate: rate,
-                    codec,
+                    sample_rate: d.sample_rate,
+                    codec: audio_codec_name(d.format).to_owned(),
                 }),
                 _ => None,
             };
@@ -680,7 +750,7 @@ impl Publisher {
         // `indexed` its index entry; the last the playlist.
         let stored = writes.len();
         let entry = SegmentEntry {
-            start_ms: segment.start_ms,
+            start_ms: segment.wall_ms,
             duration_ms: (segment.duration * 1000.0).round() as u64,
             discontinuity: self.first_segment && self.resumed,
         };
@@ -701,6 +771,8 @@ impl Publisher {
             .await;
         let counters = &self.service.counters;
         if done >= stored {
+            let (first, _) = self.stored_wall_ms.unwrap_or((segment.wall_ms, 0));
+            self.stored_wall_ms = Some((first, segment.wall_ms));
             counters.segments.fetch_add(1, Relaxed);
             counters
                 .segment_bytes
@@ -868,8 +940,6 @@ struct Meter {
     video_bytes: u64,
     audio_bytes: u64,
     video_frames: u64,
-    audio_codec: Option<String>,
-    audio_rate: u32,
     reported: bool,
 }
 
@@ -888,8 +958,6 @@ impl Meter {
             video_bytes: 0,
             audio_bytes: 0,
             video_frames: 0,
-            audio_codec: None,
-            audio_rate: 0,
             reported: false,
         }
     }
@@ -920,19 +988,21 @@ impl Meter {
     }
 }
 
-fn audio_codec_name(format: u8) -> String {
+/// The codec's name as Stat's `<Codec>` gives it.
+fn audio_codec_name(format: SoundFormat) -> &'static str {
     match format {
-        0 | 3 => "PCM",
-        1 => "ADPCM",
-        2 | 14 => "MP3",
-        4..=6 => "Nellymoser",
-        7 => "G711A",
-        8 => "G711U",
-        10 => "AAC",
-        11 => "Speex",
-        _ => "Unknown",
+        SoundFormat::LinearPcmPlatform | SoundFormat::LinearPcmLe => "PCM",
+        SoundFormat::Adpcm => "ADPCM",
+        SoundFormat::Mp3 | SoundFormat::Mp3_8k => "MP3",
+        SoundFormat::Nellymoser16kMono
+        | SoundFormat::Nellymoser8kMono
+        | SoundFormat::Nellymoser => "Nellymoser",
+        SoundFormat::G711ALaw => "G711A",
+        SoundFormat::G711MuLaw => "G711U",
+        SoundFormat::Aac => "AAC",
+        SoundFormat::Speex => "Speex",
+        SoundFormat::DeviceSpecific | SoundFormat::Other(_) => "Unknown",
     }
-    .to_owned()
 }
 
 #[cfg(test)]

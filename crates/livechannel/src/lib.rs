@@ -27,8 +27,8 @@ mod time;
 mod xml;
 
 pub use ingest::{
-    parse_query, resolve_publish, IngestError, PublishError, PublishRequest, Publisher,
-    DISABLED_CHECK_MS,
+    parse_query, resolve_publish, IngestError, IngestWarning, PublishError, PublishRequest,
+    Publisher, DISABLED_CHECK_MS,
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
 pub use service::{Counters, RetryPolicy, Service, ServiceConfig};

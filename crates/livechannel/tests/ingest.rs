@@ -13,7 +13,8 @@ use livechannel::catalog::{
 };
 use livechannel::store::{MemoryStore, ObjectStore, StoreError, Upload};
 use livechannel::{
-    resolve_publish, IngestError, PublishError, PublishRequest, Publisher, Service, ServiceConfig,
+    resolve_publish, IngestError, IngestWarning, PublishError, PublishRequest, Publisher, Service,
+    ServiceConfig,
 };
 use livechannel_flv::{Tag, TagType};
 use livechannel_m3u8::MediaPlaylist;
@@ -90,8 +91,25 @@ fn publish_with(
     stream: &str,
     tags: &[Tag],
     start_ms: u64,
-    mut during: impl FnMut(usize, &Arc<Service>),
+    during: impl FnMut(usize, &Arc<Service>),
 ) -> Result<(), String> {
+    publish_clocked(service, stream, tags, start_ms, 1, during).0
+}
+
+/// A publish whose media arrives `speed` times faster than real time: the
+/// virtual wall clock reads `start_ms + timestamp / speed` when a message
+/// arrives (`u32::MAX`: everything at `start_ms`), and the publisher
+/// disconnects 100 ms after the last one. Returns how it ended and the
+/// warnings the publisher gave.
+fn publish_clocked(
+    service: &Arc<Service>,
+    stream: &str,
+    tags: &[Tag],
+    start_ms: u64,
+    speed: u32,
+    mut during: impl FnMut(usize, &Arc<Service>),
+) -> (Result<(), String>, Vec<IngestWarning>) {
+    let mut warnings = Vec::new();
     let i0 = Instant::now();
     let mut client = ClientSession::new(
         ClientConfig::new("live", "rtmp://bkt.oss.example/live", stream),
@@ -111,6 +129,8 @@ fn publish_with(
             let _ = client.handle_input(&bytes, i0);
         }
         while let Some(event) = server.poll_event() {
+            // By the message type, not the codec: MP3 audio is audio too.
+            let is_audio = matches!(event, ServerEvent::Audio { .. });
             match event {
                 ServerEvent::ConnectRequested { request, .. } => {
                     server.accept_connect(request).unwrap()
@@ -165,13 +185,13 @@ fn publish_with(
                     let Some(p) = publisher.as_mut() else {
                         continue;
                     };
-                    now_ms = start_ms + u64::from(timestamp);
-                    let is_audio = data.first().is_some_and(|b| b >> 4 == 10);
+                    now_ms = start_ms + u64::from(timestamp / speed);
                     let pushed = if is_audio {
                         block_on(p.audio(timestamp, data, t(now_ms)))
                     } else {
                         block_on(p.video(timestamp, data, t(now_ms)))
                     };
+                    warnings.extend(std::iter::from_fn(|| p.poll_warning()));
                     if let Err(e) = pushed {
                         if matches!(e, IngestError::Disabled) {
                             server.end_publish("the live channel was disabled");
@@ -212,7 +232,7 @@ fn publish_with(
             result = result.and(Err(format!("finish: {e}")));
         }
     }
-    result
+    (result, warnings)
 }
 
 /// A push to bkt/ch without parameters, as the resolved RTMP request.
@@ -244,6 +264,110 @@ fn have_ffprobe() -> bool {
         eprintln!("\n!!!!!!!! SKIPPED: ffprobe not found; install ffmpeg to run the VOD frame check !!!!!!!!\n");
     }
     found
+}
+
+/// ffprobe's frame count of each stream of `playlist` (compact lines);
+/// fails on any ffprobe error.
+fn ffprobe_frames(playlist: &Path) -> String {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_entries",
+            "stream=index,codec_type,nb_read_frames",
+            "-of",
+            "compact",
+        ])
+        .arg(playlist)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `ffprobe_frames` found every frame of the fixture.
+fn assert_every_frame(text: &str) {
+    // ffprobe lists HLS streams twice (program and stream list): 240 video + 346 audio frames, each stream once.
+    assert!(
+        text.contains("codec_type=video|nb_read_frames=240"),
+        "{text}"
+    );
+    assert!(
+        text.contains("codec_type=audio|nb_read_frames=346"),
+        "{text}"
+    );
+}
+
+/// An anonymous path-style API request (bkt is public-read-write) at
+/// virtual time `now_ms`: (status, body).
+fn api(service: &Service, method: &str, uri: &str, now_ms: u64) -> (u16, String) {
+    let req = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "oss.example")
+        .body(bytes::Bytes::new())
+        .unwrap();
+    let res = block_on(service.handle(req, t(now_ms)));
+    let body = String::from_utf8_lossy(res.body()).into_owned();
+    (res.status().as_u16(), body)
+}
+
+/// PostVodPlaylist `bkt/ch/vod.m3u8` over `[start_s, end_s]`, then the
+/// stored playlist: its segment names, and (when ffprobe is there) its
+/// frames as ffprobe counts them, read from a copy of the segments.
+fn post_vod(
+    service: &Service,
+    store: &MemoryStore,
+    start_s: u64,
+    end_s: u64,
+) -> (Vec<String>, Option<String>) {
+    let uri = format!("/bkt/ch/vod.m3u8?vod&startTime={start_s}&endTime={end_s}");
+    let (status, body) = api(service, "POST", &uri, end_s * 1000 + 5_000);
+    assert_eq!(status, 200, "PostVodPlaylist {start_s}..{end_s}: {body}");
+    let text = String::from_utf8(get(store, "bkt/ch/vod.m3u8").unwrap()).unwrap();
+    let names: Vec<String> = MediaPlaylist::parse(&text)
+        .unwrap()
+        .segments
+        .iter()
+        .map(|s| s.uri.clone())
+        .collect();
+    if !have_ffprobe() {
+        return (names, None);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in &names {
+        let ts = get(store, &format!("bkt/ch/{name}")).expect("segment stored");
+        std::fs::write(dir.path().join(name), ts).unwrap();
+    }
+    std::fs::write(dir.path().join("vod.m3u8"), &text).unwrap();
+    (names, Some(ffprobe_frames(&dir.path().join("vod.m3u8"))))
+}
+
+/// The names of a VOD over the `i`th History record's StartTime and
+/// EndTime (whole seconds, as History shows them).
+fn vod_over_history(service: &Service, store: &MemoryStore, i: usize) -> Vec<String> {
+    let history = block_on(service.catalog().history("bkt", "ch")).unwrap();
+    let (start_s, end_s) = history[i].whole_seconds();
+    post_vod(service, store, start_s, end_s).0
+}
+
+/// A fresh store and service, with bucket bkt (public-read-write) and
+/// channel ch (FragDuration 2 s).
+fn open_channel() -> (Arc<MemoryStore>, Arc<Service>) {
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store.clone(), "node-a");
+    setup(&service, Acl::PublicReadWrite, 2);
+    (store, service)
+}
+
+/// The stored segments' times (Unix ms), in order.
+fn segment_times(service: &Service) -> Vec<u64> {
+    block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX))
+        .unwrap()
+        .iter()
+        .map(|e| e.start_ms)
+        .collect()
 }
 
 #[test]
@@ -295,36 +419,17 @@ fn a_publish_becomes_segments_a_live_playlist_and_a_complete_vod() {
     );
     assert!(!service.is_live("bkt", "ch"));
 
+    // The names are the stream-time ones: real time is unchanged.
+    let names: Vec<u64> = index.iter().map(|e| e.start_ms - T0_MS).collect();
+    assert_eq!(names, [0, 2000, 4000, 6000]);
+
     if have_ffprobe() {
         std::fs::write(
             dir.path().join("vod.m3u8"),
             MediaPlaylist::vod(vod).to_string(),
         )
         .unwrap();
-        let out = Command::new("ffprobe")
-            .args([
-                "-v",
-                "error",
-                "-count_frames",
-                "-show_entries",
-                "stream=index,codec_type,nb_read_frames",
-                "-of",
-                "compact",
-            ])
-            .arg(dir.path().join("vod.m3u8"))
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "");
-        // ffprobe lists HLS streams twice (program and stream list): 240 video + 346 audio frames, each stream once.
-        assert!(
-            text.contains("codec_type=video|nb_read_frames=240"),
-            "{text}"
-        );
-        assert!(
-            text.contains("codec_type=audio|nb_read_frames=346"),
-            "{text}"
-        );
+        assert_every_frame(&ffprobe_frames(&dir.path().join("vod.m3u8")));
     }
 }
 
@@ -356,14 +461,13 @@ fn a_republish_continues_the_media_sequence_after_a_discontinuity() {
 }
 
 #[test]
-fn a_publisher_faster_than_real_time_keeps_names_unique_and_ordered() {
-    let store = Arc::new(MemoryStore::new());
-    let service = service(store.clone(), "node-a");
-    setup(&service, Acl::PublicReadWrite, 2);
+fn a_republish_overlapping_the_last_ones_times_keeps_names_unique_and_ordered() {
+    let (store, service) = open_channel();
     let tags = tags();
     publish(&service, "ch", &tags, T0_MS).unwrap();
-    // A reconnect burst: the second session starts (wall clock) before the
-    // first session's media time ran out.
+    // The second session's clock reads (T0 + 1 s ...) times the first
+    // session's segments already have (a clock stepped back, or two nodes
+    // whose clocks disagree).
     publish(&service, "ch", &tags, T0_MS + 1_000).unwrap();
     let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
     assert_eq!(index.len(), 8);
@@ -371,6 +475,138 @@ fn a_publisher_faster_than_real_time_keeps_names_unique_and_ordered() {
         index.windows(2).all(|w| w[0].start_ms < w[1].start_ms),
         "{index:?}"
     );
+    // The second History record still spans its segments.
+    let second: Vec<String> = index[4..].iter().map(|e| e.file_name()).collect();
+    let over_history = vod_over_history(&service, &store, 1);
+    assert!(
+        second.iter().all(|name| over_history.contains(name)),
+        "{second:?} not all in {over_history:?}"
+    );
+}
+
+/// The OSS guide's `ffmpeg -i 1.flv -c copy -f flv rtmp://…` (no `-re`):
+/// 8 s of media arrive in a quarter of a second. Each segment is dated
+/// when its first frame arrived, so a VOD over the push's wall-clock span
+/// (and over its History record) holds every frame.
+#[test]
+fn a_push_faster_than_real_time_is_dated_by_arrival_and_its_vod_is_complete() {
+    let (store, service) = open_channel();
+    let tags = tags();
+    // Connect at T0 + 0.3 s; 32 times real time: the last message at about
+    // T0 + 0.55 s, the disconnect 100 ms later.
+    let connect = T0_MS + 300;
+    let (result, warnings) = publish_clocked(&service, "ch", &tags, connect, 32, |_, _| {});
+    result.unwrap();
+    assert_eq!(warnings, []);
+    let end = connect + 8_067 / 32 + 100;
+    let times = segment_times(&service);
+    assert_eq!(times.len(), 4);
+    assert!(
+        times.iter().all(|&t| (connect..=end).contains(&t)),
+        "segment times {times:?} outside the push {connect}..={end}"
+    );
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+
+    // The push's span in whole seconds (start down, end up): all of it.
+    let (names, frames) = post_vod(&service, &store, connect / 1000, end.div_ceil(1000));
+    assert_eq!(names.len(), 4, "{names:?}");
+    if let Some(text) = frames {
+        assert_every_frame(&text);
+    }
+
+    // History: 22:13:20 to 22:13:21, not 22:13:20 to 22:13:20 (an empty
+    // span no VOD request can use); a VOD over it holds the whole push.
+    let (status, xml) = api(&service, "GET", "/bkt/ch?live&comp=history", end + 1_000);
+    assert_eq!(status, 200, "{xml}");
+    assert!(
+        xml.contains("<StartTime>2023-11-14T22:13:20.000Z</StartTime><EndTime>2023-11-14T22:13:21.000Z</EndTime>"),
+        "{xml}"
+    );
+    let history = block_on(service.catalog().history("bkt", "ch")).unwrap();
+    assert_eq!(history[0].whole_seconds(), (T0_MS / 1000, T0_MS / 1000 + 1));
+    assert_eq!(vod_over_history(&service, &store, 0), names);
+}
+
+#[test]
+fn segments_arriving_in_one_millisecond_are_one_millisecond_apart() {
+    let (store, service) = open_channel();
+    // Every message at T0: each segment's time ties with the last one's.
+    let (result, _) = publish_clocked(&service, "ch", &tags(), T0_MS, u32::MAX, |_, _| {});
+    result.unwrap();
+    assert_eq!(
+        segment_times(&service),
+        [T0_MS, T0_MS + 1, T0_MS + 2, T0_MS + 3]
+    );
+    assert_eq!(vod_over_history(&service, &store, 0).len(), 4);
+}
+
+/// A channel whose last stored segment is dated ahead of the clock (as an
+/// older version dated a fast push, by stream time): a new publish's
+/// segments come after it, in order, and its History record still spans
+/// them, so a VOD over the record holds them all.
+#[test]
+fn a_republish_after_names_ahead_of_the_clock_stays_after_them() {
+    let (store, service) = open_channel();
+    let ahead = T0_MS + 60_000;
+    let old = format!(
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\n{ahead}.ts\n#EXT-X-ENDLIST\n"
+    );
+    block_on(store.put("bkt/ch/playlist.m3u8", old.into(), "application/x-mpegURL")).unwrap();
+    let (result, _) = publish_clocked(&service, "ch", &tags(), T0_MS + 1_000, 32, |_, _| {});
+    result.unwrap();
+    let times = segment_times(&service);
+    assert_eq!(times.len(), 4);
+    assert!(times[0] > ahead, "{times:?}");
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+    let expected: Vec<String> = times.iter().map(|t| format!("{t}.ts")).collect();
+    assert_eq!(vod_over_history(&service, &store, 0), expected);
+}
+
+/// MP3 audio: dropped, as OSS does, but said once (a typed warning for the
+/// driver to log), and Stat names the incoming codec.
+#[test]
+fn mp3_audio_is_dropped_with_one_warning_and_stat_names_it() {
+    let (store, service) = open_channel();
+    // The fixture with each audio tag replaced by an MP3 one (44 kHz stereo).
+    let tags: Vec<Tag> = tags()
+        .into_iter()
+        .map(|mut tag| {
+            if tag.tag_type == TagType::Audio {
+                tag.body = bytes::Bytes::from_static(&[0x2F, 0xFF, 0xFB, 0x90, 0x64]);
+            }
+            tag
+        })
+        .collect();
+    let mut codec = None;
+    let (result, warnings) = publish_clocked(&service, "ch", &tags, T0_MS, 1, |sent, s| {
+        // Early on (tags 0..10 processed), not only after the rates' 2 s.
+        if sent == 11 {
+            let audio = s.live_stat("bkt", "ch").unwrap().audio.expect("audio stat");
+            codec = Some((audio.codec, audio.sample_rate));
+        }
+    });
+    result.unwrap();
+    assert_eq!(codec, Some(("MP3".to_owned(), 44_100)));
+    assert_eq!(
+        warnings,
+        [IngestWarning::AudioDiscarded {
+            codec: livechannel_hls::SoundFormat::Mp3
+        }]
+    );
+    assert_eq!(
+        warnings[0].to_string(),
+        "MP3 audio is not supported (AAC only, as OSS); the stream is stored without audio"
+    );
+    // The video is all there.
+    let (names, frames) = post_vod(&service, &store, T0_MS / 1000, T0_MS / 1000 + 10);
+    assert_eq!(names.len(), 4);
+    if let Some(text) = frames {
+        assert!(
+            text.contains("codec_type=video|nb_read_frames=240"),
+            "{text}"
+        );
+        assert!(!text.contains("codec_type=audio"), "{text}");
+    }
 }
 
 #[test]

@@ -49,13 +49,24 @@ pub fn run(cmd: &mut Command) -> (String, String) {
 /// Frames per stream type as ffprobe decodes them: (video, audio), and
 /// ffprobe's error output (empty when it found nothing wrong).
 pub fn count_frames(path: &Path) -> (u64, u64, String) {
+    ffprobe_count(path, "frames")
+}
+
+/// Packets per stream type as ffprobe reads them, without decoding (for
+/// long files): (video, audio), and ffprobe's error output.
+pub fn count_packets(path: &Path) -> (u64, u64, String) {
+    ffprobe_count(path, "packets")
+}
+
+/// ffprobe `-count_{what}`, summed per stream type.
+fn ffprobe_count(path: &Path, what: &str) -> (u64, u64, String) {
     let (out, err) = run(Command::new("ffprobe")
         .args([
             "-v",
             "error",
-            "-count_frames",
+            &format!("-count_{what}"),
             "-show_entries",
-            "stream=index,codec_type,nb_read_frames",
+            &format!("stream=index,codec_type,nb_read_{what}"),
             "-of",
             "compact",
         ])
@@ -63,6 +74,7 @@ pub fn count_frames(path: &Path) -> (u64, u64, String) {
     // For HLS input ffprobe lists each stream twice (in the program and in
     // the stream list): count each stream index once.
     let mut streams = std::collections::BTreeMap::new();
+    let count_field = format!("nb_read_{what}=");
     for line in out.lines() {
         let field = |name: &str| {
             line.split('|')
@@ -71,7 +83,7 @@ pub fn count_frames(path: &Path) -> (u64, u64, String) {
                 .trim()
                 .to_owned()
         };
-        let n: u64 = field("nb_read_frames=").parse().unwrap_or(0);
+        let n: u64 = field(&count_field).parse().unwrap_or(0);
         streams.insert(field("index="), (field("codec_type="), n));
     }
     let sum = |kind: &str| {

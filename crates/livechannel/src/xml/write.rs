@@ -140,9 +140,10 @@ pub(crate) fn live_channel_history(records: &[LiveRecord]) -> Bytes {
     let mut w = XmlWriter::new();
     w.start("LiveChannelHistory");
     for r in records {
+        let (start_s, end_s) = r.whole_seconds();
         w.start("LiveRecord")
-            .text("StartTime", &iso8601(r.start_ms))
-            .text("EndTime", &iso8601(r.end_ms))
+            .text("StartTime", &iso8601(start_s * 1000))
+            .text("EndTime", &iso8601(end_s * 1000))
             .text("RemoteAddr", &r.remote_addr)
             .end("LiveRecord");
     }
