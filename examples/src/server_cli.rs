@@ -78,6 +78,8 @@ struct Args {
     /// time: memory per stream against store calls per segment.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(4..=65536))]
     segment_chunk_kib: u64,
+    #[command(flatten)]
+    http_timeouts: crate::http_timeouts::HttpTimeouts,
 }
 
 /// A listener on `addr` (resolved; the first address that binds) with a
@@ -268,6 +270,7 @@ async fn run(args: Args) -> Result<(), String> {
             http,
             rtmp,
             default_bucket,
+            http_timeouts: args.http_timeouts,
         },
         shutdown,
     )
