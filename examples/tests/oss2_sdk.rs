@@ -1,6 +1,8 @@
 //! The real oss2 Python SDK (2.19.1, in a venv made by the test) against the
 //! server: channel management with paging, a signed push with ffmpeg, Stat
 //! while live, history, VOD, anonymous denial; path style and virtual host.
+//! And the README's oss2 example, run as written (but for the port) against
+//! the server binary with its defaults, and signed as its comment says.
 
 mod common;
 mod server;
@@ -45,6 +47,22 @@ fn oss2_python() -> Option<PathBuf> {
     Some(python)
 }
 
+/// Run python with `args`, without proxy settings from the environment:
+/// (success, stdout, stderr).
+fn run_python(python: &Path, args: &[&std::ffi::OsStr]) -> (bool, String, String) {
+    let out = Command::new(python)
+        .args(args)
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 fn flow(mode: &str) {
     if !have("ffmpeg") {
         return;
@@ -52,21 +70,23 @@ fn flow(mode: &str) {
     let Some(python) = oss2_python() else { return };
     let server = TestServer::start();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oss2_flow.py");
-    let out = Command::new(python)
-        .arg(script)
-        .args([&server.http.to_string(), AK, SK])
-        .arg(fixture("high_bframes_gop2s_aac44k.flv"))
-        .arg(mode)
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
+    let (port, fixture) = (
+        server.http.to_string(),
+        fixture("high_bframes_gop2s_aac44k.flv"),
+    );
+    let (ok, stdout, stderr) = run_python(
+        &python,
+        &[
+            script.as_os_str(),
+            port.as_ref(),
+            AK.as_ref(),
+            SK.as_ref(),
+            fixture.as_os_str(),
+            mode.as_ref(),
+        ],
     );
     assert!(
-        out.status.success() && stdout.contains("OK"),
+        ok && stdout.contains("OK"),
         "oss2 flow ({mode}) failed:\n{stdout}\n{stderr}"
     );
 }
@@ -79,4 +99,88 @@ fn oss2_sdk_path_style() {
 #[test]
 fn oss2_sdk_virtual_host_through_a_proxy_setting() {
     flow("vhost");
+}
+
+/// The README's oss2 example, as a script for the server at `port`.
+fn readme_example(port: u16) -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let start = readme
+        .find("```python\n")
+        .expect("a python block in README.md")
+        + 10;
+    let end = start + readme[start..].find("```").unwrap();
+    let script = &readme[start..end];
+    assert!(script.contains("127.0.0.1:8080"), "{script}");
+    script.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
+}
+
+/// Run `script`; the RTMP URL it prints, pushed to with ffmpeg, publishes
+/// the fixture to `demo/ch1` of `server`, whose file store is `store`.
+fn run_and_push(
+    python: &Path,
+    script: &str,
+    server: &common::server_process::Server,
+    store: &Path,
+) {
+    let (ok, stdout, stderr) = run_python(python, &["-c".as_ref(), script.as_ref()]);
+    assert!(ok, "the README's oss2 example failed:\n{script}\n{stderr}");
+    let url = stdout.trim();
+    assert!(
+        url.starts_with(&format!("rtmp://127.0.0.1:{}/demo/live/ch1?", server.http)),
+        "{url}"
+    );
+    common::run(
+        Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(fixture("high_bframes_gop2s_aac44k.flv"))
+            .args(["-c", "copy", "-f", "flv", url]),
+    );
+    server.wait(10, "the pushed playlist to end", || {
+        let playlist =
+            std::fs::read_to_string(store.join("demo/ch1/playlist.m3u8")).unwrap_or_default();
+        playlist.contains("#EXT-X-ENDLIST") && playlist.contains(".ts")
+    });
+}
+
+#[test]
+fn the_readme_oss2_example_runs_as_written_on_the_default_server() {
+    if !have("ffmpeg") || !have("curl") {
+        return;
+    }
+    let Some(python) = oss2_python() else { return };
+    use common::server_process::{file_store, free_port, Server};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&file_store(dir.path()), free_port(), free_port());
+    let script = readme_example(server.http);
+    run_and_push(&python, &script, &server, dir.path());
+
+    // The signed variant its comment gives, on a server started with that
+    // key and `demo` private (so an unsigned request would be refused).
+    let comment = script
+        .lines()
+        .find(|l| l.contains("--access-key"))
+        .expect("the comment on signing");
+    let key = comment
+        .split("--access-key ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .trim_end_matches(':');
+    let auth = &comment[comment.find("oss2.Auth(").unwrap()..];
+    let auth = &auth[..=auth.find(')').unwrap()];
+    let signed = script.replacen("oss2.AnonymousAuth()", auth, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let (http, rtmp) = (free_port(), free_port());
+    let private = Server::start_with(&file_store(dir.path()), http, rtmp, |cmd| {
+        cmd.args(["--access-key", key, "--bucket", "demo:private"]);
+    });
+    assert_eq!(private.get("/demo/?live").0, 403, "demo is private");
+    run_and_push(
+        &python,
+        &signed.replace(&format!(":{}", server.http), &format!(":{http}")),
+        &private,
+        dir.path(),
+    );
 }
