@@ -68,7 +68,8 @@ impl Default for HttpTimeouts {
 }
 
 impl HttpTimeouts {
-    fn header(&self) -> Duration {
+    /// Longest time for a request head.
+    pub fn header(&self) -> Duration {
         Duration::from_secs(self.header_secs)
     }
     fn idle(&self) -> Duration {

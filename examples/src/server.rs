@@ -78,10 +78,11 @@ pub async fn serve(
     let mut publishers = JoinSet::new();
     // RTMP connections found on the HTTP port come back here, so that
     // shutdown waits for them like for the others.
-    let (rtmp_tx, mut sniffed) = tokio::sync::mpsc::unbounded_channel::<(TcpStream, SocketAddr)>();
+    let (rtmp_tx, mut sniffed) =
+        tokio::sync::mpsc::unbounded_channel::<(TcpStream, SocketAddr, Instant)>();
     let mut seed = 0x5eed_u64;
     loop {
-        let (socket, peer) = tokio::select! {
+        let (socket, peer, accepted) = tokio::select! {
             accepted = http.accept() => {
                 let Some((socket, peer)) = survive_accept_error(accepted).await else {
                     continue;
@@ -92,17 +93,16 @@ pub async fn serve(
                     // HTTP port (spec §8), and an RTMP handshake starts with
                     // 0x03, which no HTTP request does. The wait for that
                     // first byte is part of the first head's bound, which
-                    // counts from here: one byte does not buy a second bound.
-                    let deadlines = Deadlines::new(http_timeouts, Instant::now());
-                    let first_byte_by = deadlines.deadline().map(|(at, _)| at);
+                    // counts from here: one byte does not buy a second bound
+                    // (nor, for RTMP, a second handshake bound).
+                    let accepted = Instant::now();
+                    let first_byte_by = accepted + http_timeouts.header();
                     let mut first = [0u8; 1];
-                    let peeked = match first_byte_by {
-                        Some(at) => tokio::time::timeout_at(at.into(), socket.peek(&mut first)).await,
-                        None => Ok(socket.peek(&mut first).await),
-                    };
+                    let peeked = tokio::time::timeout_at(first_byte_by.into(), socket.peek(&mut first)).await;
+                    let deadlines = Deadlines::new(http_timeouts, accepted);
                     match peeked {
                         Ok(Ok(1)) if first[0] == 0x03 => {
-                            let _ = rtmp_tx.send((socket, peer));
+                            let _ = rtmp_tx.send((socket, peer, accepted));
                         }
                         Ok(Ok(_)) => http_connection(service, metrics, socket, deadlines).await,
                         _ => {}
@@ -111,7 +111,7 @@ pub async fn serve(
                 continue;
             }
             accepted = rtmp.accept() => match survive_accept_error(accepted).await {
-                Some(accepted) => accepted,
+                Some((socket, peer)) => (socket, peer, Instant::now()),
                 None => continue,
             },
             Some(sniffed) = sniffed.recv() => sniffed,
@@ -126,6 +126,7 @@ pub async fn serve(
             peer,
             default_bucket: default_bucket.clone(),
             seed,
+            accepted,
         };
         let shutdown = shutdown.clone();
         publishers.spawn(async move {
@@ -238,6 +239,9 @@ struct Connection {
     peer: SocketAddr,
     default_bucket: Option<String>,
     seed: u64,
+    /// When the connection was accepted: the handshake's bound counts from
+    /// there, including the wait for the first byte on the HTTP port.
+    accepted: Instant,
 }
 
 /// The accepted connection, or None after logging why accept failed and
@@ -273,6 +277,7 @@ async fn rtmp_connection(
         peer,
         default_bucket,
         seed,
+        accepted,
     } = connection;
     socket.set_nodelay(true)?;
     let config = ServerConfig {
@@ -280,7 +285,7 @@ async fn rtmp_connection(
         idle_timeout: IDLE_TIMEOUT,
         ..ServerConfig::default()
     };
-    let mut session = ServerSession::new(config, Instant::now());
+    let mut session = ServerSession::new(config, accepted);
     let mut tc_url: Option<String> = None;
     let mut publisher: Option<Publisher> = None;
     let mut ending = false;
