@@ -90,6 +90,21 @@ pub enum Bound {
     Idle,
     /// The client stopped taking the response.
     Write,
+    /// A request body stopped arriving (kept by [`read_body`], not by
+    /// the [`Deadlines`]).
+    Body,
+}
+
+impl Bound {
+    /// The bound's name in metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bound::Header => "header",
+            Bound::Idle => "idle",
+            Bound::Write => "write",
+            Bound::Body => "body",
+        }
+    }
 }
 
 /// Where a connection is between requests, and so which bound applies.
@@ -112,6 +127,8 @@ pub struct Deadlines {
     phase: Phase,
     /// The last write to the client did not complete (its socket buffer is full).
     write_blocked: bool,
+    /// The bound the connection ran into, once it has.
+    expired: Option<Bound>,
 }
 
 impl Deadlines {
@@ -121,6 +138,7 @@ impl Deadlines {
             timeouts,
             phase: Phase::Head { since: accepted },
             write_blocked: false,
+            expired: None,
         }
     }
 
@@ -155,6 +173,12 @@ impl Deadlines {
     pub fn answered(&mut self, now: Instant) {
         self.phase = Phase::Answered { since: now };
         self.write_blocked = false;
+    }
+
+    /// The bound the connection ran into: set by [`TimedIo`] when it fails
+    /// a read or write for it.
+    pub fn expired(&self) -> Option<Bound> {
+        self.expired
     }
 
     /// When the connection must close and why; None while the handler has
@@ -208,6 +232,7 @@ impl<T> TimedIo<T> {
     /// this task at the deadline).
     fn expired(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
         let (at, bound) = lock(&self.deadlines).deadline()?;
+        // The lock is not held across the poll: the handler may want it.
         let at = tokio::time::Instant::from_std(at);
         if self.timer.deadline() != at {
             self.timer.as_mut().reset(at);
@@ -215,10 +240,12 @@ impl<T> TimedIo<T> {
         if self.timer.as_mut().poll(cx).is_pending() {
             return None;
         }
+        lock(&self.deadlines).expired = Some(bound);
         let what = match bound {
             Bound::Header => "no complete request head in time",
             Bound::Idle => "idle keep-alive connection",
             Bound::Write => "the client stopped reading the response",
+            Bound::Body => "the request body stopped arriving",
         };
         Some(io::Error::new(io::ErrorKind::TimedOut, what))
     }

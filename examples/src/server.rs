@@ -24,7 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::http_timeouts::{read_body, BodyError, Deadlines, HttpTimeouts, TimedIo};
+use crate::http_timeouts::{read_body, BodyError, Bound, Deadlines, HttpTimeouts, TimedIo};
 use crate::metrics::Metrics;
 
 /// Largest HTTP request body accepted (PutObject included).
@@ -105,7 +105,8 @@ pub async fn serve(
                             let _ = rtmp_tx.send((socket, peer, accepted));
                         }
                         Ok(Ok(_)) => http_connection(service, metrics, socket, deadlines).await,
-                        _ => {}
+                        Err(_) => metrics.http_timeout(Bound::Header.name()),
+                        Ok(Err(_)) => {}
                     }
                 });
                 continue;
@@ -155,8 +156,13 @@ async fn http_connection(
     let body_pause = deadlines.timeouts().body();
     let deadlines = Arc::new(std::sync::Mutex::new(deadlines));
     let io = TimedIo::new(socket, deadlines.clone());
+    let (handler_metrics, handler_deadlines) = (metrics.clone(), deadlines.clone());
     let handler = service_fn(move |request: hyper::Request<Incoming>| {
-        let (service, metrics, deadlines) = (service.clone(), metrics.clone(), deadlines.clone());
+        let (service, metrics, deadlines) = (
+            service.clone(),
+            handler_metrics.clone(),
+            handler_deadlines.clone(),
+        );
         async move {
             crate::http_timeouts::lock(&deadlines).request();
             let response = respond(&service, &metrics, request, body_pause).await;
@@ -169,6 +175,10 @@ async fn http_connection(
         .await
     {
         tracing::debug!("http connection: {e}");
+    }
+    let expired = crate::http_timeouts::lock(&deadlines).expired();
+    if let Some(bound) = expired {
+        metrics.http_timeout(bound.name());
     }
 }
 
@@ -203,11 +213,14 @@ async fn respond(
         Err(e) => {
             let (status, code, message) = match e {
                 BodyError::TooLarge => (413, "EntityTooLarge", "request body too large"),
-                BodyError::Stalled => (
-                    400,
-                    "RequestTimeout",
-                    "the request body stopped arriving; the connection is closed",
-                ),
+                BodyError::Stalled => {
+                    metrics.http_timeout(Bound::Body.name());
+                    (
+                        400,
+                        "RequestTimeout",
+                        "the request body stopped arriving; the connection is closed",
+                    )
+                }
                 BodyError::Broken => (400, "IncompleteBody", "the request body was cut short"),
             };
             metrics.api_request("Invalid", status);

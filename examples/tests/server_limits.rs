@@ -129,6 +129,16 @@ fn read_response(socket: &mut TcpStream) -> (String, Vec<u8>) {
     (head, body)
 }
 
+/// `livechannel_http_timeouts_total{bound="BOUND"}` from `/metrics`.
+fn timeouts(server: &Server, bound: &str) -> u64 {
+    let metrics = server.get("/metrics").1;
+    let prefix = format!("livechannel_http_timeouts_total{{bound=\"{bound}\"}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
 /// A publish of the 8 s fixture twice over (16 s, real time) to `demo/CHANNEL`.
 fn publish(server: &Server, channel: &str) -> Child {
     Command::new("ffmpeg")
@@ -313,6 +323,8 @@ fn slow_request_heads_and_stalled_rtmp_handshakes_are_closed_after_10_s() {
             );
         }
     });
+    // Silent, half, one byte, late byte, trickled, second head.
+    assert_eq!(timeouts(&server, "header"), 6);
 }
 
 #[test]
@@ -352,6 +364,7 @@ fn an_idle_keep_alive_connection_is_closed_after_its_own_bound() {
             "idle connection closed after {closed:?}, not about 5 s"
         );
     });
+    assert_eq!(timeouts(&server, "idle"), 1);
 }
 
 #[test]
@@ -411,6 +424,10 @@ fn a_stalled_body_and_an_unread_response_are_abandoned() {
         server.get("/demo/stalled").0,
         404,
         "a partial body was stored"
+    );
+    assert_eq!(
+        (timeouts(&server, "body"), timeouts(&server, "write")),
+        (1, 1)
     );
 
     // A body announced larger than the limit is refused before it is sent.
