@@ -32,37 +32,41 @@ use hyper::body::Incoming;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
+/// Default `--http-header-timeout-secs`. A head is one packet or a few: a
+/// client that needs more than 10 s for it is gone or hostile.
+pub const HEADER_SECS: u64 = 10;
+/// Default `--http-idle-timeout-secs`. Players come back every segment
+/// duration (2 to 10 s for usual FragDurations) and reuse the connection;
+/// one idle for a minute costs a reconnect only, as with nginx's 75 s.
+pub const IDLE_SECS: u64 = 60;
+/// Default `--http-body-timeout-secs`. Longer than TCP's retransmission
+/// backoff through a few lost packets (1 + 2 + 4 + 8 s), shorter than a
+/// client's patience.
+pub const BODY_SECS: u64 = 30;
+
 /// The HTTP bounds, from the command line.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub struct HttpTimeouts {
     /// Seconds a client has to send a complete request head: from the
     /// connection's accept for its first request, from the first byte for
     /// the next ones. Closes slowloris connections that trickle a head.
-    #[arg(long = "http-header-timeout-secs", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long = "http-header-timeout-secs", value_name = "SECS", default_value_t = HEADER_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_secs: u64,
     /// Seconds a keep-alive connection may wait for its next request.
-    #[arg(long = "http-idle-timeout-secs", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long = "http-idle-timeout-secs", value_name = "SECS", default_value_t = IDLE_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_secs: u64,
     /// Seconds a request body may go without a byte, and a response
     /// without the client taking a byte, before the request is abandoned.
-    #[arg(long = "http-body-timeout-secs", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long = "http-body-timeout-secs", value_name = "SECS", default_value_t = BODY_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub body_secs: u64,
 }
 
 impl Default for HttpTimeouts {
-    /// The defaults of the flags, with their reasons.
     fn default() -> Self {
         HttpTimeouts {
-            // A head is one packet or a few: a client that needs more than
-            // 10 s for it is gone or hostile.
-            header_secs: 10,
-            // Players come back every segment duration (2 to 10 s for
-            // usual FragDurations) and reuse the connection; one idle for a
-            // minute costs a reconnect only, as nginx's 75 s does.
-            idle_secs: 60,
-            // Longer than TCP's retransmission backoff through a few lost
-            // packets (1 + 2 + 4 + 8 s), shorter than a client's patience.
-            body_secs: 30,
+            header_secs: HEADER_SECS,
+            idle_secs: IDLE_SECS,
+            body_secs: BODY_SECS,
         }
     }
 }
