@@ -11,6 +11,7 @@ pub mod file_store;
 mod file_uploads;
 pub mod flv2hls;
 pub mod fs_util;
+pub mod http_timeouts;
 pub mod latency;
 pub mod metrics;
 pub mod rtmp_dump;

@@ -15,6 +15,7 @@
 //! | `livechannel_store_request_duration_seconds` | histogram | `operation` | every store call (put, put_if_absent, get, head, delete, list) |
 //! | `livechannel_store_errors_total` | counter | `operation` | store calls that failed (a missing key is not an error) |
 //! | `livechannel_api_requests_total` | counter | `operation`, `status` | HTTP API requests by OSS operation and status code |
+//! | `livechannel_http_timeouts_total` | counter | `bound` | HTTP connections closed by a bound: `header`, `idle`, `body`, `write` |
 //!
 //! Ingest totals come from [`Service::counters`]; store timings from
 //! [`MeteredStore`], which wraps whatever store the server runs on.
@@ -53,6 +54,12 @@ struct ApiLabels {
     status: u16,
 }
 
+/// The label of `livechannel_http_timeouts_total`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TimeoutLabels {
+    bound: &'static str,
+}
+
 /// Everything `/metrics` reports. Cheap to update from any task.
 #[derive(Debug)]
 pub struct Metrics {
@@ -62,6 +69,7 @@ pub struct Metrics {
     store_seconds: Family<StoreLabels, Histogram>,
     store_errors: Family<StoreLabels, Counter>,
     api_requests: Family<ApiLabels, Counter>,
+    http_timeouts: Family<TimeoutLabels, Counter>,
 }
 
 impl Metrics {
@@ -103,6 +111,12 @@ impl Metrics {
             "HTTP API requests, by OSS operation and status code",
             api_requests.clone(),
         );
+        let http_timeouts = Family::<TimeoutLabels, Counter>::default();
+        registry.register(
+            "http_timeouts",
+            "HTTP connections closed by a time bound, by bound",
+            http_timeouts.clone(),
+        );
         registry.register_collector(Box::new(IngestCollector(service)));
         Arc::new(Metrics {
             registry,
@@ -111,6 +125,7 @@ impl Metrics {
             store_seconds,
             store_errors,
             api_requests,
+            http_timeouts,
         })
     }
 
@@ -128,6 +143,13 @@ impl Metrics {
     pub fn api_request(&self, operation: &'static str, status: u16) {
         self.api_requests
             .get_or_create(&ApiLabels { operation, status })
+            .inc();
+    }
+
+    /// An HTTP connection was closed by `bound` (`header`, `idle`, `body`, `write`).
+    pub fn http_timeout(&self, bound: &'static str) {
+        self.http_timeouts
+            .get_or_create(&TimeoutLabels { bound })
             .inc();
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -24,6 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::http_timeouts::{read_body, BodyError, Bound, Deadlines, HttpTimeouts, TimedIo};
 use crate::metrics::Metrics;
 
 /// Largest HTTP request body accepted (PutObject included).
@@ -44,6 +45,8 @@ pub struct Listeners {
     pub rtmp: TcpListener,
     /// The bucket for `rtmp://IP/live/CHANNEL` pushes (no bucket in the URL).
     pub default_bucket: Option<String>,
+    /// Bounds on slow and idle HTTP clients.
+    pub http_timeouts: HttpTimeouts,
 }
 
 /// Waits with tokio's timer: the [`Sleep`](livechannel::store::Sleep)
@@ -70,14 +73,16 @@ pub async fn serve(
         http,
         rtmp,
         default_bucket,
+        http_timeouts,
     } = listeners;
     let mut publishers = JoinSet::new();
     // RTMP connections found on the HTTP port come back here, so that
     // shutdown waits for them like for the others.
-    let (rtmp_tx, mut sniffed) = tokio::sync::mpsc::unbounded_channel::<(TcpStream, SocketAddr)>();
+    let (rtmp_tx, mut sniffed) =
+        tokio::sync::mpsc::unbounded_channel::<(TcpStream, SocketAddr, Instant)>();
     let mut seed = 0x5eed_u64;
     loop {
-        let (socket, peer) = tokio::select! {
+        let (socket, peer, accepted) = tokio::select! {
             accepted = http.accept() => {
                 let Some((socket, peer)) = survive_accept_error(accepted).await else {
                     continue;
@@ -86,21 +91,28 @@ pub async fn serve(
                 tokio::spawn(async move {
                     // RTMP on the HTTP port too: oss2's sign_rtmp_url keeps the
                     // HTTP port (spec §8), and an RTMP handshake starts with
-                    // 0x03, which no HTTP request does.
+                    // 0x03, which no HTTP request does. The wait for that
+                    // first byte is part of the first head's bound, which
+                    // counts from here: one byte does not buy a second bound
+                    // (nor, for RTMP, a second handshake bound).
+                    let accepted = Instant::now();
+                    let first_byte_by = accepted + http_timeouts.header();
                     let mut first = [0u8; 1];
-                    let peeked = tokio::time::timeout(Duration::from_secs(10), socket.peek(&mut first)).await;
+                    let peeked = tokio::time::timeout_at(first_byte_by.into(), socket.peek(&mut first)).await;
+                    let deadlines = Deadlines::new(http_timeouts, accepted);
                     match peeked {
                         Ok(Ok(1)) if first[0] == 0x03 => {
-                            let _ = rtmp_tx.send((socket, peer));
+                            let _ = rtmp_tx.send((socket, peer, accepted));
                         }
-                        Ok(Ok(_)) => http_connection(service, metrics, socket).await,
-                        _ => {}
+                        Ok(Ok(_)) => http_connection(service, metrics, socket, deadlines).await,
+                        Err(_) => metrics.http_timeout(Bound::Header.name()),
+                        Ok(Err(_)) => {}
                     }
                 });
                 continue;
             }
             accepted = rtmp.accept() => match survive_accept_error(accepted).await {
-                Some(accepted) => accepted,
+                Some((socket, peer)) => (socket, peer, Instant::now()),
                 None => continue,
             },
             Some(sniffed) = sniffed.recv() => sniffed,
@@ -115,6 +127,7 @@ pub async fn serve(
             peer,
             default_bucket: default_bucket.clone(),
             seed,
+            accepted,
         };
         let shutdown = shutdown.clone();
         publishers.spawn(async move {
@@ -131,58 +144,105 @@ pub async fn serve(
     Ok(())
 }
 
-async fn http_connection(service: Arc<Service>, metrics: Arc<Metrics>, socket: TcpStream) {
+/// Serve HTTP on `socket` until the client closes it or runs into a bound
+/// of `deadlines` (see [`crate::http_timeouts`]).
+async fn http_connection(
+    service: Arc<Service>,
+    metrics: Arc<Metrics>,
+    socket: TcpStream,
+    deadlines: Deadlines,
+) {
     let _ = socket.set_nodelay(true);
+    let body_pause = deadlines.timeouts().body();
+    let deadlines = Arc::new(std::sync::Mutex::new(deadlines));
+    let io = TimedIo::new(socket, deadlines.clone());
+    let (handler_metrics, handler_deadlines) = (metrics.clone(), deadlines.clone());
     let handler = service_fn(move |request: hyper::Request<Incoming>| {
-        let (service, metrics) = (service.clone(), metrics.clone());
+        let (service, metrics, deadlines) = (
+            service.clone(),
+            handler_metrics.clone(),
+            handler_deadlines.clone(),
+        );
         async move {
-            let (parts, body) = request.into_parts();
-            if let Some(response) = crate::console::respond(&service, &parts).await {
-                return Ok(response);
-            }
-            // `metrics` is a valid bucket name, but buckets are made by the
-            // operator (--bucket), who is told it is reserved. On a bucket's
-            // virtual host it is an object key.
-            if parts.uri.path() == "/metrics"
-                && parts.method == hyper::Method::GET
-                && !crate::console::is_bucket_host(&service, &parts)
-            {
-                let response = hyper::Response::builder()
-                    .header(hyper::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)
-                    .header(hyper::header::CACHE_CONTROL, "no-cache")
-                    .body(Full::new(Bytes::from(metrics.render())))
-                    .unwrap_or_default();
-                return Ok::<_, Infallible>(response);
-            }
-            let response = match Limited::new(body, MAX_BODY).collect().await {
-                Ok(body) => {
-                    let response = service
-                        .handle(
-                            hyper::Request::from_parts(parts, body.to_bytes()),
-                            SystemTime::now(),
-                        )
-                        .await;
-                    let operation = response
-                        .extensions()
-                        .get::<livechannel::api::Operation>()
-                        .map_or("Invalid", |op| op.name());
-                    metrics.api_request(operation, response.status().as_u16());
-                    response
-                }
-                Err(_) => hyper::Response::builder()
-                    .status(413)
-                    .body(Bytes::from_static(b"request body too large"))
-                    .unwrap_or_default(),
-            };
-            Ok::<_, Infallible>(response.map(Full::new))
+            crate::http_timeouts::lock(&deadlines).request();
+            let response = respond(&service, &metrics, request, body_pause).await;
+            crate::http_timeouts::lock(&deadlines).answered(Instant::now());
+            Ok::<_, Infallible>(response)
         }
     });
     if let Err(e) = http1::Builder::new()
-        .serve_connection(TokioIo::new(socket), handler)
+        .serve_connection(TokioIo::new(io), handler)
         .await
     {
         tracing::debug!("http connection: {e}");
     }
+    let expired = crate::http_timeouts::lock(&deadlines).expired();
+    if let Some(bound) = expired {
+        metrics.http_timeout(bound.name());
+    }
+}
+
+/// The answer to one HTTP request: the console, `/metrics`, or the API.
+async fn respond(
+    service: &Service,
+    metrics: &Metrics,
+    request: hyper::Request<Incoming>,
+    body_pause: Duration,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    if let Some(response) = crate::console::respond(service, &parts).await {
+        return response;
+    }
+    // `metrics` is a valid bucket name, but buckets are made by the
+    // operator (--bucket), who is told it is reserved. On a bucket's
+    // virtual host it is an object key.
+    if parts.uri.path() == "/metrics"
+        && parts.method == hyper::Method::GET
+        && !crate::console::is_bucket_host(service, &parts)
+    {
+        return hyper::Response::builder()
+            .header(hyper::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)
+            .header(hyper::header::CACHE_CONTROL, "no-cache")
+            .body(Full::new(Bytes::from(metrics.render())))
+            .unwrap_or_default();
+    }
+    let body = match read_body(body, MAX_BODY, body_pause).await {
+        Ok(body) => body,
+        // The rest of the body is not read: the connection cannot carry
+        // another request.
+        Err(e) => {
+            let (status, code, message) = match e {
+                BodyError::TooLarge => (413, "EntityTooLarge", "request body too large"),
+                BodyError::Stalled => {
+                    metrics.http_timeout(Bound::Body.name());
+                    (
+                        400,
+                        "RequestTimeout",
+                        "the request body stopped arriving; the connection is closed",
+                    )
+                }
+                BodyError::Broken => (400, "IncompleteBody", "the request body was cut short"),
+            };
+            metrics.api_request("Invalid", status);
+            return hyper::Response::builder()
+                .status(status)
+                .header(hyper::header::CONTENT_TYPE, "application/xml")
+                .header(hyper::header::CONNECTION, "close")
+                .body(Full::new(Bytes::from(format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>\n"
+                ))))
+                .unwrap_or_default();
+        }
+    };
+    let response = service
+        .handle(hyper::Request::from_parts(parts, body), SystemTime::now())
+        .await;
+    let operation = response
+        .extensions()
+        .get::<livechannel::api::Operation>()
+        .map_or("Invalid", |op| op.name());
+    metrics.api_request(operation, response.status().as_u16());
+    response.map(Full::new)
 }
 
 /// What an RTMP connection task needs besides its socket.
@@ -192,6 +252,9 @@ struct Connection {
     peer: SocketAddr,
     default_bucket: Option<String>,
     seed: u64,
+    /// When the connection was accepted: the handshake's bound counts from
+    /// there, including the wait for the first byte on the HTTP port.
+    accepted: Instant,
 }
 
 /// The accepted connection, or None after logging why accept failed and
@@ -227,6 +290,7 @@ async fn rtmp_connection(
         peer,
         default_bucket,
         seed,
+        accepted,
     } = connection;
     socket.set_nodelay(true)?;
     let config = ServerConfig {
@@ -234,7 +298,7 @@ async fn rtmp_connection(
         idle_timeout: IDLE_TIMEOUT,
         ..ServerConfig::default()
     };
-    let mut session = ServerSession::new(config, Instant::now());
+    let mut session = ServerSession::new(config, accepted);
     let mut tc_url: Option<String> = None;
     let mut publisher: Option<Publisher> = None;
     let mut ending = false;

@@ -82,6 +82,8 @@ struct Args {
     /// time: memory per stream against store calls per segment.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(4..=65536))]
     segment_chunk_kib: u64,
+    #[command(flatten)]
+    http_timeouts: crate::http_timeouts::HttpTimeouts,
 }
 
 /// A listener on `addr` (resolved; the first address that binds) with a
@@ -273,6 +275,7 @@ async fn run(args: Args) -> Result<(), String> {
             http,
             rtmp,
             default_bucket,
+            http_timeouts: args.http_timeouts,
         },
         shutdown,
     )
@@ -302,6 +305,8 @@ async fn wait_for_signal() {
     }
 }
 
+/// How to use the server, printed at start: each command works pasted
+/// into a shell as it is (`examples/tests/server_banner.rs` runs them).
 fn banner(
     args: &Args,
     store: &str,
@@ -311,15 +316,30 @@ fn banner(
     open: bool,
 ) {
     let bucket = bucket.unwrap_or("demo");
+    // Listening on every address: the commands go to this machine's loopback.
+    let local = |mut addr: std::net::SocketAddr| {
+        if addr.ip().is_unspecified() {
+            addr.set_ip(if addr.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        addr
+    };
+    let (http, rtmp) = (local(http), local(rtmp));
+    let channel = format!("http://{http}/{bucket}/ch1");
     eprintln!(
-        "\nlivechannel-server: HTTP on http://{http}/ (OSS API, path style; virtual host under *.{domain}), RTMP on rtmp://{rtmp}/, store {store}\n\
+        "\nlivechannel-server: HTTP on http://{http}/ (OSS API, path style; virtual host under *.{domain}; web console at /), RTMP on rtmp://{rtmp}/ and on the HTTP port, store {store}\n\
          \n  # create a channel (FragDuration 2 s, 3 segments in the live playlist){auth}\n\
-         \x20 curl -X PUT 'http://{http}/{bucket}/ch1?live' -d '<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>2</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>'\n\
-         \n  # push to it\n\
-         \x20 ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -g 60 -c:a aac -f flv rtmp://{rtmp}/{bucket}/live/ch1\n\
-         \n  # play it (live), or ask for a VOD playlist afterwards\n\
-         \x20 ffplay http://{http}/{bucket}/ch1/playlist.m3u8\n\
-         \x20 curl \"http://{http}/{bucket}/ch1?vod&startTime=$(($(date +%s)-3600))&endTime=$(date +%s)\"\n",
+         \x20 curl -X PUT '{channel}?live' -d '<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>2</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>'\n\
+         \n  # push to it, at the URL its PublishUrls names (the HTTP port takes RTMP too; rtmp://{rtmp}/{bucket}/live/ch1 works as well)\n\
+         \x20 ffmpeg -re -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine -c:v libx264 -preset veryfast -g 60 -c:a aac -f flv rtmp://{http}/{bucket}/live/ch1\n\
+         \n  # play it live\n\
+         \x20 ffplay {channel}/playlist.m3u8\n\
+         \n  # during or after the push: store a VOD playlist of the last hour (PostVodPlaylist), then play it\n\
+         \x20 curl -X POST \"{channel}/vod.m3u8?vod&startTime=$(($(date +%s)-3600))&endTime=$(date +%s)\"\n\
+         \x20 ffplay {channel}/vod.m3u8\n",
         domain = args.domain,
         auth = if open { "" } else { " -- sign requests with your access key (e.g. with the oss2 SDK) unless the bucket is public-read-write" },
     );

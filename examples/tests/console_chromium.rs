@@ -1,7 +1,9 @@
 //! The web console in headless Chromium (driven over WebDriver by
-//! chromedriver): the page lists the live channel, its player plays the
-//! live playlist and then a VOD range with hls.js served by the server, and
-//! the video's `currentTime` advances. Screenshots are kept in
+//! chromedriver): the page lists the live channel with every column
+//! labelled, its player plays the live playlist; choosing VOD on another
+//! channel stops it, and that channel's VOD range then plays alone; then a
+//! VOD range of the first channel plays, with hls.js served by the server,
+//! and the video's `currentTime` advances. Screenshots are kept in
 //! `target/console-artifacts/` as test artifacts.
 
 mod common;
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use common::server_process::free_port;
 use common::{have, live_push};
 use fantoccini::{Client, ClientBuilder, Locator};
-use server::TestServer;
+use server::{ffmpeg_push, TestServer};
 
 struct Driver(Child);
 
@@ -106,6 +108,60 @@ async fn wait_playing(client: &Client, seconds: f64, what: &str) {
     }
 }
 
+/// Counts the page's hls.js players: every one made is kept in
+/// `window.hlsMade`, marked when destroyed.
+const COUNT_PLAYERS: &str = r#"
+const Made = window.Hls;
+window.hlsMade = [];
+window.Hls = class extends Made {
+  constructor(config) { super(config); window.hlsMade.push(this); }
+  destroy() { this.destroyedByPage = true; super.destroy(); }
+};
+"#;
+
+/// The players not destroyed (their source URLs), and how many video
+/// elements are playing.
+async fn players(client: &Client) -> (Vec<String>, u64) {
+    let value = client
+        .execute(
+            "return [window.hlsMade.filter(h => !h.destroyedByPage).map(h => h.url),
+                     [...document.querySelectorAll('video')].filter(v => !v.paused).length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let urls = value[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap_or_default().to_owned())
+        .collect();
+    (urls, value[1].as_u64().unwrap())
+}
+
+/// How many requests the page has made for `path`.
+async fn requests_for(client: &Client, path: &str) -> u64 {
+    client
+        .execute(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes(arguments[0])).length;",
+            vec![path.into()],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap()
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn screenshot(client: &Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console-artifacts");
     std::fs::create_dir_all(&dir).unwrap();
@@ -120,6 +176,10 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
     }
     let server = TestServer::start();
     server.create_channel("open", "cam", 1, 3);
+    // A second channel with a recording, to choose VOD on while cam plays.
+    server.create_channel("open", "other", 2, 3);
+    let mut recorded = ffmpeg_push(&server.rtmp_url("open", "other"), false);
+    assert!(recorded.wait().unwrap().success());
     let mut push = live_push(&server.rtmp_url("open", "cam"), 20);
     server.wait_for(20, "two live segments", || {
         server
@@ -153,17 +213,63 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
             page.contains("not shown to anonymous viewers"),
             "the private bucket"
         );
-
-        client
-            .find(Locator::Css(r#"tr[data-channel="open/cam"] .play-live"#))
+        // Every column has a heading, and the store column says something
+        // for a live channel.
+        let headings: Vec<String> = client
+            .execute(
+                "return [...document.querySelectorAll('#buckets th')].map(th => th.textContent);",
+                vec![],
+            )
             .await
             .unwrap()
-            .click()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            headings.iter().all(|h| !h.is_empty()) && headings.contains(&"store errors".to_owned()),
+            "{headings:?}"
+        );
+        let store_errors = client
+            .execute(
+                "const column = [...document.querySelectorAll('#buckets th')].findIndex(th => th.textContent === 'store errors');
+                 return document.querySelector('tr[data-channel=\"open/cam\"]').children[column].textContent;",
+                vec![],
+            )
             .await
             .unwrap();
+        assert_eq!(store_errors, "0", "a live channel's store errors");
+
+        client.execute(COUNT_PLAYERS, vec![]).await.unwrap();
+        click(&client, r#"tr[data-channel="open/cam"] .play-live"#).await;
         // Several playlist refreshes: a stale cached playlist would stall here.
         wait_playing(&client, 5.0, "live").await;
         screenshot(&client, "console-live.png").await;
+
+        // Choosing VOD on the other channel stops the live player at once...
+        click(&client, r#"tr[data-channel="open/other"] .play-vod"#).await;
+        assert_eq!(players(&client).await, (vec![], 0), "cam still playing");
+        let heading = client.find(Locator::Id("playing")).await.unwrap();
+        assert!(heading.text().await.unwrap().starts_with("open/other"));
+        let fetched = requests_for(&client, "/open/cam/").await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(
+            requests_for(&client, "/open/cam/").await,
+            fetched,
+            "cam is still loaded"
+        );
+        screenshot(&client, "console-vod-choose.png").await;
+        // ...and its VOD range then plays, alone.
+        click(&client, "#vod-play").await;
+        wait_playing(&client, 3.0, "the other channel's VOD").await;
+        let (urls, playing) = players(&client).await;
+        assert_eq!(playing, 1, "videos playing");
+        assert!(
+            urls.len() == 1 && urls[0].contains("/-/vod/open/other.m3u8?"),
+            "players: {urls:?}"
+        );
+        screenshot(&client, "console-vod-other.png").await;
 
         // After the publish ends, a VOD range of the whole session plays.
         assert!(push.wait().unwrap().success());
@@ -172,21 +278,14 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
                 .object("open/cam/playlist.m3u8")
                 .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
         });
-        client
-            .find(Locator::Css(r#"tr[data-channel="open/cam"] .play-vod"#))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .find(Locator::Id("vod-play"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, r#"tr[data-channel="open/cam"] .play-vod"#).await;
+        click(&client, "#vod-play").await;
         wait_playing(&client, 3.0, "VOD").await;
+        let (urls, playing) = players(&client).await;
+        assert!(
+            playing == 1 && urls.len() == 1 && urls[0].contains("/-/vod/open/cam.m3u8?"),
+            "players: {urls:?}, {playing} playing"
+        );
         screenshot(&client, "console-vod.png").await;
         let _ = client.close().await;
     });

@@ -2,7 +2,9 @@
 //! server: channel management with paging, a signed push with ffmpeg, Stat
 //! while live, history, VOD, anonymous denial, presigned reads (curl) and
 //! refused signatures; path style and virtual host; signature V1, V2, V4
-//! (also through STS and a credentials provider).
+//! (also through STS and a credentials provider). And the README's oss2
+//! example, run as written (but for the port) against the server binary
+//! with its defaults, and signed as its comment says.
 
 mod common;
 mod server;
@@ -63,19 +65,25 @@ fn flow(mode: &str, auth: &str) {
     run_ok(cmd, &format!("oss2 flow ({mode}, {auth})"));
 }
 
-/// Runs a Python script without proxy settings; it must print OK.
-fn run_ok(mut cmd: Command, what: &str) {
+/// Runs a Python script without proxy settings: (success, stdout, stderr).
+fn run_python(mut cmd: Command) -> (bool, String, String) {
     let out = cmd
         .env_remove("HTTP_PROXY")
         .env_remove("http_proxy")
         .output()
         .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs a Python script without proxy settings; it must print OK.
+fn run_ok(cmd: Command, what: &str) {
+    let (ok, stdout, stderr) = run_python(cmd);
     assert!(
-        out.status.success() && stdout.contains("OK"),
+        ok && stdout.contains("OK"),
         "{what} failed:\n{stdout}\n{stderr}"
     );
 }
@@ -141,4 +149,84 @@ print('OK')
     let mut cmd = Command::new(python);
     cmd.args(["-c", script, &server.http.to_string()]);
     run_ok(cmd, "--region eu-central-1");
+}
+
+/// The README's oss2 example, as a script for the server at `port`.
+fn readme_example(port: u16) -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let start = readme
+        .find("```python\n")
+        .expect("a python block in README.md")
+        + 10;
+    let end = start + readme[start..].find("```").unwrap();
+    let script = &readme[start..end];
+    assert!(script.contains("127.0.0.1:8080"), "{script}");
+    script.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
+}
+
+/// Run `script`; the RTMP URL it prints, pushed to with ffmpeg, publishes
+/// the fixture to `demo/ch1` of `server`, whose file store is `store`.
+fn run_and_push(python: &Path, script: &str, server: &Server, store: &Path) {
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", script]);
+    let (ok, stdout, stderr) = run_python(cmd);
+    assert!(ok, "the README's oss2 example failed:\n{script}\n{stderr}");
+    let url = stdout.trim();
+    assert!(
+        url.starts_with(&format!("rtmp://127.0.0.1:{}/demo/live/ch1?", server.http)),
+        "{url}"
+    );
+    common::run(
+        Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(fixture("high_bframes_gop2s_aac44k.flv"))
+            .args(["-c", "copy", "-f", "flv", url]),
+    );
+    server.wait(10, "the pushed playlist to end", || {
+        let playlist =
+            std::fs::read_to_string(store.join("demo/ch1/playlist.m3u8")).unwrap_or_default();
+        playlist.contains("#EXT-X-ENDLIST") && playlist.contains(".ts")
+    });
+}
+
+#[test]
+fn the_readme_oss2_example_runs_as_written_on_the_default_server() {
+    if !have("ffmpeg") || !have("curl") {
+        return;
+    }
+    let Some(python) = oss2_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&file_store(dir.path()), free_port(), free_port());
+    let script = readme_example(server.http);
+    run_and_push(&python, &script, &server, dir.path());
+
+    // The signed variant its comment gives, on a server started with that
+    // key and `demo` private (so an unsigned request would be refused).
+    let comment = script
+        .lines()
+        .find(|l| l.contains("--access-key"))
+        .expect("the comment on signing");
+    let key = comment
+        .split("--access-key ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .trim_end_matches(':');
+    let auth = &comment[comment.find("oss2.Auth(").unwrap()..];
+    let auth = &auth[..=auth.find(')').unwrap()];
+    let signed = script.replacen("oss2.AnonymousAuth()", auth, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let (http, rtmp) = (free_port(), free_port());
+    let private = Server::start_with(&file_store(dir.path()), http, rtmp, |cmd| {
+        cmd.args(["--access-key", key, "--bucket", "demo:private"]);
+    });
+    assert_eq!(private.get("/demo/?live").0, 403, "demo is private");
+    run_and_push(
+        &python,
+        &signed.replace(&format!(":{}", server.http), &format!(":{http}")),
+        &private,
+        dir.path(),
+    );
 }

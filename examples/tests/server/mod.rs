@@ -74,6 +74,7 @@ impl TestServer {
             http,
             rtmp,
             default_bucket: Some("open".into()),
+            http_timeouts: Default::default(),
         };
         runtime.spawn(serve(service.clone(), metrics.clone(), listeners, shutdown));
         TestServer {
