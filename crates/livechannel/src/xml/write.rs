@@ -89,7 +89,9 @@ pub(crate) enum StatXml<'a> {
 }
 
 /// GetLiveChannelStat's `<LiveChannelStat>` (`docs/oss-compatibility.md`,
-/// "GetLiveChannelStat"): only `Status` unless live; `Video`/`Audio` only once their sequence headers arrived.
+/// "GetLiveChannelStat"): only `Status` unless live; `Video`/`Audio` only
+/// once their sequence headers arrived (for audio that is dropped, its
+/// first tag).
 pub(crate) fn live_channel_stat(stat: StatXml<'_>) -> Bytes {
     let mut w = XmlWriter::new();
     w.start("LiveChannelStat");
