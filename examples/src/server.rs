@@ -90,8 +90,9 @@ pub async fn serve(
                 let (service, metrics, rtmp_tx) = (service.clone(), metrics.clone(), rtmp_tx.clone());
                 tokio::spawn(async move {
                     // RTMP on the HTTP port too: oss2's sign_rtmp_url keeps the
-                    // HTTP port (spec §8), and an RTMP handshake starts with
-                    // 0x03, which no HTTP request does. The wait for that
+                    // HTTP port (docs/oss-compatibility.md, "Push URLs"), and
+                    // an RTMP handshake starts with 0x03, which no HTTP
+                    // request does. The wait for that
                     // first byte is part of the first head's bound, which
                     // counts from here: one byte does not buy a second bound
                     // (nor, for RTMP, a second handshake bound).

@@ -16,7 +16,8 @@ pub struct SegmenterConfig {
     /// For frames pushed without an arrival time (a file, which has none):
     /// the wall-clock milliseconds (Unix epoch) of stream time zero, so a
     /// segment's time is `base_time_ms` + its start in stream time and its
-    /// name `<that>.ts` (OSS spec §6.3). Frames pushed with an arrival time
+    /// name `<that>.ts` (`docs/oss-compatibility.md`, "Segment names and
+    /// times"). Frames pushed with an arrival time
     /// ([`Segmenter::push_video_at`](crate::Segmenter::push_video_at), a
     /// live stream) do not use it: see [`Segment::wall_ms`](crate::Segment::wall_ms).
     pub base_time_ms: u64,

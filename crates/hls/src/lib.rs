@@ -3,8 +3,17 @@
 //! | Specification | Version / section | Link |
 //! |---|---|---|
 //! | HTTP Live Streaming | RFC 8216 §3.2 (MPEG-2 TS segments), §6.2.1 | <https://www.rfc-editor.org/rfc/rfc8216> |
-//! | OSS LiveChannel segmentation | `../shared/oss-livechannel-spec.md` §6.2, §6.3 | (project contract) |
+//! | OSS LiveChannel segmentation | `docs/oss-compatibility.md`, "Segmentation" and "Segment names and times" | (project contract) |
 //! | MPEG-2 Systems | ISO/IEC 13818-1 (via `livechannel-mpegts`) | |
+//!
+//! This crate owns the cut rule (a segment ends at the first IDR after
+//! FragDuration, or is forced after max(2 × FragDuration, 60 s)), the one
+//! timeline of both tracks, the time and name of each segment
+//! ([`Segment::wall_ms`], `<wall_ms>.ts`), what is dropped and why
+//! ([`Stats`]), and writing a segment in chunks ([`ChunkPool`]). The bytes
+//! of FLV, H.264/AAC and MPEG-TS belong to `livechannel-flv`,
+//! `livechannel-codec` and `livechannel-mpegts`; playlists to
+//! `livechannel-m3u8`; storing segments to the caller.
 //!
 //! [`Segmenter`] is a sans-IO state machine: the caller pushes FLV tag bodies
 //! (from a file through `livechannel-flv`, or RTMP audio/video messages,

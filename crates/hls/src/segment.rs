@@ -48,7 +48,8 @@ pub struct Segment {
 }
 
 impl Segment {
-    /// `<wall_ms>.ts`, the OSS object name within the channel (spec §6.3).
+    /// `<wall_ms>.ts`, the OSS object name within the channel
+    /// (`docs/oss-compatibility.md`, "Segment names and times").
     pub fn file_name(&self) -> String {
         ts_file_name(self.wall_ms)
     }

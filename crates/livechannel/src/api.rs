@@ -1,5 +1,6 @@
 //! The OSS-compatible HTTP API as a function: [`Service::handle`] turns an
-//! `http::Request` into an `http::Response` (spec §1–§4, §8, §10).
+//! `http::Request` into an `http::Response`. What each call accepts and
+//! answers is in `docs/oss-compatibility.md`; this is the summary.
 //!
 //! # Addressing
 //! - Virtual-host style when the host is `BUCKET.DOMAIN[:port]` for

@@ -1,6 +1,7 @@
 //! Request authentication: OSS signatures V1, V2 and V4, each in the
-//! `Authorization` header and in presigned URLs (spec §4.1–§4.3), and RTMP
-//! push URL signatures (spec §5.2–§5.4).
+//! `Authorization` header and in presigned URLs, and RTMP push URL
+//! signatures (`docs/oss-compatibility.md`, "Signatures" and "Push URL
+//! signature").
 //!
 //! | Version | `Authorization` header | Presigned URL | MAC |
 //! |---|---|---|---|

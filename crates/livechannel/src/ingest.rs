@@ -151,7 +151,7 @@ impl IngestError {
     }
 }
 
-/// Where a publish goes, from what RTMP clients send (spec §5.4).
+/// Where a publish goes, from what RTMP clients send (`docs/oss-compatibility.md`, "Push URLs").
 ///
 /// The bucket comes from the tcUrl host when it is `BUCKET.<domain>`
 /// (virtual-host style), else from an app `BUCKET/live` (path style, as

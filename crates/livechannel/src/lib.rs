@@ -2,9 +2,19 @@
 //!
 //! | Specification | Version / section | Link |
 //! |---|---|---|
-//! | Alibaba Cloud OSS LiveChannel API | `shared/oss-livechannel-spec.md` §1–§10 (oss2 2.19.1) | <https://www.alibabacloud.com/help/en/oss/developer-reference/livechannel> |
-//! | OSS signatures V1, V2 and V4 (header and presigned URL), RTMP URL signatures | spec §4, §4.3, §5; oss2 2.19.1 `auth.py` | <https://www.alibabacloud.com/help/en/oss/developer-reference/recommend-to-use-signature-version-4> |
+//! | Alibaba Cloud OSS LiveChannel API, as implemented here | `docs/oss-compatibility.md` (every call, error, signature and ingest rule, and what differs from OSS); tested with oss2 2.19.1 | <https://www.alibabacloud.com/help/en/oss/developer-reference/livechannel> |
+//! | OSS signatures V1, V2 and V4 (header and presigned URL), RTMP URL signatures | `docs/oss-compatibility.md`, "Signatures" and "Push URL signature"; oss2 2.19.1 `auth.py` | <https://www.alibabacloud.com/help/en/oss/developer-reference/recommend-to-use-signature-version-4> |
 //! | HTTP Live Streaming | RFC 8216 | <https://www.rfc-editor.org/rfc/rfc8216> |
+//!
+//! This crate owns the OSS side of the system: the HTTP API as a function
+//! ([`Service::handle`]: addressing, signatures, access rules, XML bodies,
+//! errors), the records kept in the store ([`catalog`]: buckets, channels,
+//! history, the VOD index, publish leases), the [`ObjectStore`](store::ObjectStore)
+//! trait with an in-memory store, and RTMP ingest from a publish request to
+//! stored segments and playlists ([`Service::publish`], [`Publisher`]). The
+//! RTMP protocol, FLV, codecs, MPEG-TS, playlists and segmenting belong to
+//! the other crates of the workspace; sockets, files and clocks to the
+//! driver (`examples/`).
 //!
 //! [`Service`] composes the media crates (FLV tag bodies → `livechannel-hls`
 //! segments → `livechannel-m3u8` playlists) with channel records kept in an

@@ -16,7 +16,8 @@ pub(crate) fn from_unix_ms(ms: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.000Z`, the only form oss2 accepts (spec §1.5).
+/// `YYYY-MM-DDTHH:MM:SS.000Z`, the only form oss2 accepts
+/// (`docs/oss-compatibility.md`, "Times").
 pub(crate) fn iso8601(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);

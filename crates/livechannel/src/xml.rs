@@ -1,5 +1,6 @@
-//! XML bodies: writers for every response body of the API (spec §2, §10,
-//! the error body of §1.4) and a lenient reader for request bodies.
+//! XML bodies: writers for every response body of the API and the error
+//! body, and a lenient reader for request bodies (`docs/oss-compatibility.md`,
+//! "LiveChannel calls", "Bucket and object calls", "Errors", "Request bodies").
 
 mod parse;
 mod write;

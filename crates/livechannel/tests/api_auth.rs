@@ -1,4 +1,5 @@
-//! Signatures (spec §4.1, §4.2, §5.2, §5.3) and the access matrix of `livechannel::api`.
+//! Signatures (`docs/oss-compatibility.md`, "Signatures" and "Push URL
+//! signature") and the access matrix of `livechannel::api` ("Access").
 
 mod api_support;
 
@@ -32,7 +33,8 @@ fn keys() -> BTreeMap<String, String> {
     BTreeMap::from([(AK.to_owned(), SK.to_owned())])
 }
 
-/// Spec §4.1: (method, key, query in oss2's wire order, expected signature).
+/// V1 vectors checked against oss2 (`docs/oss-compatibility.md`, "Signature
+/// V1"): (method, key, query in oss2's wire order, expected signature).
 type Pairs = &'static [(&'static str, &'static str)];
 
 const V1_VECTORS: &[(&str, &str, Pairs, &str)] = &[
@@ -404,7 +406,7 @@ fn every_rtmp_vector_of_the_spec() {
         rtmp_string_to_sign(1_700_003_600, &[], "test-bucket", "test-channel", true),
         "1700003600\n/test-bucket/test-channel"
     );
-    // (params as decoded from the spec's URLs, in wire order)
+    // (params as decoded from oss2's sign_rtmp_url URLs, in wire order)
     let with_playlist = rtmp_params(&[
         ("playlistName", "test.m3u8"),
         ("OSSAccessKeyId", AK),
@@ -456,7 +458,8 @@ fn every_rtmp_vector_of_the_spec() {
 
 #[test]
 fn rtmp_signatures_without_the_security_token_are_accepted_too() {
-    // The Go SDK leaves security-token out of the canonical parameters (spec §5.3).
+    // The Go SDK leaves security-token out of the canonical parameters
+    // (docs/oss-compatibility.md, "Push URL signature").
     let sig = sign(
         SK,
         "1700003600\nplaylistName:test.m3u8\n/test-bucket/test-channel",

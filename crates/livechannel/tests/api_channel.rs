@@ -1,5 +1,6 @@
-//! The LiveChannel operations through `Service::handle` (spec §2.1–§2.7):
-//! XML against the spec's examples and the elements oss2 requires.
+//! The LiveChannel operations through `Service::handle`
+//! (`docs/oss-compatibility.md`, "LiveChannel calls"): XML against OSS's
+//! documented examples and the elements oss2 requires.
 
 mod api_support;
 
@@ -59,7 +60,8 @@ fn put_live_channel_answers_the_urls_virtual_host_and_absolute_form() {
         AK,
         SK,
     );
-    // Re-address the signed request in virtual-host style: same signature (spec §8).
+    // Re-address the signed request in virtual-host style: same signature
+    // (docs/oss-compatibility.md, "Signature V1": the resource is the same in every style).
     let (mut parts, body) = req.into_parts();
     parts.uri = "/test-channel?live=".parse().unwrap();
     let res = api.send(http::Request::from_parts(parts.clone(), body.clone()));

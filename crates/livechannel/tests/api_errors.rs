@@ -1,5 +1,6 @@
-//! Every row of the error catalogue (spec §3): HTTP status and Code as
-//! oss2 maps them to exception classes, plus EC where the spec gives one.
+//! Every row of the error catalogue (`docs/oss-compatibility.md`, "Errors"):
+//! HTTP status and Code as oss2 maps them to exception classes, plus EC
+//! where OSS documents one.
 
 mod api_support;
 

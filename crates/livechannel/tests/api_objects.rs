@@ -1,4 +1,5 @@
-//! Buckets and objects (spec §10), addressing (spec §1.1, §8), key safety,
+//! Buckets and objects (`docs/oss-compatibility.md`, "Bucket and object
+//! calls"), addressing ("Addressing"), key safety,
 //! ranges, CORS and HEAD errors, through `Service::handle`.
 
 mod api_support;

@@ -1,4 +1,5 @@
-//! GetVodPlaylist and PostVodPlaylist (spec §2.8, §2.9, §6.5).
+//! GetVodPlaylist and PostVodPlaylist (`docs/oss-compatibility.md`,
+//! "PostVodPlaylist", "GetVodPlaylist" and "VOD playlists").
 
 mod api_support;
 
@@ -6,8 +7,8 @@ use api_support::*;
 use futures::executor::block_on;
 use livechannel::catalog::SegmentEntry;
 
-/// Segments at 1543895706.266 s (7.12 s) and .468 (13.32 s) as in the spec's
-/// example, then a second session with a discontinuity, then one a day later.
+/// Segments at 1543895706.266 s (7.12 s) and .468 (13.32 s) as in OSS's
+/// GetVodPlaylist example, then a second session with a discontinuity, then one a day later.
 fn setup() -> Api {
     let api = Api::new();
     api.create_bucket("test-bucket", "private");

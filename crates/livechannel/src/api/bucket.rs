@@ -1,4 +1,5 @@
-//! The bucket calls of spec §10: PutBucket, DeleteBucket, ListBuckets,
+//! The bucket calls (`docs/oss-compatibility.md`, "Bucket and object
+//! calls"): PutBucket, DeleteBucket, ListBuckets,
 //! bucket ACL, ListObjects, ListMultipartUploads.
 
 use http::header::LOCATION;

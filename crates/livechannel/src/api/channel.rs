@@ -1,4 +1,5 @@
-//! The LiveChannel operations (spec §2.1–§2.7).
+//! The LiveChannel operations (`docs/oss-compatibility.md`, "LiveChannel
+//! calls").
 
 use http::StatusCode;
 
@@ -16,7 +17,8 @@ const MAX_DESCRIPTION_BYTES: usize = 128;
 const MAX_KEYS: usize = 1000;
 const DEFAULT_MAX_KEYS: usize = 100;
 
-/// The publish and play URLs of a channel, from the request's host and style (spec §2.1).
+/// The publish and play URLs of a channel, from the request's host and style
+/// (`docs/oss-compatibility.md`, "Addressing" and "PutLiveChannel").
 pub(crate) fn urls(req: &ApiRequest, channel: &str, playlist: &str) -> (String, String) {
     (
         format!("{}/live/{channel}", req.bucket_url("rtmp")),
@@ -63,7 +65,8 @@ fn non_empty(doc: &Document, path: &str) -> Option<String> {
 }
 
 /// The configuration of a PutLiveChannel body, with the defaults and
-/// ranges of spec §2.1: only `Target/Type` is required; FragDuration and
+/// ranges of `docs/oss-compatibility.md`, "PutLiveChannel": only
+/// `Target/Type` is required; FragDuration and
 /// FragCount default only together.
 pub(crate) fn channel_config(doc: &Document) -> Result<ChannelConfig, ApiError> {
     if doc.root != "LiveChannelConfiguration" {

@@ -1,6 +1,6 @@
 //! The errors the API answers with: HTTP status, OSS `Code` (the pair oss2
 //! maps to an exception class), message, and the optional `EC` and extra
-//! elements (spec §1.4, §3).
+//! elements (`docs/oss-compatibility.md`, "Errors").
 
 use http::StatusCode;
 

@@ -1,4 +1,5 @@
-//! Object calls (spec §10): GetObject/HeadObject with `Range`, PutObject,
+//! Object calls (`docs/oss-compatibility.md`, "Bucket and object calls"):
+//! GetObject/HeadObject with `Range`, PutObject,
 //! DeleteObject, and the CORS preflight.
 
 use std::ops::Range;

@@ -1,4 +1,4 @@
-//! From an HTTP request to (bucket, key, query): addressing (spec §1.1, §8)
+//! From an HTTP request to (bucket, key, query): addressing (`docs/oss-compatibility.md`, "Addressing")
 //! and percent-decoding.
 
 use http::request::Parts;

@@ -1,4 +1,5 @@
-//! Building responses: the headers every response carries (spec §1.4),
+//! Building responses: the headers every response carries
+//! (`docs/oss-compatibility.md`, "Responses"),
 //! error bodies, HEAD handling and CORS.
 
 use std::sync::atomic::Ordering;

@@ -1,4 +1,4 @@
-//! Name rules (spec §1.6), and the key checks that keep every object inside
+//! Name rules (`docs/oss-compatibility.md`, "Names"), and the key checks that keep every object inside
 //! its bucket's part of the store.
 
 use super::error::ApiError;
@@ -50,8 +50,8 @@ pub(crate) fn object_key(key: &str) -> Result<(), ApiError> {
     }
 }
 
-/// A channel name: an object key without `/` (spec §1.6). `ec` is the EC the
-/// operation reports for a bad name.
+/// A channel name: an object key without `/` (`docs/oss-compatibility.md`,
+/// "Names"). `ec` is the EC the operation reports for a bad name.
 pub(crate) fn channel_name(name: &str, ec: Option<&'static str>) -> Result<(), ApiError> {
     let reason = if name.contains('/') {
         Some("a live channel name must not contain '/'")
@@ -66,7 +66,8 @@ pub(crate) fn channel_name(name: &str, ec: Option<&'static str>) -> Result<(), A
     }
 }
 
-/// A PlaylistName: 6–128 characters, ending in `.m3u8`, no `/` (spec §1.6).
+/// A PlaylistName: 6–128 characters, ending in `.m3u8`, no `/`
+/// (`docs/oss-compatibility.md`, "Names").
 pub(crate) fn playlist_name(name: &str) -> Result<(), ApiError> {
     let (reason, ec) = if name.contains('/') {
         ("PlaylistName must not contain '/'", "0044-00000016")

@@ -1,4 +1,5 @@
-//! GetVodPlaylist and PostVodPlaylist (spec §2.8, §2.9, §6.5).
+//! GetVodPlaylist and PostVodPlaylist (`docs/oss-compatibility.md`,
+//! "PostVodPlaylist", "GetVodPlaylist" and "VOD playlists").
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, ETAG};

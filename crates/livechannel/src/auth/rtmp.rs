@@ -1,4 +1,5 @@
-//! RTMP push URL signatures (spec §5.2–§5.4).
+//! RTMP push URL signatures (`docs/oss-compatibility.md`, "Push URL
+//! signature").
 
 use std::collections::BTreeMap;
 
@@ -33,7 +34,8 @@ pub enum RtmpAuthError {
 /// Parameters that are never part of CanonicalizedParams (oss2 `_sign_rtmp_url`).
 const UNSIGNED: [&str; 4] = ["OSSAccessKeyId", "Signature", "Expires", "SecurityToken"];
 
-/// The StringToSign of a push URL (spec §5.2):
+/// The StringToSign of a push URL (`docs/oss-compatibility.md`, "Push URL
+/// signature"):
 /// `{Expires}\n` + `{k}:{v}\n` for each other parameter sorted by name
 /// (byte order) + `/{bucket}/{channel}`.
 ///
@@ -75,14 +77,15 @@ pub fn rtmp_string_to_sign(
     out
 }
 
-/// Checks a push URL's signature (spec §5.4 steps 2–4) for `bucket` and
-/// `channel`, the raw, percent-decoded channel name.
+/// Checks a push URL's signature (`docs/oss-compatibility.md`, "Publish
+/// checks") for `bucket` and `channel`, the raw, percent-decoded channel name.
 ///
 /// `params` are the push parameters, percent-decoded, in wire order; `keys`
 /// maps AccessKeyId → secret. Whether the bucket's ACL requires a signature
 /// at all (it does unless public-read-write) is the caller's decision.
 /// A signature made with or without `security-token` in the canonical
-/// parameters is accepted (the SDKs disagree, spec §5.3).
+/// parameters is accepted (the SDKs disagree: `docs/oss-compatibility.md`,
+/// "Push URL signature").
 ///
 /// ```
 /// use std::collections::BTreeMap;

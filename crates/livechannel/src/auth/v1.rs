@@ -1,5 +1,6 @@
 //! OSS signature V1: `Authorization: OSS id:signature` and presigned URLs
-//! (`?OSSAccessKeyId=&Expires=&Signature=`), spec §4.1 and §4.2.
+//! (`?OSSAccessKeyId=&Expires=&Signature=`): `docs/oss-compatibility.md`,
+//! "Signature V1".
 
 use std::collections::BTreeMap;
 
@@ -107,7 +108,8 @@ pub fn is_subresource(name: &str) -> bool {
     SUBRESOURCES.contains(&name)
 }
 
-/// `/bucket/key?sub&resources`, or `/?sub` without a bucket (spec §4.1).
+/// `/bucket/key?sub&resources`, or `/?sub` without a bucket
+/// (`docs/oss-compatibility.md`, "Signature V1").
 ///
 /// `key` is the percent-decoded object key (`""` for bucket-level calls);
 /// `query` holds the percent-decoded parameters in any order.
@@ -131,7 +133,8 @@ pub fn canonical_resource(bucket: Option<&str>, key: &str, query: &[(String, Str
     out
 }
 
-/// The V1 StringToSign of a request (spec §4.1): verb, `Content-MD5`,
+/// The V1 StringToSign of a request (`docs/oss-compatibility.md`, "Signature
+/// V1"): verb, `Content-MD5`,
 /// `Content-Type`, `x-oss-date` or else `Date`, the `x-oss-*` headers sorted
 /// by lower-cased name, and the [`canonical_resource`].
 ///

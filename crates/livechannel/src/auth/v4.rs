@@ -1,5 +1,5 @@
 //! OSS signature V4 (`OSS4-HMAC-SHA256`): the `Authorization` header and
-//! presigned URLs (spec §4.3; OSS doc "Include a V4 signature in the
+//! presigned URLs (`docs/oss-compatibility.md`, "Signature V4"; OSS doc "Include a V4 signature in the
 //! Authorization header"; oss2 `ProviderAuthV4`).
 
 use std::collections::BTreeMap;

@@ -1,6 +1,7 @@
 //! A lenient reader for request bodies: any element order, whitespace
 //! around values, with or without a declaration, self-closing empty
-//! elements, unknown elements ignored (spec §1.3).
+//! elements, unknown elements ignored (`docs/oss-compatibility.md`,
+//! "Request bodies").
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
-//! The response bodies. Element names, order and presence follow the spec's
-//! examples and the elements oss2's parsers require (`_find_tag` raises on a
+//! The response bodies. Element names, order and presence follow OSS's
+//! documented examples (`docs/oss-compatibility.md`) and the elements oss2's parsers require (`_find_tag` raises on a
 //! missing element, so those are always written, empty if need be).
 
 use bytes::Bytes;
@@ -10,7 +10,7 @@ use crate::live::LiveStat;
 use crate::store::ObjectMeta;
 use crate::time::{iso8601, unix_ms};
 
-/// The `<Error>` body (spec §1.4). `extra` elements (`ArgumentName`,
+/// The `<Error>` body (`docs/oss-compatibility.md`, "Errors"). `extra` elements (`ArgumentName`,
 /// `StringToSign`, ...) come after `HostId`, and `EC` last.
 pub(crate) fn error(
     code: &str,
@@ -36,7 +36,7 @@ pub(crate) fn error(
     w.finish()
 }
 
-/// PutLiveChannel's `<CreateLiveChannelResult>` (spec §2.1).
+/// PutLiveChannel's `<CreateLiveChannelResult>` (`docs/oss-compatibility.md`, "PutLiveChannel").
 pub(crate) fn create_live_channel_result(publish_url: &str, play_url: &str) -> Bytes {
     let mut w = XmlWriter::new();
     w.start("CreateLiveChannelResult");
@@ -52,7 +52,8 @@ fn urls(w: &mut XmlWriter, publish_url: &str, play_url: &str) {
     w.start("PlayUrls").text("Url", play_url).end("PlayUrls");
 }
 
-/// GetLiveChannelInfo's `<LiveChannelConfiguration>` (spec §2.3).
+/// GetLiveChannelInfo's `<LiveChannelConfiguration>` (`docs/oss-compatibility.md`,
+/// "GetLiveChannelInfo").
 pub(crate) fn live_channel_configuration(config: &ChannelConfig) -> Bytes {
     let mut w = XmlWriter::new();
     w.start("LiveChannelConfiguration")
@@ -87,8 +88,10 @@ pub(crate) enum StatXml<'a> {
     Live(Option<&'a LiveStat>),
 }
 
-/// GetLiveChannelStat's `<LiveChannelStat>` (spec §2.4): only `Status`
-/// unless live; `Video`/`Audio` only once their sequence headers arrived.
+/// GetLiveChannelStat's `<LiveChannelStat>` (`docs/oss-compatibility.md`,
+/// "GetLiveChannelStat"): only `Status` unless live; `Video`/`Audio` only
+/// once their sequence headers arrived (for audio that is dropped, its
+/// first tag).
 pub(crate) fn live_channel_stat(stat: StatXml<'_>) -> Bytes {
     let mut w = XmlWriter::new();
     w.start("LiveChannelStat");
@@ -135,7 +138,8 @@ pub(crate) fn live_channel_stat(stat: StatXml<'_>) -> Bytes {
     w.finish()
 }
 
-/// GetLiveChannelHistory's `<LiveChannelHistory>` (spec §2.5), records in the given order.
+/// GetLiveChannelHistory's `<LiveChannelHistory>` (`docs/oss-compatibility.md`,
+/// "GetLiveChannelHistory"), records in the given order.
 pub(crate) fn live_channel_history(records: &[LiveRecord]) -> Bytes {
     let mut w = XmlWriter::new();
     w.start("LiveChannelHistory");
@@ -159,8 +163,8 @@ pub(crate) struct ListedChannel {
     pub(crate) play_url: String,
 }
 
-/// ListLiveChannel's `<ListLiveChannelResult>` (spec §2.6): `NextMarker`
-/// only when truncated.
+/// ListLiveChannel's `<ListLiveChannelResult>` (`docs/oss-compatibility.md`,
+/// "ListLiveChannel"): `NextMarker` only when truncated.
 pub(crate) fn list_live_channel_result(
     prefix: &str,
     marker: &str,
@@ -185,7 +189,7 @@ pub(crate) fn list_live_channel_result(
 }
 
 /// The paging elements ListLiveChannel and ListBuckets share: NextMarker
-/// only when truncated (spec §2.6).
+/// only when truncated (`docs/oss-compatibility.md`, "ListLiveChannel").
 fn paging(
     w: &mut XmlWriter,
     prefix: &str,
@@ -222,8 +226,9 @@ fn owner(w: &mut XmlWriter) {
         .end("Owner");
 }
 
-/// ListBuckets' `<ListAllMyBucketsResult>` (spec §10); `endpoint` is the
-/// service host the buckets are reached under.
+/// ListBuckets' `<ListAllMyBucketsResult>` (`docs/oss-compatibility.md`,
+/// "ListBuckets"); `endpoint` is the service host the buckets are reached
+/// under.
 pub(crate) fn list_all_my_buckets(
     prefix: &str,
     marker: &str,
@@ -267,8 +272,8 @@ pub(crate) struct ObjectListing {
     pub(crate) common_prefixes: Vec<String>,
 }
 
-/// ListObjects' `<ListBucketResult>` (spec §10): `IsTruncated` always, and
-/// per object `Key`, `LastModified`, `ETag`, `Type`, `Size`, `StorageClass`.
+/// ListObjects' `<ListBucketResult>` (`docs/oss-compatibility.md`,
+/// "ListObjects"): `IsTruncated` always, and per object `Key`, `LastModified`, `ETag`, `Type`, `Size`, `StorageClass`.
 pub(crate) fn list_bucket_result(l: &ObjectListing) -> Bytes {
     let mut w = XmlWriter::new();
     w.start("ListBucketResult")
@@ -304,8 +309,9 @@ pub(crate) fn list_bucket_result(l: &ObjectListing) -> Bytes {
     w.finish()
 }
 
-/// ListMultipartUploads' empty `<ListMultipartUploadsResult>` (spec §10):
-/// no upload is ever in progress here.
+/// ListMultipartUploads' empty `<ListMultipartUploadsResult>`
+/// (`docs/oss-compatibility.md`, "ListMultipartUploads"): no upload is
+/// ever in progress here.
 pub(crate) fn list_multipart_uploads_result(bucket: &str, prefix: &str, delimiter: &str) -> Bytes {
     let mut w = XmlWriter::new();
     w.start("ListMultipartUploadsResult")

@@ -119,7 +119,8 @@ impl Api {
     }
 }
 
-/// The PutLiveChannel body oss2 sends for the defaults (spec §1.3).
+/// The PutLiveChannel body oss2 sends for the defaults
+/// (`docs/oss-compatibility.md`, "Request bodies").
 pub const OSS2_BODY: &str = "<LiveChannelConfiguration><Description /><Status>enabled</Status><Target><Type>HLS</Type><FragDuration>5</FragDuration><FragCount>3</FragCount><PlaylistName /></Target></LiveChannelConfiguration>";
 
 pub fn request(
