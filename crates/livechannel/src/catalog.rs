@@ -207,7 +207,9 @@ pub struct SegmentEntry {
     pub start_ms: u64,
     /// EXTINF in milliseconds.
     pub duration_ms: u64,
-    /// True for the first segment of a push session after an earlier one.
+    /// True for the first segment of every push session: a VOD spanning
+    /// two sessions puts `#EXT-X-DISCONTINUITY` between them (whatever
+    /// playlist each pushed to), and drops it before its own first segment.
     pub discontinuity: bool,
 }
 

@@ -350,7 +350,6 @@ impl Service {
                 return Err(PublishError::Catalog(e.into()));
             }
         };
-        let resumed = stored.is_some();
         let mut window = match &stored {
             Some(playlist) => LiveWindow::resume(playlist, frag_count),
             None => LiveWindow::new(frag_count, u64::from(target.frag_duration.max(1))),
@@ -388,7 +387,6 @@ impl Service {
             upload: None,
             failed_segment: None,
             window,
-            resumed,
             first_segment: true,
             lease,
             meter: Meter::new(now_ms),
@@ -419,7 +417,6 @@ pub struct Publisher {
     /// dropped, so that no object is made of what is left of it.
     failed_segment: Option<u64>,
     window: LiveWindow,
-    resumed: bool,
     first_segment: bool,
     lease: crate::catalog::Lease,
     meter: Meter,
@@ -752,7 +749,9 @@ impl Publisher {
         let entry = SegmentEntry {
             start_ms: segment.wall_ms,
             duration_ms: (segment.duration * 1000.0).round() as u64,
-            discontinuity: self.first_segment && self.resumed,
+            // Every session starts its own timeline, also one that pushes
+            // to a new playlistName: a VOD spanning two must say so.
+            discontinuity: self.first_segment,
         };
         let catalog = &self.service.catalog;
         writes.push(catalog.segment_write(&self.bucket, &self.channel, entry));

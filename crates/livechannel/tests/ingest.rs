@@ -397,7 +397,8 @@ fn a_publish_becomes_segments_a_live_playlist_and_a_complete_vod() {
     for (i, entry) in index.iter().enumerate() {
         let ts = get(&store, &format!("bkt/ch/{}", entry.file_name())).expect("segment stored");
         assert_eq!(&ts[..3], &[0x47, 0x40, 0x00]);
-        assert!(!entry.discontinuity);
+        // The session's first segment starts its timeline; no other.
+        assert_eq!(entry.discontinuity, i == 0);
         if i + 1 < index.len() {
             assert!(entry.duration_ms >= 2000, "{entry:?}");
             assert_eq!(index[i + 1].start_ms - entry.start_ms, entry.duration_ms);
@@ -406,7 +407,7 @@ fn a_publish_becomes_segments_a_live_playlist_and_a_complete_vod() {
         vod.push(livechannel_m3u8::MediaSegment {
             uri: entry.file_name(),
             duration: entry.duration_ms as f64 / 1000.0,
-            discontinuity: entry.discontinuity,
+            discontinuity: entry.discontinuity && i > 0,
             title: String::new(),
         });
     }
@@ -450,7 +451,11 @@ fn a_republish_continues_the_media_sequence_after_a_discontinuity() {
     assert!(live.end_list);
     let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
     assert_eq!(index.len(), 8);
-    assert!(index[4].discontinuity && index.iter().filter(|e| e.discontinuity).count() == 1);
+    // Each session's first segment: a VOD over both separates them.
+    let marked: Vec<usize> = (0..index.len())
+        .filter(|&i| index[i].discontinuity)
+        .collect();
+    assert_eq!(marked, [0, 4]);
     assert!(index.windows(2).all(|w| w[0].start_ms < w[1].start_ms));
     assert_eq!(
         block_on(service.catalog().history("bkt", "ch"))
@@ -458,6 +463,34 @@ fn a_republish_continues_the_media_sequence_after_a_discontinuity() {
             .len(),
         2
     );
+}
+
+/// A second session pushing to another playlist starts a new timeline too:
+/// a VOD over both sessions separates them with a discontinuity.
+#[test]
+fn a_vod_over_two_sessions_with_different_playlists_has_a_discontinuity() {
+    let (store, service) = open_channel();
+    let tags = tags();
+    publish(&service, "ch", &tags, T0_MS).unwrap();
+    publish(&service, "ch?playlistName=other.m3u8", &tags, T0_MS + 9_000).unwrap();
+    assert!(
+        get(&store, "bkt/ch/other.m3u8").is_some(),
+        "the second playlist"
+    );
+    let uri = format!(
+        "/bkt/ch/vod.m3u8?vod&startTime={}&endTime={}",
+        T0_MS / 1000,
+        T0_MS / 1000 + 30
+    );
+    let (status, body) = api(&service, "POST", &uri, T0_MS + 40_000);
+    assert_eq!(status, 200, "{body}");
+    let text = String::from_utf8(get(&store, "bkt/ch/vod.m3u8").unwrap()).unwrap();
+    let vod = MediaPlaylist::parse(&text).unwrap();
+    let marked: Vec<usize> = (0..vod.segments.len())
+        .filter(|&i| vod.segments[i].discontinuity)
+        .collect();
+    assert_eq!(vod.segments.len(), 8, "{text}");
+    assert_eq!(marked, [4], "{text}");
 }
 
 #[test]

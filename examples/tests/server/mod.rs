@@ -152,7 +152,8 @@ pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> 
         segments.push(livechannel_m3u8::MediaSegment {
             uri: e.file_name(),
             duration: e.duration_ms as f64 / 1000.0,
-            discontinuity: e.discontinuity,
+            // As GetVodPlaylist: nothing to separate the first segment from.
+            discontinuity: e.discontinuity && !segments.is_empty(),
             title: String::new(),
         });
     }
