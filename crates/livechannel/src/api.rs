@@ -79,7 +79,7 @@ mod error;
 mod object;
 mod request;
 mod response;
-mod validate;
+pub(crate) mod validate;
 mod vod;
 
 use std::time::SystemTime;

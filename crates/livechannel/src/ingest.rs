@@ -283,10 +283,8 @@ impl Service {
         let target = &channel_record.config.target;
         let playlist_name = match params.iter().find(|(k, _)| k == "playlistName") {
             Some((_, name)) => {
-                let valid = (6..=128).contains(&name.chars().count())
-                    && name.ends_with(".m3u8")
-                    && !name.contains('/');
-                if !valid {
+                // The rule PutLiveChannel applies: the name becomes a key.
+                if crate::api::validate::playlist_name(name).is_err() {
                     return Err(PublishError::InvalidArgument(format!(
                         "playlistName {name:?}"
                     )));

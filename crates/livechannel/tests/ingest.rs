@@ -642,6 +642,21 @@ fn mp3_audio_is_dropped_with_one_warning_and_stat_names_it() {
     }
 }
 
+/// A push's playlistName becomes an object key: it is held to the rules
+/// PutLiveChannel applies, and nothing is stored under a refused one.
+#[test]
+fn a_playlist_name_that_is_no_valid_key_is_refused() {
+    let (store, service) = open_channel();
+    let tags = &tags()[..20];
+    for name in ["a%01b.m3u8", "..%5Cx.m3u8", "a/b.m3u8", "x.m3u", ".m3u8"] {
+        let err = publish(&service, &format!("ch?playlistName={name}"), tags, T0_MS).unwrap_err();
+        assert!(err.contains("playlistName"), "{name}: {err}");
+    }
+    let stored = block_on(store.list("bkt/ch/", "", 10)).unwrap().objects;
+    assert!(stored.is_empty(), "{stored:?}");
+    publish(&service, "ch?playlistName=ok.m3u8", tags, T0_MS).unwrap();
+}
+
 #[test]
 fn private_buckets_need_a_valid_signature() {
     let store = Arc::new(MemoryStore::new());
