@@ -564,8 +564,10 @@ impl Publisher {
     }
 
     /// A disabled channel is noticed within [`DISABLED_CHECK_MS`] of `now_ms`:
-    /// the flag lives in the channel's shared record, a cache miss on
-    /// every message otherwise.
+    /// the flag lives in this process's `LiveEntry`, which the API's
+    /// threads write, so reading it on every message would be a cache miss
+    /// each time. Only this node's API sets it: disabling a channel through
+    /// another node does not reach this publisher (a known limit).
     fn check(&mut self, now_ms: u64) -> Result<(), IngestError> {
         if now_ms < self.disabled_check_ms {
             return Ok(());
