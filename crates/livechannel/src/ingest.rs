@@ -566,8 +566,8 @@ impl Publisher {
     /// A disabled channel is noticed within [`DISABLED_CHECK_MS`] of `now_ms`:
     /// the flag lives in this process's `LiveEntry`, which the API's
     /// threads write, so reading it on every message would be a cache miss
-    /// each time. Only this node's API sets it: disabling a channel through
-    /// another node does not reach this publisher (a known limit).
+    /// each time. Only this node's API sets it; a channel disabled through
+    /// another node is seen in the store when the lease is renewed.
     fn check(&mut self, now_ms: u64) -> Result<(), IngestError> {
         if now_ms < self.disabled_check_ms {
             return Ok(());
@@ -588,7 +588,7 @@ impl Publisher {
             }
         }
         self.update_stat(now_ms);
-        // Renew the lease when a third of it is left.
+        // Renew the lease once a third of it has passed.
         let lease_ms = self.service.config.lease_ms;
         if !self.finished && now_ms + lease_ms * 2 / 3 >= self.lease.expires_ms {
             let stat = self.entry.stat();
@@ -604,6 +604,15 @@ impl Publisher {
                 Some(lease) => self.lease = lease,
                 // Another node took the channel over (our lease had expired).
                 None => return Err(IngestError::Disabled),
+            }
+            // Another node's PutLiveChannelStatus only reaches the stored
+            // record: look at it as often as the lease is renewed (every
+            // 10 s by default, as OSS ends a disabled push within about 10 s).
+            let record = self
+                .retry("channel", || catalog.channel(&self.bucket, &self.channel))
+                .await?;
+            if record.is_some_and(|r| r.config.status == ChannelStatus::Disabled) {
+                return Err(IngestError::Disabled);
             }
         }
         Ok(())

@@ -780,6 +780,43 @@ fn disabling_a_live_channel_ends_its_publisher_and_history_records_it() {
     assert!(text.contains("#EXT-X-ENDLIST"), "{text}");
 }
 
+/// Disabling through another node (the API of a second service over the
+/// same store) ends the publish at the next lease renewal.
+#[test]
+fn a_channel_disabled_through_another_node_ends_its_publish() {
+    let store = Arc::new(MemoryStore::new());
+    let mut config = ServiceConfig {
+        domain: Some("oss.example".into()),
+        node_id: "node-a".into(),
+        lease_ms: 3_000,
+        ..ServiceConfig::default()
+    };
+    config.access_keys.insert("AKID".into(), "SECRET".into());
+    let a = Arc::new(Service::new(store.clone(), config));
+    let b = service(store.clone(), "node-b");
+    setup(&a, Acl::PublicReadWrite, 2);
+    let tags = tags();
+    let mut disabled_at = None;
+    let mut last_sent = 0;
+    let err = publish_with(&a, "ch", &tags, T0_MS, |sent, _| {
+        last_sent = sent;
+        if sent == 100 {
+            let (status, body) = api(&b, "PUT", "/bkt/ch?live&status=disabled", T0_MS);
+            assert_eq!(status, 200, "{body}");
+            disabled_at = Some(tags[sent].timestamp);
+        }
+    })
+    .unwrap_err();
+    assert!(err.contains("disabled"), "{err}");
+    // The renewal comes a third of the lease (1 s) after the last one.
+    let ended_at = tags[last_sent].timestamp;
+    let after = ended_at - disabled_at.unwrap();
+    assert!(after <= 1_100, "ended {after} ms after the disable");
+    assert!(!a.is_live("bkt", "ch"));
+    let text = String::from_utf8(get(&store, "bkt/ch/playlist.m3u8").unwrap()).unwrap();
+    assert!(text.contains("#EXT-X-ENDLIST"), "{text}");
+}
+
 type FailWhen = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
 
 /// A memory store whose calls fail (a passing backend error) when `fail`,
