@@ -76,7 +76,7 @@ mod bucket;
 mod channel;
 mod error;
 mod object;
-mod request;
+pub(crate) mod request;
 mod response;
 mod validate;
 mod vod;

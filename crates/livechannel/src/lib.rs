@@ -16,6 +16,7 @@
 #![warn(unreachable_pub)]
 #![forbid(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod addressing;
 pub mod api;
 pub mod auth;
 pub mod catalog;
@@ -26,9 +27,9 @@ pub mod store;
 mod time;
 mod xml;
 
+pub use addressing::{resolve_publish, AddressError, PublishAddress};
 pub use ingest::{
-    parse_query, resolve_publish, IngestError, IngestWarning, PublishError, PublishRequest,
-    Publisher, DISABLED_CHECK_MS,
+    IngestError, IngestWarning, PublishError, PublishRequest, Publisher, DISABLED_CHECK_MS,
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
 pub use service::{Counters, RetryPolicy, Service, ServiceConfig};
