@@ -40,12 +40,13 @@ mod v4;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::addressing::{decoded_pairs, Plus};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+
+use crate::addressing::{decoded_pairs, Plus};
 
 pub use rtmp::{rtmp_string_to_sign, verify_rtmp, RtmpAuthError};
 pub use v1::{canonical_resource, is_subresource, string_to_sign, SUBRESOURCES};
