@@ -29,6 +29,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HOST};
 use hyper::{Method, Response, StatusCode};
+use livechannel::addressing::virtual_host_bucket;
 use livechannel::catalog::{Acl, ChannelRecord, ChannelStatus, LiveRecord};
 use livechannel::{unix_ms, LiveStat, Service};
 use livechannel_m3u8::{MediaPlaylist, MediaSegment};
@@ -95,19 +96,16 @@ fn wants_page(service: &Service, parts: &hyper::http::request::Parts) -> bool {
 }
 
 /// True when the request is addressed to a bucket's virtual host
-/// (`BUCKET.DOMAIN`), where every path is an object key.
+/// (`BUCKET.DOMAIN`), where every path is an object key: the API's own
+/// rule ([`virtual_host_bucket`]).
 pub fn is_bucket_host(service: &Service, parts: &hyper::http::request::Parts) -> bool {
     let host = parts
         .uri
-        .host()
+        .authority()
+        .map(|a| a.as_str())
         .or_else(|| parts.headers.get(HOST).and_then(|v| v.to_str().ok()))
         .unwrap_or("");
-    let host = host.split(':').next().unwrap_or("");
-    service
-        .config()
-        .domain
-        .as_deref()
-        .is_some_and(|d| host.ends_with(&format!(".{d}")))
+    virtual_host_bucket(host, service.config().domain.as_deref()).is_some()
 }
 
 #[derive(Serialize)]
@@ -369,5 +367,7 @@ mod tests {
             &parts("http://demo.oss.test/metrics", &[])
         ));
         assert!(!is_bucket_host(&service, &parts("/metrics", &[host])));
+        let mixed_case = ("host", "Demo.OSS.test:8080");
+        assert!(is_bucket_host(&service, &parts("/", &[mixed_case])));
     }
 }

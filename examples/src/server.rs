@@ -17,7 +17,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use livechannel::{resolve_publish, IngestError, PublishRequest, Publisher, Service};
+use livechannel::{resolve_publish, IngestError, Publisher, Service};
 use livechannel_rtmp::{PublishRejection, ServerConfig, ServerEvent, ServerSession};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -398,19 +398,17 @@ async fn rtmp_connection(
                         domain.as_deref(),
                         default_bucket.as_deref(),
                     );
-                    let Some((bucket, channel, query)) = target else {
-                        let _ = session.reject_publish(
-                            request,
-                            PublishRejection::BadName,
-                            "no bucket or channel in this push url",
-                        );
-                        continue;
-                    };
-                    let request_info = PublishRequest {
-                        bucket,
-                        channel,
-                        query,
-                        remote_addr: peer.to_string(),
+                    let request_info = match target {
+                        Ok(address) => address.into_request(peer.to_string()),
+                        Err(e) => {
+                            tracing::info!(%peer, "publish refused: {e}");
+                            let _ = session.reject_publish(
+                                request,
+                                PublishRejection::BadName,
+                                &e.to_string(),
+                            );
+                            continue;
+                        }
                     };
                     match service.publish(request_info, SystemTime::now()).await {
                         Ok(p) => {

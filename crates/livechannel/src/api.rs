@@ -3,15 +3,22 @@
 //! answers is in `docs/oss-compatibility.md`; this is the summary.
 //!
 //! # Addressing
+//! The rules are those of [`crate::addressing`], shared with RTMP ingest
+//! (a push to `rtmp://h/live/ch` goes to the bucket `GET /` with `Host: h`
+//! names).
 //! - Virtual-host style when the host is `BUCKET.DOMAIN[:port]` for
-//!   [`ServiceConfig::domain`](crate::ServiceConfig::domain); path style
-//!   (`/BUCKET/KEY`) for any other host. The host is the authority of an
+//!   [`ServiceConfig::domain`](crate::ServiceConfig::domain), compared
+//!   case-insensitively, without port or trailing dot
+//!   ([`virtual_host_bucket`](crate::addressing::virtual_host_bucket));
+//!   path style (`/BUCKET/KEY`) for any other host, IPv4 and IPv6
+//!   literals (`[::1]:8080`) included. The host is the authority of an
 //!   absolute-form target (`GET http://bucket.domain:port/key` through an
 //!   HTTP proxy), else the `Host` header. CNAME mode is not supported.
 //! - The path is percent-decoded before routing and signing (oss2 sends
-//!   `ch%2Fvod.m3u8`); query values too (`+` is a space, as in a form),
-//!   and `live=` equals a bare `live`. Signature V2 and V4 re-encode every
-//!   parameter from the raw query.
+//!   `ch%2Fvod.m3u8`); query values too (`+` is a space, as in a form:
+//!   [`Plus::Space`](crate::addressing::Plus::Space)), and `live=` equals
+//!   a bare `live`. Signature V2 and V4 re-encode every parameter from the
+//!   raw query.
 //! - Keys that could leave the bucket or alias another key are refused
 //!   with 400 `InvalidObjectName`: a leading `/` or `\`, a `.` or `..`
 //!   segment, an empty segment (`a//b`), a control character (NUL
@@ -77,7 +84,7 @@ mod bucket;
 mod channel;
 mod error;
 mod object;
-mod request;
+pub(crate) mod request;
 mod response;
 pub(crate) mod validate;
 mod vod;

@@ -44,9 +44,10 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
-use percent_encoding::percent_decode;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+
+use crate::addressing::{decoded_pairs, Plus};
 
 pub use rtmp::{rtmp_string_to_sign, verify_rtmp, RtmpAuthError};
 pub use v1::{canonical_resource, is_subresource, string_to_sign, SUBRESOURCES};
@@ -481,15 +482,7 @@ fn canonical_path(bucket: Option<&str>, key: &str, keep_slash: bool) -> String {
 /// to bytes and re-encoded with [`uri_encode`], sorted; a parameter without
 /// a value is written without `=` (`live=` and `live` both give `live`).
 fn canonical_query(raw_query: &str, skip: Option<&str>) -> String {
-    let decode = |s: &str| -> Vec<u8> {
-        let s = s.replace('+', " ");
-        percent_decode(s.as_bytes()).collect()
-    };
-    let mut params: Vec<(String, String)> = raw_query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
-        .map(|(k, v)| (decode(k), decode(v)))
+    let mut params: Vec<(String, String)> = decoded_pairs(raw_query, Plus::Space)
         .filter(|(k, _)| Some(k.as_slice()) != skip.map(str::as_bytes))
         .map(|(k, v)| (uri_encode(&k, false), uri_encode(&v, false)))
         .collect();

@@ -37,6 +37,7 @@ use bytes::Bytes;
 use livechannel_hls::{Chunk, Output, Segment, Segmenter, SegmenterConfig, SoundFormat};
 use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
 
+use crate::addressing::{parse_query, Plus};
 use crate::catalog::{object_key, Acl, CatalogError, ChannelStatus, LiveRecord, SegmentEntry};
 use crate::live::{AudioStat, LiveEntry, LiveStat, VideoStat};
 use crate::store::{BoxFuture, ObjectStore, PutObject, StoreError, Upload, Write};
@@ -46,12 +47,13 @@ use crate::Service;
 /// A publish request, as the driver resolved it from the RTMP session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishRequest {
-    /// The bucket (see [`resolve_publish`]).
+    /// The bucket (see [`resolve_publish`](crate::addressing::resolve_publish)).
     pub bucket: String,
     /// The channel: the stream name without its query, percent-decoded.
     pub channel: String,
     /// The push parameters (`OSSAccessKeyId`, `Expires`, `Signature`,
-    /// `playlistName`, ...), from wherever the client put them, without `?`.
+    /// `playlistName`, ...), from wherever the client put them, without `?`
+    /// (read with `+` as a `+`: [`Plus::Literal`]).
     pub query: String,
     /// The publisher's `ip:port`.
     pub remote_addr: String,
@@ -151,95 +153,6 @@ impl IngestError {
     }
 }
 
-/// Where a publish goes, from what RTMP clients send (`docs/oss-compatibility.md`, "Push URLs").
-///
-/// The bucket comes from the tcUrl host when it is `BUCKET.<domain>`
-/// (virtual-host style), else from an app `BUCKET/live` (path style, as
-/// oss2 builds for IP endpoints), else, for app `live`, `default_bucket`.
-/// The query may be on the stream name (ffmpeg, OBS), the app or the
-/// tcUrl; all of them are joined. Returns (bucket, channel, query).
-pub fn resolve_publish(
-    tc_url: Option<&str>,
-    app: &str,
-    stream_name: &str,
-    stream_query: Option<&str>,
-    domain: Option<&str>,
-    default_bucket: Option<&str>,
-) -> Option<(String, String, String)> {
-    let mut query: Vec<&str> = Vec::new();
-    let (app, app_query) = split_query(app);
-    query.extend(app_query);
-    let mut host = None;
-    if let Some(url) = tc_url {
-        let (url, url_query) = split_query(url);
-        query.extend(url_query);
-        host = url
-            .split("://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .map(|h| h.split(':').next().unwrap_or(h));
-    }
-    let (stream, name_query) = split_query(stream_name);
-    query.extend(name_query);
-    query.extend(stream_query.filter(|q| !q.is_empty()));
-    let channel = percent_decode(stream);
-    if channel.is_empty() || channel.contains('/') {
-        return None;
-    }
-    let app = app.trim_matches('/');
-    let vhost_bucket = match (host, domain) {
-        (Some(h), Some(d)) => h
-            .strip_suffix(d)
-            .and_then(|b| b.strip_suffix('.'))
-            .filter(|b| !b.is_empty() && !b.contains('.')),
-        _ => None,
-    };
-    let bucket = match (vhost_bucket, app.split_once('/')) {
-        (Some(b), _) if app == "live" => b.to_owned(),
-        (None, Some((b, "live"))) => b.to_owned(),
-        (None, None) if app == "live" => default_bucket?.to_owned(),
-        _ => return None,
-    };
-    // Drop duplicates: some clients repeat the query on the tcUrl.
-    let mut seen = Vec::new();
-    for q in query
-        .iter()
-        .flat_map(|q| q.split('&'))
-        .filter(|p| !p.is_empty())
-    {
-        if !seen.contains(&q) {
-            seen.push(q);
-        }
-    }
-    Some((bucket, channel, seen.join("&")))
-}
-
-fn split_query(s: &str) -> (&str, Option<&str>) {
-    match s.split_once('?') {
-        Some((a, q)) => (a, Some(q)),
-        None => (s, None),
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-/// `a=b&c=d` as percent-decoded pairs, in order. `+` stays `+`: signatures
-/// are base64, and SDKs percent-encode them.
-pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
 impl Service {
     /// Check a publish request and, when it may go ahead, take the channel:
     /// the returned [`Publisher`] holds it (in this process and, through a
@@ -261,7 +174,7 @@ impl Service {
             .bucket(&bucket)
             .await?
             .ok_or_else(|| PublishError::NoSuchBucket(bucket.clone()))?;
-        let params = parse_query(&query);
+        let params = parse_query(&query, Plus::Literal);
         if record.acl != Acl::PublicReadWrite {
             crate::auth::verify_rtmp(
                 &self.config.access_keys,
@@ -1010,88 +923,5 @@ fn audio_codec_name(format: SoundFormat) -> &'static str {
         SoundFormat::Aac => "AAC",
         SoundFormat::Speex => "Speex",
         SoundFormat::DeviceSpecific | SoundFormat::Other(_) => "Unknown",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolves_the_three_addressing_forms() {
-        let d = Some("oss.example");
-        // Virtual host: rtmp://bkt.oss.example/live/ch?q (ffmpeg).
-        assert_eq!(
-            resolve_publish(
-                Some("rtmp://bkt.oss.example:1935/live"),
-                "live",
-                "ch",
-                Some("a=1"),
-                d,
-                None
-            ),
-            Some(("bkt".into(), "ch".into(), "a=1".into()))
-        );
-        // Path style as oss2 builds it for IP endpoints: app bkt/live.
-        assert_eq!(
-            resolve_publish(
-                Some("rtmp://127.0.0.1:8080/bkt/live"),
-                "bkt/live",
-                "ch?x=%2F",
-                None,
-                d,
-                None
-            ),
-            Some(("bkt".into(), "ch".into(), "x=%2F".into()))
-        );
-        // Plain `live` on an IP: the default bucket.
-        assert_eq!(
-            resolve_publish(
-                Some("rtmp://127.0.0.1/live"),
-                "live",
-                "ch",
-                None,
-                d,
-                Some("demo")
-            ),
-            Some(("demo".into(), "ch".into(), String::new()))
-        );
-        assert_eq!(
-            resolve_publish(Some("rtmp://127.0.0.1/live"), "live", "ch", None, d, None),
-            None
-        );
-        // Query on the tcUrl too (some clients), not repeated.
-        assert_eq!(
-            resolve_publish(
-                Some("rtmp://h/live?a=1"),
-                "live?a=1",
-                "ch?b=2",
-                None,
-                None,
-                Some("x")
-            ),
-            Some(("x".into(), "ch".into(), "a=1&b=2".into()))
-        );
-        // Other apps, and channel names with '/', are refused.
-        assert_eq!(
-            resolve_publish(None, "other", "ch", None, None, Some("x")),
-            None
-        );
-        assert_eq!(
-            resolve_publish(None, "live", "a%2Fb", None, None, Some("x")),
-            None
-        );
-    }
-
-    #[test]
-    fn query_values_are_decoded_and_plus_is_kept() {
-        assert_eq!(
-            parse_query("Signature=a%2Bb%3D&x=1+2&flag"),
-            vec![
-                ("Signature".into(), "a+b=".into()),
-                ("x".into(), "1+2".into()),
-                ("flag".into(), String::new())
-            ]
-        );
     }
 }

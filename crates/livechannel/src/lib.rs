@@ -26,6 +26,7 @@
 #![warn(unreachable_pub)]
 #![forbid(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod addressing;
 pub mod api;
 pub mod auth;
 pub mod catalog;
@@ -36,9 +37,9 @@ pub mod store;
 mod time;
 mod xml;
 
+pub use addressing::{resolve_publish, AddressError, PublishAddress};
 pub use ingest::{
-    parse_query, resolve_publish, IngestError, IngestWarning, PublishError, PublishRequest,
-    Publisher, DISABLED_CHECK_MS,
+    IngestError, IngestWarning, PublishError, PublishRequest, Publisher, DISABLED_CHECK_MS,
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
 pub use service::{Counters, RetryPolicy, Service, ServiceConfig};

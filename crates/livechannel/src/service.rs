@@ -12,7 +12,9 @@ use crate::store::{ObjectStore, Sleep};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceConfig {
     /// Base domain for virtual-host addressing: `Host: BUCKET.DOMAIN[:port]`
-    /// selects BUCKET; any other host means path style. None: path style only.
+    /// (or an RTMP tcUrl `rtmp://BUCKET.DOMAIN[:port]/live`) selects
+    /// BUCKET; any other host means path style. Compared case-insensitively,
+    /// ports aside (see [`crate::addressing`]). None: path style only.
     pub domain: Option<String>,
     /// AccessKeyId → AccessKeySecret.
     pub access_keys: BTreeMap<String, String>,

@@ -10,6 +10,7 @@ use api_support::*;
 use bytes::Bytes;
 use futures::executor::block_on;
 use http::Request;
+use livechannel::addressing::{parse_query, Plus};
 use livechannel::auth::verify_rtmp;
 use livechannel::catalog::SegmentEntry;
 
@@ -221,7 +222,7 @@ fn oss2_rtmp_urls_verify() {
     let mut count = 0;
     for url in urls.lines().filter(|l| !l.is_empty()) {
         let (_, query) = url.split_once('?').unwrap();
-        let params = livechannel::parse_query(query);
+        let params = parse_query(query, Plus::Literal);
         let expires: u64 = params
             .iter()
             .find(|(k, _)| k == "Expires")

@@ -18,6 +18,7 @@ use std::time::SystemTime;
 use api_support::*;
 use bytes::Bytes;
 use futures::executor::block_on;
+use livechannel::addressing::{parse_query, Plus};
 use livechannel::auth::verify_rtmp;
 use livechannel::catalog::SegmentEntry;
 use livechannel::Service;
@@ -347,7 +348,7 @@ fn oss2_sdk_end_to_end(mode: &str) {
         .find_map(|l| l.strip_prefix("RTMP "))
         .expect("the script prints its RTMP url");
     let (_, query) = rtmp.split_once('?').unwrap();
-    let params = livechannel::parse_query(query);
+    let params = parse_query(query, Plus::Literal);
     let now = livechannel::unix_ms(SystemTime::now()) / 1000;
     assert_eq!(
         verify_rtmp(

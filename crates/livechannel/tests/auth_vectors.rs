@@ -13,11 +13,11 @@
 use std::collections::BTreeMap;
 
 use http::HeaderMap;
+use livechannel::addressing::{parse_query, Plus};
 use livechannel::auth::{
     v2_string_to_sign, v4_canonical_request, v4_sign, v4_signing_key, v4_string_to_sign,
     verify_request, AuthError, Principal, SignedRequest,
 };
-use livechannel::parse_query;
 
 fn keys() -> BTreeMap<String, String> {
     BTreeMap::from([("ak".to_owned(), "sk".to_owned())])
@@ -42,7 +42,7 @@ fn verify(
     raw_query: &str,
     now: u64,
 ) -> Result<Principal, AuthError> {
-    let query = parse_query(raw_query);
+    let query = parse_query(raw_query, Plus::Space);
     let req = SignedRequest {
         method,
         headers: h,
@@ -220,7 +220,7 @@ fn the_oss2_v4_vector_step_by_step() {
         ("user-agent", "aliyun-sdk-python/2.19.1"),
         ("authorization", OSS2_V4_AUTHORIZATION),
     ]);
-    let query = parse_query(raw_query);
+    let query = parse_query(raw_query, Plus::Space);
     let req = SignedRequest {
         method: "GET",
         headers: &h,
@@ -274,7 +274,7 @@ fn the_oss2_v2_vectors() {
         ("authorization", OSS2_V2_AUTHORIZATION),
     ]);
     let raw_query = "live=&status=disabled";
-    let query = parse_query(raw_query);
+    let query = parse_query(raw_query, Plus::Space);
     let req = SignedRequest {
         method: "PUT",
         headers: &h,
@@ -304,7 +304,7 @@ fn the_oss2_v2_vectors() {
 fn the_oss2_presigned_v2_and_sts_v4_urls() {
     let h = HeaderMap::new();
     for raw_query in [OSS2_V2_PRESIGNED_QUERY, OSS2_V4_STS_PRESIGNED_QUERY] {
-        let query = parse_query(raw_query);
+        let query = parse_query(raw_query, Plus::Space);
         let req = |key| SignedRequest {
             method: "GET",
             headers: &h,

@@ -142,7 +142,7 @@ fn publish_clocked(
                     query,
                     ..
                 } => {
-                    let (bucket, channel, query) = resolve_publish(
+                    let req = resolve_publish(
                         Some("rtmp://bkt.oss.example/live"),
                         &app,
                         &stream_name,
@@ -150,13 +150,8 @@ fn publish_clocked(
                         Some("oss.example"),
                         None,
                     )
-                    .expect("resolvable");
-                    let req = PublishRequest {
-                        bucket,
-                        channel,
-                        query,
-                        remote_addr: "10.0.0.7:50000".into(),
-                    };
+                    .expect("resolvable")
+                    .into_request("10.0.0.7:50000".into());
                     match block_on(service.publish(req, t(now_ms))) {
                         Ok(p) => {
                             publisher = Some(p);

@@ -1,5 +1,10 @@
 //! Splitting `name?query` strings as they appear in app names, tcUrls and
 //! stream names.
+//!
+//! `livechannel::addressing::split_query` splits by the same rule (it
+//! cannot be shared: this crate does not depend on `livechannel`); its
+//! tests hold the same table, and `livechannel`'s `tests/rtmp_split.rs`
+//! checks the two agree on real sessions.
 
 /// `("name", Some("query"))` for `"name?query"`; the query is `None` when
 /// there is no `?` or nothing after it.

@@ -7,16 +7,8 @@ use percent_encoding::percent_decode_str;
 
 use super::error::ApiError;
 use super::validate;
+use crate::addressing::{parse_query, strip_userinfo, virtual_host_bucket, Plus, Style};
 use crate::ServiceConfig;
-
-/// How the request named its bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Style {
-    /// `Host: BUCKET.DOMAIN[:port]`.
-    VirtualHost,
-    /// `Host: ENDPOINT`, path `/BUCKET/KEY`.
-    Path,
-}
 
 /// A request resolved to its bucket and key.
 #[derive(Debug, Clone)]
@@ -30,7 +22,8 @@ pub(crate) struct ApiRequest {
     pub(crate) bucket: Option<String>,
     /// The percent-decoded object key; "" for bucket-level calls.
     pub(crate) key: String,
-    /// Percent-decoded parameters in wire order; a bare `live` is `("live", "")`.
+    /// Percent-decoded parameters in wire order, `+` read as a space
+    /// ([`Plus::Space`]); a bare `live` is `("live", "")`.
     pub(crate) query: Vec<(String, String)>,
     /// The query string as received (signature V2 and V4 re-encode every
     /// parameter from it: the decoded `query` has lost `+` versus `%2B`).
@@ -66,7 +59,9 @@ impl ApiRequest {
     pub(crate) fn bucket_url(&self, scheme: &str) -> String {
         match self.style {
             Style::VirtualHost => format!("{scheme}://{}", self.host),
-            Style::Path => format!("{scheme}://{}/{}", self.host, self.bucket()),
+            Style::Path | Style::DefaultBucket => {
+                format!("{scheme}://{}/{}", self.host, self.bucket())
+            }
         }
     }
 
@@ -77,7 +72,7 @@ impl ApiRequest {
                 .host
                 .split_once('.')
                 .map_or(self.host.as_str(), |(_, rest)| rest),
-            Style::Path => &self.host,
+            Style::Path | Style::DefaultBucket => &self.host,
         }
     }
 }
@@ -86,12 +81,7 @@ impl ApiRequest {
 /// (a request sent through an HTTP proxy), else the `Host` header.
 fn host_of(parts: &Parts) -> String {
     let host = match parts.uri.authority() {
-        Some(authority) => authority
-            .as_str()
-            .rsplit('@')
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        Some(authority) => strip_userinfo(authority.as_str()).to_owned(),
         None => parts
             .headers
             .get(http::header::HOST)
@@ -103,49 +93,11 @@ fn host_of(parts: &Parts) -> String {
     host.to_ascii_lowercase()
 }
 
-/// `host` without a trailing `:port` (IPv6 literals keep their brackets).
-fn strip_port(host: &str) -> &str {
-    match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => {
-            name
-        }
-        _ => host,
-    }
-}
-
-/// The bucket named by a virtual-host `host` under `domain`, if any.
-fn virtual_host_bucket<'h>(host: &'h str, domain: Option<&str>) -> Option<&'h str> {
-    let domain = strip_port(domain?.trim()).to_ascii_lowercase();
-    let name = strip_port(host);
-    let label = name.strip_suffix(domain.as_str())?.strip_suffix('.')?;
-    (!label.is_empty() && !label.contains('.')).then_some(label)
-}
-
 fn decode(raw: &str) -> Result<String, ApiError> {
     percent_decode_str(raw)
         .decode_utf8()
         .map(|s| s.into_owned())
         .map_err(|_| ApiError::invalid_object_name(raw, "the decoded path is not utf-8"))
-}
-
-/// `a=b&c` as percent-decoded pairs in wire order, read as
-/// `application/x-www-form-urlencoded`: `+` is a space, as Python
-/// `requests` (under oss2) and the Go SDK's `url.Values` encode one (a
-/// literal `+` arrives as `%2B`). V2 and V4 signatures read the raw query
-/// the same way.
-pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        percent_decode_str(&s).decode_utf8_lossy().into_owned()
-    };
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
 }
 
 /// Resolves bucket, key and query; refuses bucket names and keys that are
@@ -155,7 +107,7 @@ pub(crate) fn parse(parts: &Parts, config: &ServiceConfig) -> Result<ApiRequest,
     let path = parts.uri.path();
     let path = path.strip_prefix('/').unwrap_or(path);
     let (style, bucket, raw_key) = match virtual_host_bucket(&host, config.domain.as_deref()) {
-        Some(bucket) => (Style::VirtualHost, Some(bucket.to_owned()), path),
+        Some(bucket) => (Style::VirtualHost, Some(bucket), path),
         None => match path.split_once('/') {
             Some((bucket, key)) => (Style::Path, Some(decode(bucket)?), key),
             None if path.is_empty() => (Style::Path, None, ""),
@@ -176,7 +128,7 @@ pub(crate) fn parse(parts: &Parts, config: &ServiceConfig) -> Result<ApiRequest,
         style,
         bucket,
         key,
-        query: parse_query(parts.uri.query().unwrap_or_default()),
+        query: parse_query(parts.uri.query().unwrap_or_default(), Plus::Space),
         raw_query: parts.uri.query().unwrap_or_default().to_owned(),
     })
 }
@@ -273,13 +225,5 @@ mod tests {
             let e = parse(&parts(uri, Some("h")), &config()).unwrap_err();
             assert_eq!(e.code, "InvalidBucketName", "{uri}");
         }
-    }
-
-    #[test]
-    fn ports_are_stripped_only_when_numeric() {
-        assert_eq!(strip_port("a.b:90"), "a.b");
-        assert_eq!(strip_port("a.b"), "a.b");
-        assert_eq!(strip_port("[::1]:90"), "[::1]");
-        assert_eq!(strip_port("[::1]"), "[::1]");
     }
 }

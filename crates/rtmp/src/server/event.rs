@@ -51,7 +51,8 @@ pub enum ServerEvent {
         app: String,
         /// The `tcUrl` property, as sent.
         tc_url: Option<String>,
-        /// The query string (without `?`) from `app`, or else from `tcUrl`.
+        /// The query string (without `?`) from `app`, or else from `tcUrl`;
+        /// `None` when neither has one or it is empty (`live?`).
         query: Option<String>,
         /// The `flashVer` property.
         flash_ver: Option<String>,
@@ -66,7 +67,8 @@ pub enum ServerEvent {
         app: String,
         /// The stream name without its query string.
         stream_name: String,
-        /// The query string of the stream name, without `?`.
+        /// The query string of the stream name, without `?`; `None` when it
+        /// has none or an empty one (`ch?`).
         query: Option<String>,
         /// The publishing type: `live`, `record` or `append` (`live` when absent).
         publish_type: String,
