@@ -13,11 +13,24 @@
 //! - `put_if_absent` writes the temporary file completely, then hard-links
 //!   it to the key: the link fails if the key exists, so the lease object
 //!   appears atomically with its content.
-//! - The content type is derived from the extension (`.ts`, `.m3u8`,
-//!   `.json`, ...), like a static web server; a type given at put time is
-//!   not kept (one file per object, nothing else to keep consistent).
-//! - The ETag is derived from size and modification time (like nginx): it
-//!   changes whenever the object does, without hashing on every read.
+//! - **Metadata.** The content type given at put time and the ETag (the
+//!   upper-hex MD5 of the bytes, as every store gives it) are kept in a
+//!   sidecar file, `ROOT/.tmp-meta/KEY`, a small JSON document written
+//!   (and renamed into place) just before the object's own rename. The
+//!   sidecar names the file it describes by its identity (inode, size,
+//!   modification time): a reader that finds no sidecar, or one written
+//!   for another file (a crash between the two renames, a put racing the
+//!   read, a file from an older version or copied in by hand), falls back
+//!   to hashing the file and to the type its extension gives (`.ts`,
+//!   `.m3u8`, `.json`, ...). So the sidecars are a cache that is never
+//!   wrong: they are written without fsync, and removing `.tmp-meta` costs
+//!   only that hashing. Why a sidecar rather than extended attributes:
+//!   xattrs need `unsafe` system calls (this crate forbids them), are not
+//!   kept by every file system (tmpfs before Linux 6.6, some NFS and
+//!   overlay setups) and are lost by common copy tools.
+//!   `put_if_absent` writes its sidecar after the link (before it, a
+//!   losing writer would overwrite the winner's), so a reader between the
+//!   two takes the fallback.
 //!
 //! Keys map to paths below the root; keys are checked by the callers
 //! (livechannel refuses `..`, a leading `/` and NUL) and again here.
@@ -32,8 +45,8 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use livechannel::store::{
-    clamp_range, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError, Upload, Write,
-    WritesFailed,
+    clamp_range, etag, etag_of_chunks, BoxFuture, EtagHasher, ListPage, Object, ObjectMeta,
+    ObjectStore, StoreError, Upload, Write, WritesFailed,
 };
 
 use crate::file_uploads::{FileUpload, UploadFile, Uploads};
@@ -90,15 +103,70 @@ impl Files {
         Ok(tmp)
     }
 
-    fn put_sync(&self, key: &str, chunks: &[impl AsRef<[u8]>]) -> Result<ObjectMeta, StoreError> {
-        let path = self.put_file(key, chunks)?;
+    /// Where the sidecar of `key` goes.
+    fn sidecar_path(&self, key: &str) -> PathBuf {
+        self.root.join(META_DIR).join(key)
+    }
+
+    /// Record `etag` and `content_type` for the file `file` (about to be
+    /// placed at `key`). Best effort: without a sidecar, readers hash.
+    fn write_sidecar(&self, key: &str, file: &fs::Metadata, etag: String, content_type: &str) {
+        let sidecar = Sidecar {
+            file: FileId::of(file),
+            etag,
+            content_type: content_type.to_owned(),
+        };
+        let tmp = self.uploads.temp_path();
+        let written = serde_json::to_vec(&sidecar)
+            .map_err(io::Error::other)
+            .and_then(|json| fs::write(&tmp, json))
+            .and_then(|()| rename_making_dirs(&tmp, &self.sidecar_path(key)));
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+
+    /// The ETag and content type of `file`, opened at `key`: from its
+    /// sidecar when that describes this very file, else worked out.
+    fn describe(
+        &self,
+        key: &str,
+        file: &fs::File,
+        m: &fs::Metadata,
+    ) -> io::Result<(String, String)> {
+        let sidecar = fs::read(self.sidecar_path(key))
+            .ok()
+            .and_then(|json| serde_json::from_slice::<Sidecar>(&json).ok())
+            .filter(|s| s.file == FileId::of(m));
+        if let Some(s) = sidecar {
+            return Ok((s.etag, s.content_type));
+        }
+        let content_type = type_by_extension(Path::new(key)).to_owned();
+        Ok((hash_file(file)?, content_type))
+    }
+
+    fn put_sync(
+        &self,
+        key: &str,
+        chunks: &[impl AsRef<[u8]>],
+        content_type: &str,
+    ) -> Result<ObjectMeta, StoreError> {
+        let path = self.put_file(key, chunks, content_type)?;
         self.meta(key, &path)
     }
 
-    /// A put without the stat for its metadata; returns the key's path.
-    fn put_file(&self, key: &str, chunks: &[impl AsRef<[u8]>]) -> Result<PathBuf, StoreError> {
+    /// A put without reading back its metadata; returns the key's path.
+    fn put_file(
+        &self,
+        key: &str,
+        chunks: &[impl AsRef<[u8]>],
+        content_type: &str,
+    ) -> Result<PathBuf, StoreError> {
         let path = self.path(key)?;
         let tmp = self.write_tmp(chunks).map_err(backend)?;
+        if let Ok(m) = fs::metadata(&tmp) {
+            self.write_sidecar(key, &m, etag_of_chunks(chunks), content_type);
+        }
         if let Err(e) = rename_making_dirs(&tmp, &path) {
             let _ = fs::remove_file(&tmp);
             return Err(backend(e));
@@ -120,7 +188,9 @@ impl Files {
         };
         for (done, write) in writes.iter().enumerate() {
             let result = match write {
-                Write::Put(put) => self.put_file(&put.key, &put.chunks).map(drop),
+                Write::Put(put) => self
+                    .put_file(&put.key, &put.chunks, &put.content_type)
+                    .map(drop),
                 Write::Append(data) => ours(&upload).and_then(|(file, size)| {
                     file.write_at(size + outcome.appended, data)
                         .map_err(backend)?;
@@ -128,7 +198,7 @@ impl Files {
                     Ok(())
                 }),
                 Write::Complete => ours(&upload).and_then(|(file, _)| {
-                    file.commit().map_err(backend)?;
+                    self.commit(file)?;
                     outcome.completed = true;
                     Ok(())
                 }),
@@ -141,10 +211,30 @@ impl Files {
         outcome
     }
 
-    fn put_if_absent_sync(&self, key: &str, data: &[u8]) -> Result<Option<ObjectMeta>, StoreError> {
+    /// Make an upload visible, its metadata recorded first.
+    fn commit<'f>(&self, file: &'f UploadFile) -> Result<&'f Path, StoreError> {
+        file.commit(|tmp| {
+            let etag = hash_file(tmp)?;
+            self.write_sidecar(file.key(), &tmp.metadata()?, etag, file.content_type());
+            Ok(())
+        })
+        .map_err(backend)
+    }
+
+    fn put_if_absent_sync(
+        &self,
+        key: &str,
+        data: &[u8],
+        content_type: &str,
+    ) -> Result<Option<ObjectMeta>, StoreError> {
         let path = self.path(key)?;
         let tmp = self.write_tmp(&[data]).map_err(backend)?;
         let linked = link_making_dirs(&tmp, &path);
+        if linked.is_ok() {
+            if let Ok(m) = fs::metadata(&tmp) {
+                self.write_sidecar(key, &m, etag(data), content_type);
+            }
+        }
         let _ = fs::remove_file(&tmp);
         match linked {
             Ok(()) => self.meta(key, &path).map(Some),
@@ -154,33 +244,36 @@ impl Files {
     }
 
     fn meta(&self, key: &str, path: &Path) -> Result<ObjectMeta, StoreError> {
-        let m = fs::metadata(path).map_err(|e| not_found(key, e))?;
+        let file = fs::File::open(path).map_err(|e| not_found(key, e))?;
+        self.meta_of(key, &file)
+    }
+
+    /// The metadata of `file`, opened at `key`: what is read from it
+    /// afterwards is what the metadata describes, whatever renames follow.
+    fn meta_of(&self, key: &str, file: &fs::File) -> Result<ObjectMeta, StoreError> {
+        let m = file.metadata().map_err(backend)?;
         if !m.is_file() {
             return Err(StoreError::NotFound {
                 key: key.to_owned(),
             });
         }
-        let modified = m.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-        let nanos = modified
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let content_type = type_by_extension(path).to_owned();
+        let (etag, content_type) = self.describe(key, file, &m).map_err(backend)?;
         Ok(ObjectMeta {
             key: key.to_owned(),
             size: m.len(),
-            etag: format!("{nanos:X}-{:X}", m.len()),
+            etag,
             content_type,
-            last_modified: modified,
+            last_modified: m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
         })
     }
 
     fn get_sync(&self, key: &str, range: Option<Range<u64>>) -> Result<Object, StoreError> {
         let path = self.path(key)?;
         let mut file = fs::File::open(&path).map_err(|e| not_found(key, e))?;
-        let meta = self.meta(key, &path)?;
+        let meta = self.meta_of(key, &file)?;
         let (data, range) = match range {
             None => {
+                file.seek(SeekFrom::Start(0)).map_err(backend)?;
                 let mut data = Vec::with_capacity(meta.size as usize);
                 file.read_to_end(&mut data).map_err(backend)?;
                 (data, None)
@@ -203,7 +296,11 @@ impl Files {
     fn delete_sync(&self, key: &str) -> Result<(), StoreError> {
         match fs::remove_file(self.path(key)?) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(backend(e)),
-            _ => Ok(()),
+            _ => {
+                // After the object: a sidecar without its file is harmless.
+                let _ = fs::remove_file(self.sidecar_path(key));
+                Ok(())
+            }
         }
     }
 
@@ -267,6 +364,66 @@ fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The sidecars' directory below the root (a name the store refuses as a
+/// key and hides from listings, like the uploads').
+const META_DIR: &str = ".tmp-meta";
+
+/// What `ROOT/.tmp-meta/KEY` holds: the metadata a file does not carry.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Sidecar {
+    /// The file described; any other file at the key is not.
+    file: FileId,
+    /// [`livechannel::store::etag`] of its bytes.
+    etag: String,
+    /// The content type it was stored with.
+    content_type: String,
+}
+
+/// What tells one file from another at the same path: a rename keeps all
+/// three, a new file changes the inode (and, without inodes, the
+/// modification time or size).
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct FileId {
+    inode: u64,
+    size: u64,
+    modified_ns: u128,
+}
+
+impl FileId {
+    fn of(m: &fs::Metadata) -> FileId {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        let modified_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        FileId {
+            inode,
+            size: m.len(),
+            modified_ns,
+        }
+    }
+}
+
+/// [`etag`] of the whole file, read from its start. An upload's is
+/// hashed at completion, once, rather than append by append: a retried
+/// append rewrites bytes at an offset, which a running hash cannot undo.
+fn hash_file(file: &fs::File) -> io::Result<String> {
+    let mut hasher = EtagHasher::new();
+    let mut reader = file;
+    reader.seek(SeekFrom::Start(0))?;
+    let mut block = vec![0; 64 * 1024];
+    loop {
+        match reader.read(&mut block)? {
+            0 => return Ok(hasher.finish()),
+            n => hasher.update(&block[..n]),
+        }
+    }
 }
 
 fn type_by_extension(path: &Path) -> &'static str {
@@ -346,10 +503,10 @@ impl ObjectStore for FileStore {
         &'a self,
         key: &'a str,
         chunks: Vec<Bytes>,
-        _content_type: &'a str,
+        content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        let (this, key) = (self.inner.clone(), key.to_owned());
-        Box::pin(blocking(move || this.put_sync(&key, &chunks)))
+        let (this, key, ct) = (self.inner.clone(), key.to_owned(), content_type.to_owned());
+        Box::pin(blocking(move || this.put_sync(&key, &chunks, &ct)))
     }
 
     fn begin_upload<'a>(
@@ -357,10 +514,10 @@ impl ObjectStore for FileStore {
         key: &'a str,
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<Upload, StoreError>> {
-        let upload = self
-            .inner
-            .path(key)
-            .map(|path| Upload::with_state(key, content_type, self.inner.uploads.begin(path)));
+        let upload = self.inner.path(key).map(|path| {
+            let state = self.inner.uploads.begin(path, key, content_type);
+            Upload::with_state(key, content_type, state)
+        });
         Box::pin(std::future::ready(upload))
     }
 
@@ -388,9 +545,9 @@ impl ObjectStore for FileStore {
         Box::pin(async move {
             let key = upload.key().to_owned();
             let file = file_upload(upload)?.file();
-            let (renamed, meta) = blocking(move || match file.commit() {
+            let (renamed, meta) = blocking(move || match this.commit(&file) {
                 Ok(path) => (true, this.meta(&key, path)),
-                Err(e) => (false, Err(backend(e))),
+                Err(e) => (false, Err(e)),
             })
             .await;
             if renamed {
@@ -430,10 +587,10 @@ impl ObjectStore for FileStore {
         &'a self,
         key: &'a str,
         data: Bytes,
-        _content_type: &'a str,
+        content_type: &'a str,
     ) -> BoxFuture<'a, Result<Option<ObjectMeta>, StoreError>> {
-        let (this, key) = (self.inner.clone(), key.to_owned());
-        Box::pin(blocking(move || this.put_if_absent_sync(&key, &data)))
+        let (this, key, ct) = (self.inner.clone(), key.to_owned(), content_type.to_owned());
+        Box::pin(blocking(move || this.put_if_absent_sync(&key, &data, &ct)))
     }
 
     fn get<'a>(
@@ -495,10 +652,7 @@ mod tests {
         s.put("b/x", Bytes::from_static(b"0123456789"), "text/custom")
             .await
             .unwrap();
-        assert_eq!(
-            s.head("b/x").await.unwrap().content_type,
-            "application/octet-stream"
-        );
+        assert_eq!(s.head("b/x").await.unwrap().content_type, "text/custom");
         assert_eq!(
             s.head("b/ch/1.ts").await.unwrap().content_type,
             "video/MP2T"

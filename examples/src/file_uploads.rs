@@ -62,12 +62,14 @@ impl Uploads {
 
     /// An upload of an object to be stored at `path`. Its temporary file
     /// is made by the first write: beginning costs no file system call.
-    pub(crate) fn begin(&self, path: PathBuf) -> FileUpload {
+    pub(crate) fn begin(&self, path: PathBuf, key: &str, content_type: &str) -> FileUpload {
         FileUpload {
             file: UploadFile {
                 file: Arc::new(OnceLock::new()),
                 tmp: self.temp_path(),
                 path,
+                key: key.into(),
+                content_type: content_type.into(),
             },
             done: false,
         }
@@ -107,6 +109,9 @@ pub(crate) struct UploadFile {
     file: Arc<OnceLock<fs::File>>,
     tmp: PathBuf,
     path: PathBuf,
+    /// The key and content type, for the object's metadata at commit.
+    key: Arc<str>,
+    content_type: Arc<str>,
 }
 
 impl FileUpload {
@@ -130,12 +135,29 @@ impl UploadFile {
         f.write_all(data)
     }
 
+    /// The key it goes to.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The content type given at its beginning.
+    pub(crate) fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
     /// Make the object visible: data on disk first (after a crash no
-    /// playlist may name a segment whose bytes were lost), then the rename
-    /// over the key. Returns the key's path.
-    pub(crate) fn commit(&self) -> io::Result<&Path> {
+    /// playlist may name a segment whose bytes were lost), then
+    /// `before_rename` with the temporary file (the store records the
+    /// object's metadata there), then the rename over the key. Returns the
+    /// key's path.
+    pub(crate) fn commit(
+        &self,
+        before_rename: impl FnOnce(&fs::File) -> io::Result<()>,
+    ) -> io::Result<&Path> {
         // An empty upload has no file yet.
-        open(&self.file, &self.tmp)?.sync_data()?;
+        let file = open(&self.file, &self.tmp)?;
+        file.sync_data()?;
+        before_rename(&fs::File::open(&self.tmp)?)?;
         crate::fs_util::rename_making_dirs(&self.tmp, &self.path)?;
         Ok(&self.path)
     }

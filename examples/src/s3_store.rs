@@ -32,6 +32,8 @@
 //! - **Listing** is `ListObjectsV2` with `prefix`, `start-after` and
 //!   `max-keys`, following continuation tokens until `max_keys` objects are
 //!   gathered (a server may return short pages); keys come back in byte order.
+//!   A listed object without an ETag (s3s-fs sends none) costs a `HEAD`
+//!   for it: listings carry the same ETag as `head`.
 //! - **Retries.** Transient failures (5xx, 429, 408, connection errors, and
 //!   timeouts of idempotent requests) are retried with exponential backoff
 //!   and jitter: [`RETRY`] allows 10 retries, 50 ms initial backoff doubling
@@ -371,7 +373,19 @@ impl S3Store {
                     page.truncated = true;
                     return Ok(page);
                 }
-                page.objects.push(meta_from(key, meta, None));
+                let mut listed = meta_from(key, meta, None);
+                if listed.etag.is_empty() {
+                    // The server's listing has no ETag (s3s-fs 0.14.1 sends
+                    // none; AWS S3 always does): ask for it, so a listing
+                    // says what a head says.
+                    match self.head_async(key).await {
+                        Ok(head) => listed.etag = head.etag,
+                        // Deleted since it was listed.
+                        Err(StoreError::NotFound { .. }) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                page.objects.push(listed);
             }
             match result.page_token {
                 Some(t) => token = Some(t),

@@ -18,6 +18,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+
 /// A boxed, sendable future: what every [`ObjectStore`] method returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -28,7 +31,11 @@ pub struct ObjectMeta {
     pub key: String,
     /// Size in bytes.
     pub size: u64,
-    /// Hex MD5 of the content, upper-case, without quotes (the OSS ETag form).
+    /// Hex MD5 of the content, upper-case, without quotes (the OSS ETag
+    /// form; the HTTP API adds the quotes): [`etag`] of the bytes. Every
+    /// store gives the same ETag for the same bytes, however they were
+    /// written (put, chunks, upload), and in listings too
+    /// (the `conformance` checks hold every store to it).
     pub etag: String,
     /// The content type given when the object was stored.
     pub content_type: String,
@@ -420,12 +427,35 @@ pub fn etag(data: &[u8]) -> String {
 
 /// [`etag`] of the concatenation of `chunks`, without joining them.
 pub fn etag_of_chunks(chunks: &[impl AsRef<[u8]>]) -> String {
-    use md5::{Digest, Md5};
-    let mut md5 = Md5::new();
+    let mut hasher = EtagHasher::new();
     for chunk in chunks {
-        md5.update(chunk.as_ref());
+        hasher.update(chunk.as_ref());
     }
-    md5.finalize().iter().map(|b| format!("{b:02X}")).collect()
+    hasher.finish()
+}
+
+/// [`etag`] of bytes given piece by piece (a file read in blocks).
+#[derive(Debug, Clone, Default)]
+pub struct EtagHasher(md5::Md5);
+
+impl EtagHasher {
+    /// The hash of nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add the next bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        md5::Digest::update(&mut self.0, data);
+    }
+
+    /// The ETag of everything added: upper-case hex MD5, no quotes.
+    pub fn finish(self) -> String {
+        md5::Digest::finalize(self.0)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect()
+    }
 }
 
 /// The part of `size` bytes that `range` covers, or an error when it starts past the end.

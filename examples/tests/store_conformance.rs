@@ -1,0 +1,25 @@
+//! One contract, every store: `livechannel::store::conformance` against
+//! the file store and the S3 store (s3s-fs; skipped when it is not
+//! installed, see `common::s3s::INSTALL`). The memory store runs the same
+//! checks in livechannel's own tests.
+
+mod common;
+
+use common::s3s::S3sFs;
+use livechannel::store::conformance::assert_conforms;
+use livechannel_examples::file_store::FileStore;
+
+#[tokio::test]
+async fn the_file_store_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path()).unwrap();
+    assert_conforms(&store, "conformance").await;
+}
+
+#[tokio::test]
+async fn the_s3_store_conforms() {
+    let Some(s3) = S3sFs::start("media") else {
+        return;
+    };
+    assert_conforms(&s3.store("media", Some("p")), "conformance").await;
+}
