@@ -34,19 +34,25 @@
 //!   gathered (a server may return short pages); keys come back in byte order.
 //!   A listed object without an ETag (s3s-fs sends none) costs a `HEAD`
 //!   for it: listings carry the same ETag as `head`.
-//! - **Retries.** Transient failures (5xx, 429, 408, connection errors, and
-//!   timeouts of idempotent requests) are retried with exponential backoff
-//!   and jitter: [`RETRY`] allows 10 retries, 50 ms initial backoff doubling
-//!   up to 2 s, and gives up 30 s after the first attempt (each attempt also
-//!   times out after object_store's default 30 s, connecting after 5 s).
-//!   The backoff is jittered (after the first 50 ms, a random value
-//!   between 50 ms and twice the previous one), so the 10 retries span 0.5
-//!   to 11 s: a service unreachable for longer fails the operation
-//!   (measured: 1.4 s against a closed port).
-//!   A `put_if_absent` is not retried after a timeout (it is not
-//!   idempotent); one retried after a 5xx may find its own earlier attempt
-//!   and report `Ok(None)`: the lease logic in `livechannel::catalog` reads
-//!   the lease back and recognises its own holder, so that is harmless there.
+//! - **No retries here.** Each call is one request (a listing, one per
+//!   page); a transient failure (5xx, 429, 408, a connection error, a
+//!   timeout: object_store's default 30 s per request, 5 s to connect)
+//!   comes back at once as [`StoreError::Backend`], which
+//!   [`StoreError::is_transient`] calls worth retrying. The layer above
+//!   owns retries, because it knows what a retry means: ingest retries
+//!   each write with its own backoff (`ServiceConfig::store_retry`: 100 ms
+//!   doubling to 5 s, 2 minutes per write), stops reading from the
+//!   publisher meanwhile, and counts every failure in
+//!   `<StoreErrors>` and `/metrics`; an HTTP API request answers 500, which
+//!   the client may retry. Retrying here as well (object_store's
+//!   [`RetryConfig`], up to 30 s) multiplied the two: a write ingest would
+//!   give up after 2 minutes could take 2 minutes of 30 s attempts, none
+//!   of its failures was counted until the inner retries gave up, and an
+//!   API client waited 30 s for an answer it could have retried itself.
+//!   [`NO_RETRY`] is the configuration that says so. A `put_if_absent`
+//!   retried by ingest after a 5xx may find its own earlier attempt and
+//!   report `Ok(None)`: the lease logic in `livechannel::catalog` reads the
+//!   lease back and recognises its own holder, so that is harmless there.
 //!
 //! Keys are used as they are (no escaping): they must be valid object_store
 //! paths (no empty, `.` or `..` segments, no control characters, no leading
@@ -69,15 +75,16 @@ use object_store::{
     ObjectStoreExt as _, PutMode, PutOptions, PutPayload, RetryConfig,
 };
 
-/// The retry policy of every request (see the module documentation).
-pub const RETRY: RetryConfig = RetryConfig {
+/// The retry policy of every request: none, the caller retries (see the
+/// module documentation). The backoff is never used.
+pub const NO_RETRY: RetryConfig = RetryConfig {
     backoff: BackoffConfig {
         init_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_secs(2),
         base: 2.0,
     },
-    max_retries: 10,
-    retry_timeout: Duration::from_secs(30),
+    max_retries: 0,
+    retry_timeout: Duration::ZERO,
 };
 
 /// Why an `s3://` store URL was refused.
@@ -135,8 +142,8 @@ impl S3Store {
 
     /// Like [`S3Store::from_url`], starting from `base` instead of the
     /// environment (tests give credentials this way). The URL's parameters
-    /// override `base`; retries, conditional puts and single-object deletes
-    /// are always configured here.
+    /// override `base`; retries (none), conditional puts and single-object
+    /// deletes are always configured here.
     pub fn from_url_with(url: &str, base: AmazonS3Builder) -> Result<S3Store, S3UrlError> {
         let syntax = || S3UrlError::Syntax {
             url: url.to_owned(),
@@ -170,7 +177,7 @@ impl S3Store {
 
         let mut builder = base
             .with_bucket_name(bucket)
-            .with_retry(RETRY)
+            .with_retry(NO_RETRY)
             .with_conditional_put(S3ConditionalPut::ETagMatch)
             // One DELETE per key: we only ever delete one key at a time, and
             // not every S3-compatible service implements DeleteObjects.
@@ -600,6 +607,56 @@ mod tests {
         for key in ["", "a//b", "a/../b", "a/", "/a", "a\nb"] {
             assert!(s.path(key).is_err(), "{key:?}");
         }
+    }
+
+    /// A server that answers every request 503, counting the requests.
+    async fn unavailable() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "s3://b?endpoint=http://{}&region=r",
+            listener.local_addr().unwrap()
+        );
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = requests.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let counted = counted.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if socket.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let answer = "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        (url, requests)
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_is_returned_at_once_for_the_caller_to_retry() {
+        let (url, requests) = unavailable().await;
+        let store = parse(&url).unwrap();
+        let started = std::time::Instant::now();
+        let err = store.head("k").await.unwrap_err();
+        let err_put = store.put("k", Bytes::new(), "").await.unwrap_err();
+        // One request each: no retry underneath ingest's.
+        assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // Ingest retries what is transient (crates/livechannel/tests/ingest.rs
+        // `failed_store_writes_are_retried_with_backoff_and_nothing_is_lost`).
+        assert!(
+            err.is_transient() && err_put.is_transient(),
+            "{err} {err_put}"
+        );
     }
 
     #[test]
