@@ -93,11 +93,11 @@ fn is_abandoned(dir: &Path) -> bool {
     }
 }
 
-/// One object being uploaded: the state the file store keeps in its
-/// [`livechannel::store::Upload`]s. Dropped before completion, it removes
-/// its temporary file.
+/// One object being uploaded: the file store's
+/// [`Uploads::State`](livechannel::store::Uploads::State). Dropped before
+/// completion, it removes its temporary file.
 #[derive(Debug)]
-pub(crate) struct FileUpload {
+pub struct FileUpload {
     file: UploadFile,
     done: bool,
 }

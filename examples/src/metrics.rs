@@ -27,7 +27,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use livechannel::store::{
-    BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError, Upload, Write, WritesFailed,
+    BoxFuture, DynUpload, ListPage, Object, ObjectMeta, ObjectStore, Store, StoreError, Upload,
+    Uploads, Write, WritesFailed,
 };
 use livechannel::Service;
 use prometheus_client::collector::Collector;
@@ -241,13 +242,13 @@ impl Failure for WritesFailed {
 /// An [`ObjectStore`] that times every call of the store it wraps into
 /// [`Metrics`].
 pub struct MeteredStore {
-    inner: Arc<dyn ObjectStore>,
+    inner: Arc<dyn Store>,
     metrics: std::sync::OnceLock<Arc<Metrics>>,
 }
 
 impl MeteredStore {
     /// Wraps `inner`; calls are measured once [`MeteredStore::attach`] is called.
-    pub fn new(inner: Arc<dyn ObjectStore>) -> Arc<MeteredStore> {
+    pub fn new(inner: Arc<dyn Store>) -> Arc<MeteredStore> {
         Arc::new(MeteredStore {
             inner,
             metrics: std::sync::OnceLock::new(),
@@ -275,6 +276,66 @@ impl MeteredStore {
     }
 }
 
+/// The wrapped store's uploads, each call timed. Every method of
+/// [`ObjectStore`] and [`Uploads`] is required, so none can be left to a
+/// default that would bypass the wrapped store's own.
+impl Uploads for MeteredStore {
+    type State = DynUpload;
+
+    fn begin_upload<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Upload<DynUpload>, StoreError>> {
+        let begin = self.inner.clone().begin_dyn_upload(key, content_type);
+        Box::pin(async move {
+            let upload = self.timed("begin_upload", begin).await?;
+            Ok(Upload::new(key, content_type, upload))
+        })
+    }
+
+    fn append<'a>(
+        &'a self,
+        upload: &'a mut Upload<DynUpload>,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let len = data.len() as u64;
+            self.timed("append", upload.state_mut().append(data))
+                .await?;
+            upload.add_size(len);
+            Ok(())
+        })
+    }
+
+    fn complete_upload<'a>(
+        &'a self,
+        upload: &'a mut Upload<DynUpload>,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        Box::pin(self.timed("complete_upload", upload.state_mut().complete()))
+    }
+
+    fn write_in_order<'a>(
+        &'a self,
+        upload: Option<&'a mut Upload<DynUpload>>,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
+        Box::pin(async move {
+            let Some(upload) = upload else {
+                let writes = self.inner.write_in_order_dyn(None, writes);
+                return self.timed("write_in_order", writes).await;
+            };
+            let result = self
+                .timed("write_in_order", upload.state_mut().write_in_order(writes))
+                .await;
+            // What the wrapped upload took of the appends.
+            let appended = upload.state().size() - upload.size();
+            upload.add_size(appended);
+            result
+        })
+    }
+}
+
 impl ObjectStore for MeteredStore {
     fn put<'a>(
         &'a self,
@@ -283,46 +344,6 @@ impl ObjectStore for MeteredStore {
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
         Box::pin(self.timed("put", self.inner.put(key, data, content_type)))
-    }
-
-    fn put_chunks<'a>(
-        &'a self,
-        key: &'a str,
-        chunks: Vec<Bytes>,
-        content_type: &'a str,
-    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        Box::pin(self.timed("put", self.inner.put_chunks(key, chunks, content_type)))
-    }
-
-    fn begin_upload<'a>(
-        &'a self,
-        key: &'a str,
-        content_type: &'a str,
-    ) -> BoxFuture<'a, Result<Upload, StoreError>> {
-        Box::pin(self.timed("begin_upload", self.inner.begin_upload(key, content_type)))
-    }
-
-    fn append<'a>(
-        &'a self,
-        upload: &'a mut Upload,
-        data: Bytes,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(self.timed("append", self.inner.append(upload, data)))
-    }
-
-    fn complete_upload<'a>(
-        &'a self,
-        upload: &'a mut Upload,
-    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        Box::pin(self.timed("complete_upload", self.inner.complete_upload(upload)))
-    }
-
-    fn write_in_order<'a>(
-        &'a self,
-        upload: Option<&'a mut Upload>,
-        writes: &'a [Write],
-    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
-        Box::pin(self.timed("write_in_order", self.inner.write_in_order(upload, writes)))
     }
 
     fn put_if_absent<'a>(

@@ -65,7 +65,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use livechannel::store::{
-    clamp_range, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, StoreError,
+    clamp_range, write_each, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, Parts,
+    StoreError, Upload, Uploads, Write, WritesFailed,
 };
 use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey, S3ConditionalPut};
 use object_store::list::{PaginatedListOptions, PaginatedListStore};
@@ -445,6 +446,59 @@ fn store_error(key: &str, e: object_store::Error) -> StoreError {
     }
 }
 
+impl S3Store {
+    /// One PutObject whose body is the chunks in turn: no join.
+    async fn put_chunks(
+        &self,
+        key: &str,
+        chunks: Vec<Bytes>,
+        content_type: &str,
+    ) -> Result<ObjectMeta, StoreError> {
+        let path = self.path(key)?;
+        self.put_with(key, path, chunks, content_type, PutMode::Overwrite)
+            .await
+            .map_err(|e| store_error(key, e))
+    }
+}
+
+/// Uploads are kept in memory and stored by one PutObject of their parts:
+/// a segment is below the 5 MiB a multipart upload's parts need.
+impl Uploads for S3Store {
+    type State = Parts;
+
+    fn begin_upload<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Upload<Parts>, StoreError>> {
+        Parts::begin(key, content_type)
+    }
+
+    fn append<'a>(
+        &'a self,
+        upload: &'a mut Upload<Parts>,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Parts::append(upload, data)
+    }
+
+    fn complete_upload<'a>(
+        &'a self,
+        upload: &'a mut Upload<Parts>,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        let chunks = upload.state().chunks().to_vec();
+        Box::pin(self.put_chunks(upload.key(), chunks, upload.content_type()))
+    }
+
+    fn write_in_order<'a>(
+        &'a self,
+        upload: Option<&'a mut Upload<Parts>>,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
+        write_each(self, upload, writes)
+    }
+}
+
 impl ObjectStore for S3Store {
     fn put<'a>(
         &'a self,
@@ -452,22 +506,7 @@ impl ObjectStore for S3Store {
         data: Bytes,
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        self.put_chunks(key, vec![data], content_type)
-    }
-
-    fn put_chunks<'a>(
-        &'a self,
-        key: &'a str,
-        chunks: Vec<Bytes>,
-        content_type: &'a str,
-    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        // One PutObject whose body is the chunks in turn: no join.
-        Box::pin(async move {
-            let path = self.path(key)?;
-            self.put_with(key, path, chunks, content_type, PutMode::Overwrite)
-                .await
-                .map_err(|e| store_error(key, e))
-        })
+        Box::pin(self.put_chunks(key, vec![data], content_type))
     }
 
     fn put_if_absent<'a>(

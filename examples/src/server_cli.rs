@@ -23,7 +23,7 @@ use crate::s3_store::S3Store;
 use crate::server::{serve, Listeners, TokioSleep};
 use clap::Parser;
 use livechannel::catalog::{Acl, BucketRecord};
-use livechannel::store::{MemoryStore, ObjectStore};
+use livechannel::store::{MemoryStore, Store};
 use livechannel::{unix_ms, Service, ServiceConfig};
 
 /// RTMP ingest to HLS objects, with an OSS-compatible LiveChannel API.
@@ -167,7 +167,7 @@ async fn run(args: Args) -> Result<(), String> {
             .ok_or_else(|| format!("access key {pair:?} is not ID:SECRET"))?;
         access_keys.insert(id.to_owned(), secret.to_owned());
     }
-    let (store, store_name): (Arc<dyn ObjectStore>, String) = match args.store.as_str() {
+    let (store, store_name): (Arc<dyn Store>, String) = match args.store.as_str() {
         "memory://" => (
             Arc::new(MemoryStore::with_system_clock()),
             "memory://".to_owned(),

@@ -189,6 +189,9 @@ impl FlakyStore {
     }
 }
 
+// Segments kept in memory until they end, stored by the flaky put.
+livechannel::uploads_in_memory!(FlakyStore);
+
 impl ObjectStore for FlakyStore {
     fn put<'a>(
         &'a self,

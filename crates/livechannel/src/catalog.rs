@@ -1,5 +1,5 @@
 //! Buckets, channels, push history and the VOD segment index, persisted in
-//! the [`ObjectStore`] itself so that a restarted server, or a second one
+//! the [`ObjectStore`](crate::store::ObjectStore) itself so that a restarted server, or a second one
 //! over the same store, sees them.
 //!
 //! Layout (bucket names never start with `.`, so nothing here can collide
@@ -22,7 +22,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{ObjectStore, StoreError, Write};
+use crate::store::{Store, StoreError, Write};
 
 const META: &str = ".livechannel";
 /// History records kept per channel (OSS returns the last 10).
@@ -254,10 +254,10 @@ pub enum CatalogError {
     },
 }
 
-/// Typed access to the records in an [`ObjectStore`].
+/// Typed access to the records in an [`ObjectStore`](crate::store::ObjectStore).
 #[derive(Clone)]
 pub struct Catalog {
-    store: Arc<dyn ObjectStore>,
+    store: Arc<dyn Store>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -310,12 +310,12 @@ const JSON: &str = "application/json";
 
 impl Catalog {
     /// Records kept in `store`.
-    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+    pub fn new(store: Arc<dyn Store>) -> Self {
         Catalog { store }
     }
 
     /// The store underneath.
-    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+    pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
@@ -477,7 +477,7 @@ impl Catalog {
     }
 
     /// The write [`add_segment`](Self::add_segment) does, for a caller that
-    /// stores it in a [`write_in_order`](ObjectStore::write_in_order)
+    /// stores it in a [`write_in_order`](crate::store::Uploads::write_in_order)
     /// sequence (after the segment, before the playlist naming it).
     pub fn segment_write(&self, bucket: &str, channel: &str, entry: SegmentEntry) -> Write {
         Write::put(index_key(bucket, channel, entry), Bytes::new(), JSON)
@@ -523,7 +523,7 @@ impl Catalog {
     /// expired (or another node took it at the same moment).
     ///
     /// Each taking creates the next generation's object with
-    /// [`ObjectStore::put_if_absent`] (S3 `If-None-Match: *`): of several
+    /// [`ObjectStore::put_if_absent`](crate::store::ObjectStore::put_if_absent) (S3 `If-None-Match: *`): of several
     /// nodes racing for an expired lease exactly one creates it. A node
     /// taking its own lease back (a restart with the same node id) takes a
     /// new generation too. Clocks of nodes sharing a store must agree to
@@ -676,7 +676,7 @@ fn parse_index_key(name: &str) -> Option<SegmentEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MemoryStore;
+    use crate::store::{MemoryStore, ObjectStore};
     use futures::executor::block_on;
 
     fn catalog() -> Catalog {
@@ -784,6 +784,8 @@ mod tests {
     /// exists", like a PUT whose first answer was lost and whose retry
     /// found the object.
     struct LostAnswer(MemoryStore);
+
+    crate::uploads_in_memory!(LostAnswer);
 
     impl ObjectStore for LostAnswer {
         fn put<'a>(

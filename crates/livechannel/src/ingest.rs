@@ -40,7 +40,7 @@ use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
 use crate::addressing::{parse_query, Plus};
 use crate::catalog::{object_key, Acl, CatalogError, ChannelStatus, LiveRecord, SegmentEntry};
 use crate::live::{AudioStat, LiveEntry, LiveStat, VideoStat};
-use crate::store::{BoxFuture, ObjectStore, PutObject, StoreError, Upload, Write};
+use crate::store::{BoxFuture, DynUpload, PutObject, StoreError, Write};
 use crate::time::unix_ms;
 use crate::Service;
 
@@ -323,7 +323,7 @@ pub struct Publisher {
     entry: Arc<LiveEntry>,
     segmenter: Segmenter,
     /// The segment being stored as it is made: (segment index, upload).
-    upload: Option<(u64, Upload)>,
+    upload: Option<(u64, DynUpload)>,
     /// A segment whose upload failed: its later chunks and its end are
     /// dropped, so that no object is made of what is left of it.
     failed_segment: Option<u64>,
@@ -598,7 +598,7 @@ impl Publisher {
             _ => {
                 let key = self.segment_key(&chunk.file_name());
                 let store = self.service.catalog.store();
-                self.retry("segment", || store.begin_upload(&key, TS))
+                self.retry("segment", || store.clone().begin_dyn_upload(&key, TS))
                     .await?
             }
         };
@@ -611,24 +611,19 @@ impl Publisher {
         object_key(&self.bucket, &format!("{}/{file_name}", self.channel))
     }
 
-    async fn append(&self, upload: &mut Upload, data: &Bytes) -> Result<(), IngestError> {
-        self.retry_upload(upload, |store, u| store.append(u, data.clone()))
-            .await
+    async fn append(&self, upload: &mut DynUpload, data: &Bytes) -> Result<(), IngestError> {
+        self.retry_upload(upload, |u| u.append(data.clone())).await
     }
 
     /// [`retry`] for a store call that borrows `upload`.
     async fn retry_upload<T>(
         &self,
-        upload: &mut Upload,
-        mut op: impl for<'u> FnMut(
-            &'u dyn ObjectStore,
-            &'u mut Upload,
-        ) -> BoxFuture<'u, Result<T, StoreError>>,
+        upload: &mut DynUpload,
+        mut op: impl for<'u> FnMut(&'u mut DynUpload) -> BoxFuture<'u, Result<T, StoreError>>,
     ) -> Result<T, IngestError> {
-        let store = self.service.catalog.store();
         let mut backoff = Backoff::new(&self.service);
         loop {
-            match op(store.as_ref(), upload).await {
+            match op(upload).await {
                 Ok(value) => return Ok(value),
                 Err(e) => backoff.failed(&self.entry, "segment", e.into()).await?,
             }
@@ -636,7 +631,7 @@ impl Publisher {
     }
 
     /// Store a finished segment, its index entry and the playlist that
-    /// names it, in that order, in one [`ObjectStore::write_in_order`]
+    /// names it, in that order, in one [`Uploads::write_in_order`](crate::store::Uploads::write_in_order)
     /// (one blocking job for the file store, where each call apart cost
     /// a thread hand-off).
     async fn store(&mut self, segment: &Segment) -> Result<(), IngestError> {
@@ -711,13 +706,13 @@ impl Publisher {
         result
     }
 
-    /// [`ObjectStore::write_in_order`], going on after a failed write as
+    /// [`Uploads::write_in_order`](crate::store::Uploads::write_in_order), going on after a failed write as
     /// [`retry`] does (each write gets the policy's whole time). Returns
     /// how many writes were done. `ends` are the ends of the segment's and
     /// the index entry's writes, for the stat's error message.
     async fn write_in_order(
         &self,
-        mut upload: Option<&mut Upload>,
+        mut upload: Option<&mut DynUpload>,
         writes: &[Write],
         ends: [usize; 2],
     ) -> (usize, Result<(), IngestError>) {
@@ -726,7 +721,7 @@ impl Publisher {
         let mut backoff = Backoff::new(&self.service);
         loop {
             let failed = match store
-                .write_in_order(upload.as_deref_mut(), &writes[done..])
+                .write_in_order_dyn(upload.as_deref_mut(), &writes[done..])
                 .await
             {
                 Ok(()) => return (writes.len(), Ok(())),

@@ -6,7 +6,7 @@ use livechannel_hls::ChunkPool;
 
 use crate::catalog::{Catalog, CatalogError, Lease};
 use crate::live::{LiveRegistry, LiveStat};
-use crate::store::{ObjectStore, Sleep};
+use crate::store::{Sleep, Store};
 
 /// How a [`Service`] is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct ServiceConfig {
     /// How ingest retries a failed store write (needs [`Service::with_sleep`]).
     pub store_retry: RetryPolicy,
     /// Ingest stores each segment while it is made, in chunks of this many
-    /// bytes ([`ObjectStore::append`](crate::store::ObjectStore::append));
+    /// bytes ([`Uploads::append`](crate::store::Uploads::append));
     /// a segment smaller than one chunk is stored with one put. Default
     /// 256 KiB: a stream holds about this much instead of a whole segment,
     /// at four store calls per 3 Mb/s, 2 s segment (each call is a hop to
@@ -79,7 +79,7 @@ impl Default for ServiceConfig {
     }
 }
 
-/// OSS LiveChannel over an [`ObjectStore`]: the HTTP API as a function
+/// OSS LiveChannel over an [`ObjectStore`](crate::store::ObjectStore): the HTTP API as a function
 /// ([`Service::handle`]) and RTMP ingest ([`Service::publish`]).
 ///
 /// It owns no socket, no clock and no runtime: the driver passes each HTTP
@@ -132,7 +132,7 @@ impl std::fmt::Debug for Service {
 
 impl Service {
     /// A service over `store`.
-    pub fn new(store: Arc<dyn ObjectStore>, config: ServiceConfig) -> Self {
+    pub fn new(store: Arc<dyn Store>, config: ServiceConfig) -> Self {
         Service {
             catalog: Catalog::new(store),
             live: LiveRegistry::default(),

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -134,12 +134,20 @@ impl StoreError {
     }
 }
 
-/// A key-value object store (file system, memory, S3...).
+/// A key-value object store (file system, memory, S3...): the core every
+/// store has. What ingest needs beyond it (objects written piece by piece,
+/// ordered writes) is [`Uploads`]; what the service holds is a [`Store`].
 ///
 /// Keys are `/`-separated UTF-8 strings that never start with `/` and never
 /// contain `..` segments or NUL (the caller checks). Implementations must
 /// make each `put` atomic (a reader sees the old or the new object, never a
 /// mix) and must apply the puts of one caller in the order they complete.
+/// The checks of `store::conformance` (feature `conformance`) hold a store
+/// to this contract.
+///
+/// Every method is required, here and in [`Uploads`]: a wrapper (the
+/// metrics one) that forwards them all cannot silently lose a store's own
+/// implementation to a default, because there is none.
 pub trait ObjectStore: Send + Sync + 'static {
     /// Store `data` under `key`, replacing any object there.
     fn put<'a>(
@@ -148,122 +156,6 @@ pub trait ObjectStore: Send + Sync + 'static {
         data: Bytes,
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>>;
-
-    /// Store the concatenation of `chunks` under `key`, replacing any object
-    /// there: how ingest stores a segment smaller than one chunk, and how
-    /// the default [`complete_upload`](Self::complete_upload) stores a
-    /// segment it kept in pieces. The default joins the chunks (a copy) and calls [`put`](Self::put);
-    /// stores that can write the parts as they are (a file, an HTTP body)
-    /// should override it.
-    fn put_chunks<'a>(
-        &'a self,
-        key: &'a str,
-        chunks: Vec<Bytes>,
-        content_type: &'a str,
-    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        let data = match chunks.len() {
-            1 => chunks.into_iter().next().unwrap_or_default(),
-            _ => Bytes::from(chunks.concat()),
-        };
-        self.put(key, data, content_type)
-    }
-
-    /// Begin an object written piece by piece, as ingest writes a segment
-    /// while it is being made: [`append`](Self::append) each piece, then
-    /// [`complete_upload`](Self::complete_upload) makes the object visible
-    /// whole and at once, like a [`put`](Self::put). Nothing of it is
-    /// visible before; dropping the [`Upload`] uncompleted discards it.
-    ///
-    /// The default keeps the pieces in memory and hands them to
-    /// [`put_chunks`](Self::put_chunks) at completion. Stores that can hold
-    /// a partial object outside memory (a temporary file; an S3 multipart
-    /// upload, for objects of several parts of 5 MiB) should override all
-    /// three methods, keeping their own state in [`Upload::with_state`].
-    fn begin_upload<'a>(
-        &'a self,
-        key: &'a str,
-        content_type: &'a str,
-    ) -> BoxFuture<'a, Result<Upload, StoreError>> {
-        Box::pin(std::future::ready(Ok(Upload::new(key, content_type))))
-    }
-
-    /// Add `data` to the end of the upload. After an error the upload is as
-    /// before the call: the same append may be retried.
-    fn append<'a>(
-        &'a self,
-        upload: &'a mut Upload,
-        data: Bytes,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        upload.size += data.len() as u64;
-        upload.parts.push(data);
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    /// Make the upload visible under its key, replacing any object there.
-    /// After an error it may be retried; after success the upload is spent
-    /// (drop it).
-    fn complete_upload<'a>(
-        &'a self,
-        upload: &'a mut Upload,
-    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        let parts = upload.parts.clone();
-        self.put_chunks(&upload.key, parts, &upload.content_type)
-    }
-
-    /// Do `writes` one after the other, each as its own method would
-    /// ([`append`](Self::append) and [`complete_upload`](Self::complete_upload)
-    /// on `upload`, [`put_chunks`](Self::put_chunks)), stopping at the first
-    /// failure: how ingest stores the end of a segment, its index entry and
-    /// the playlist that names it, in that order.
-    ///
-    /// `Err` says how many writes were done and why the next one failed;
-    /// the caller may go on with the rest (`&writes[done..]`), as it would
-    /// retry the failed method. An `Append` or `Complete` without an
-    /// `upload` fails.
-    ///
-    /// The default awaits the methods in turn. A store that pays for each
-    /// call (a thread hand-off, a network round trip) should override it to
-    /// do the whole sequence in one go, as the file store does in one
-    /// blocking job.
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use livechannel::store::{MemoryStore, ObjectStore, Write};
-    /// # futures::executor::block_on(async {
-    /// let store = MemoryStore::new();
-    /// let mut upload = store.begin_upload("b/ch/0.ts", "video/MP2T").await?;
-    /// store.append(&mut upload, Bytes::from_static(b"first")).await?;
-    /// let writes = [
-    ///     Write::Append(Bytes::from_static(b" last")),
-    ///     Write::Complete,
-    ///     Write::put("b/ch/playlist.m3u8", Bytes::from_static(b"#EXTM3U\n"), "application/x-mpegURL"),
-    /// ];
-    /// store.write_in_order(Some(&mut upload), &writes).await.map_err(|f| f.error)?;
-    /// assert_eq!(store.get("b/ch/0.ts", None).await?.data, "first last");
-    /// # Ok::<(), livechannel::store::StoreError>(())
-    /// # }).unwrap();
-    /// ```
-    fn write_in_order<'a>(
-        &'a self,
-        mut upload: Option<&'a mut Upload>,
-        writes: &'a [Write],
-    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
-        Box::pin(async move {
-            for (done, write) in writes.iter().enumerate() {
-                let result = match (write, upload.as_deref_mut()) {
-                    (Write::Append(data), Some(u)) => self.append(u, data.clone()).await,
-                    (Write::Complete, Some(u)) => self.complete_upload(u).await.map(drop),
-                    (Write::Put(put), _) => self
-                        .put_chunks(&put.key, put.chunks.clone(), &put.content_type)
-                        .await
-                        .map(drop),
-                    (_, None) => Err(Write::no_upload()),
-                };
-                result.map_err(|error| WritesFailed { done, error })?;
-            }
-            Ok(())
-        })
-    }
 
     /// Store `data` under `key` only if no object is there: `Ok(None)` when
     /// one already is. Usable as a lock (a lease), like S3's `If-None-Match: *`.
@@ -297,14 +189,361 @@ pub trait ObjectStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<ListPage, StoreError>>;
 }
 
-/// One step of [`ObjectStore::write_in_order`].
+/// Objects written piece by piece, and ordered writes: how ingest stores a
+/// segment while it is being made, then the index entry and the playlist
+/// that name it.
+///
+/// A store keeps what it needs between calls in its own [`Uploads::State`]
+/// (an open temporary file; the pieces in memory, [`Parts`], for stores
+/// with no better place: [`uploads_in_memory!`](crate::uploads_in_memory)
+/// writes that implementation). Services hold stores as [`Store`]s, which
+/// every `Uploads` store is.
+pub trait Uploads: ObjectStore {
+    /// The store's state for one upload. Dropped before
+    /// [`complete_upload`](Self::complete_upload) succeeds, it must discard
+    /// the upload (nothing of it ever becomes visible).
+    type State: Send + Sync + 'static;
+
+    /// Begin an object written piece by piece: [`append`](Self::append)
+    /// each piece, then [`complete_upload`](Self::complete_upload) makes
+    /// the object visible whole and at once, like a [`put`](ObjectStore::put).
+    fn begin_upload<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<Upload<Self::State>, StoreError>>;
+
+    /// Add `data` to the end of the upload. After an error the upload is as
+    /// before the call: the same append may be retried.
+    fn append<'a>(
+        &'a self,
+        upload: &'a mut Upload<Self::State>,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Make the upload visible under its key, replacing any object there.
+    /// After an error it may be retried; after success the upload is spent
+    /// (drop it).
+    fn complete_upload<'a>(
+        &'a self,
+        upload: &'a mut Upload<Self::State>,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>>;
+
+    /// Do `writes` one after the other, each as its own method would
+    /// ([`append`](Self::append) and [`complete_upload`](Self::complete_upload)
+    /// on `upload`, a put of the joined chunks), stopping at the first
+    /// failure. `Err` says how many writes were done and why the next one
+    /// failed; the caller may go on with the rest (`&writes[done..]`), as
+    /// it would retry the failed method. An `Append` or `Complete` without
+    /// an `upload` fails.
+    ///
+    /// [`write_each`] does this with the other methods: the implementation
+    /// of every store that has no cheaper way. A store that pays for each
+    /// call (a thread hand-off) does the whole sequence in one go, as the
+    /// file store does in one blocking job.
+    fn write_in_order<'a>(
+        &'a self,
+        upload: Option<&'a mut Upload<Self::State>>,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>>;
+}
+
+/// [`Uploads::write_in_order`] by awaiting each write's own method in turn.
+///
+/// ```
+/// use bytes::Bytes;
+/// use livechannel::store::{MemoryStore, ObjectStore, Uploads, Write};
+/// # futures::executor::block_on(async {
+/// let store = MemoryStore::new();
+/// let mut upload = store.begin_upload("b/ch/0.ts", "video/MP2T").await?;
+/// store.append(&mut upload, Bytes::from_static(b"first")).await?;
+/// let writes = [
+///     Write::Append(Bytes::from_static(b" last")),
+///     Write::Complete,
+///     Write::put("b/ch/playlist.m3u8", Bytes::from_static(b"#EXTM3U\n"), "application/x-mpegURL"),
+/// ];
+/// store.write_in_order(Some(&mut upload), &writes).await.map_err(|f| f.error)?;
+/// assert_eq!(store.get("b/ch/0.ts", None).await?.data, "first last");
+/// # Ok::<(), livechannel::store::StoreError>(())
+/// # }).unwrap();
+/// ```
+pub fn write_each<'a, S: Uploads + ?Sized>(
+    store: &'a S,
+    mut upload: Option<&'a mut Upload<S::State>>,
+    writes: &'a [Write],
+) -> BoxFuture<'a, Result<(), WritesFailed>> {
+    Box::pin(async move {
+        for (done, write) in writes.iter().enumerate() {
+            let result = match (write, upload.as_deref_mut()) {
+                (Write::Append(data), Some(u)) => store.append(u, data.clone()).await,
+                (Write::Complete, Some(u)) => store.complete_upload(u).await.map(drop),
+                (Write::Put(put), _) => store
+                    .put(&put.key, joined(&put.chunks), &put.content_type)
+                    .await
+                    .map(drop),
+                (_, None) => Err(Write::no_upload()),
+            };
+            result.map_err(|error| WritesFailed { done, error })?;
+        }
+        Ok(())
+    })
+}
+
+/// The chunks as one `Bytes`: no copy for one chunk.
+fn joined(chunks: &[Bytes]) -> Bytes {
+    match chunks {
+        [one] => one.clone(),
+        _ => Bytes::from(chunks.concat()),
+    }
+}
+
+/// The pieces of an upload kept in memory until it completes: the
+/// [`Uploads::State`] of stores with no better place for a partial
+/// object (the memory store; the S3 store, whose segments are below
+/// multipart's 5 MiB parts).
+#[derive(Debug, Default)]
+pub struct Parts(Vec<Bytes>);
+
+impl Parts {
+    /// [`Uploads::begin_upload`] of an upload kept in memory.
+    pub fn begin(
+        key: &str,
+        content_type: &str,
+    ) -> BoxFuture<'static, Result<Upload<Parts>, StoreError>> {
+        Box::pin(std::future::ready(Ok(Upload::new(
+            key,
+            content_type,
+            Parts::default(),
+        ))))
+    }
+
+    /// [`Uploads::append`] to an upload kept in memory.
+    pub fn append(
+        upload: &mut Upload<Parts>,
+        data: Bytes,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
+        upload.add_size(data.len() as u64);
+        upload.state_mut().0.push(data);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// [`Uploads::complete_upload`] of an upload kept in memory: a put of
+    /// its pieces joined.
+    pub fn complete<'a, S: ObjectStore + ?Sized>(
+        store: &'a S,
+        upload: &'a mut Upload<Parts>,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
+        store.put(upload.key(), upload.state().joined(), upload.content_type())
+    }
+
+    /// The pieces, in order.
+    pub fn chunks(&self) -> &[Bytes] {
+        &self.0
+    }
+
+    /// The pieces as one `Bytes` (a copy unless there is one piece).
+    pub fn joined(&self) -> Bytes {
+        joined(&self.0)
+    }
+}
+
+/// `Bytes`, for [`uploads_in_memory!`](crate::uploads_in_memory) in crates that name it otherwise.
+#[doc(hidden)]
+pub use bytes::Bytes as __Bytes;
+
+/// Implements [`Uploads`](crate::store::Uploads) for a store whose uploads
+/// are kept in memory ([`Parts`]) and completed by its own
+/// [`put`](ObjectStore::put), with [`write_each`] for ordered writes.
+#[macro_export]
+macro_rules! uploads_in_memory {
+    ($store:ty) => {
+        impl $crate::store::Uploads for $store {
+            type State = $crate::store::Parts;
+
+            fn begin_upload<'a>(
+                &'a self,
+                key: &'a str,
+                content_type: &'a str,
+            ) -> $crate::store::BoxFuture<
+                'a,
+                Result<$crate::store::Upload<Self::State>, $crate::store::StoreError>,
+            > {
+                $crate::store::Parts::begin(key, content_type)
+            }
+
+            fn append<'a>(
+                &'a self,
+                upload: &'a mut $crate::store::Upload<Self::State>,
+                data: $crate::store::__Bytes,
+            ) -> $crate::store::BoxFuture<'a, Result<(), $crate::store::StoreError>> {
+                $crate::store::Parts::append(upload, data)
+            }
+
+            fn complete_upload<'a>(
+                &'a self,
+                upload: &'a mut $crate::store::Upload<Self::State>,
+            ) -> $crate::store::BoxFuture<
+                'a,
+                Result<$crate::store::ObjectMeta, $crate::store::StoreError>,
+            > {
+                $crate::store::Parts::complete(self, upload)
+            }
+
+            fn write_in_order<'a>(
+                &'a self,
+                upload: Option<&'a mut $crate::store::Upload<Self::State>>,
+                writes: &'a [$crate::store::Write],
+            ) -> $crate::store::BoxFuture<'a, Result<(), $crate::store::WritesFailed>> {
+                $crate::store::write_each(self, upload, writes)
+            }
+        }
+    };
+}
+
+/// A store as the service holds it (`Arc<dyn Store>`): the
+/// [`ObjectStore`] methods, and uploads whose store state is hidden in a
+/// [`DynUpload`].
+///
+/// Implemented for every [`Uploads`] store, by one blanket implementation
+/// (the type erasure is written once, here); do not implement it yourself.
+pub trait Store: ObjectStore {
+    /// [`Uploads::begin_upload`], the upload holding its store.
+    fn begin_dyn_upload<'a>(
+        self: Arc<Self>,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<DynUpload, StoreError>>;
+
+    /// [`Uploads::write_in_order`]; the upload's steps go to the store
+    /// that began it.
+    fn write_in_order_dyn<'a>(
+        &'a self,
+        upload: Option<&'a mut DynUpload>,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>>;
+}
+
+impl<S: Uploads> Store for S {
+    fn begin_dyn_upload<'a>(
+        self: Arc<Self>,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<DynUpload, StoreError>> {
+        Box::pin(async move {
+            let upload = self.begin_upload(key, content_type).await?;
+            Ok(DynUpload(Box::new(Bound {
+                store: self,
+                upload,
+            })))
+        })
+    }
+
+    fn write_in_order_dyn<'a>(
+        &'a self,
+        upload: Option<&'a mut DynUpload>,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
+        match upload {
+            Some(upload) => upload.0.write_in_order(writes),
+            None => self.write_in_order(None, writes),
+        }
+    }
+}
+
+/// An upload begun through a [`Store`]: it holds its store, so its steps
+/// need none given (and cannot be given another store's).
+pub struct DynUpload(Box<dyn BoundUpload>);
+
+impl DynUpload {
+    /// The key it will be stored under.
+    pub fn key(&self) -> &str {
+        self.0.upload_key()
+    }
+
+    /// Bytes appended so far.
+    pub fn size(&self) -> u64 {
+        self.0.upload_size()
+    }
+
+    /// [`Uploads::append`].
+    pub fn append(&mut self, data: Bytes) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.0.append(data)
+    }
+
+    /// [`Uploads::complete_upload`].
+    pub fn complete(&mut self) -> BoxFuture<'_, Result<ObjectMeta, StoreError>> {
+        self.0.complete()
+    }
+
+    /// [`Uploads::write_in_order`] with this upload.
+    pub fn write_in_order<'a>(
+        &'a mut self,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
+        self.0.write_in_order(writes)
+    }
+}
+
+impl std::fmt::Debug for DynUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynUpload")
+            .field("key", &self.key())
+            .field("size", &self.size())
+            .finish()
+    }
+}
+
+/// The object-safe face of a [`Bound`] upload.
+trait BoundUpload: Send + Sync {
+    fn upload_key(&self) -> &str;
+    fn upload_size(&self) -> u64;
+    fn append(&mut self, data: Bytes) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn complete(&mut self) -> BoxFuture<'_, Result<ObjectMeta, StoreError>>;
+    fn write_in_order<'a>(
+        &'a mut self,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>>;
+}
+
+/// An upload and the store whose state it holds.
+struct Bound<S: Uploads> {
+    store: Arc<S>,
+    upload: Upload<S::State>,
+}
+
+impl<S: Uploads> BoundUpload for Bound<S> {
+    fn upload_key(&self) -> &str {
+        self.upload.key()
+    }
+
+    fn upload_size(&self) -> u64 {
+        self.upload.size()
+    }
+
+    fn append(&mut self, data: Bytes) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.store.append(&mut self.upload, data)
+    }
+
+    fn complete(&mut self) -> BoxFuture<'_, Result<ObjectMeta, StoreError>> {
+        self.store.complete_upload(&mut self.upload)
+    }
+
+    fn write_in_order<'a>(
+        &'a mut self,
+        writes: &'a [Write],
+    ) -> BoxFuture<'a, Result<(), WritesFailed>> {
+        self.store.write_in_order(Some(&mut self.upload), writes)
+    }
+}
+
+/// One step of [`Uploads::write_in_order`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
-    /// [`ObjectStore::append`] the bytes to the upload.
+    /// [`Uploads::append`] the bytes to the upload.
     Append(Bytes),
-    /// [`ObjectStore::complete_upload`] the upload.
+    /// [`Uploads::complete_upload`] the upload.
     Complete,
-    /// [`ObjectStore::put_chunks`] a whole object.
+    /// [`ObjectStore::put`] a whole object.
     Put(PutObject),
 }
 
@@ -335,7 +574,7 @@ impl Write {
     }
 }
 
-/// How far [`ObjectStore::write_in_order`] got before a write failed.
+/// How far [`Uploads::write_in_order`] got before a write failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("write {done} of a sequence failed: {error}")]
 pub struct WritesFailed {
@@ -345,41 +584,23 @@ pub struct WritesFailed {
     pub error: StoreError,
 }
 
-/// An object being written piece by piece (see [`ObjectStore::begin_upload`]).
-///
-/// It holds what the store needs between calls: the pieces themselves for
-/// the default implementation, or a store's own state (an open temporary
-/// file, a multipart upload id) set with [`Upload::with_state`], whose
-/// `Drop` should discard an upload that was never completed.
-pub struct Upload {
+/// An object being written piece by piece (see [`Uploads::begin_upload`]):
+/// its key, content type and size, and the store's `State` for it.
+pub struct Upload<S> {
     key: String,
     content_type: String,
     size: u64,
-    parts: Vec<Bytes>,
-    state: Option<Box<dyn std::any::Any + Send + Sync>>,
+    state: S,
 }
 
-impl Upload {
-    /// An upload whose pieces are kept here (the default implementation).
-    pub fn new(key: &str, content_type: &str) -> Self {
+impl<S> Upload<S> {
+    /// An upload of `key` whose store keeps `state` for it.
+    pub fn new(key: &str, content_type: &str, state: S) -> Self {
         Upload {
             key: key.to_owned(),
             content_type: content_type.to_owned(),
             size: 0,
-            parts: Vec::new(),
-            state: None,
-        }
-    }
-
-    /// An upload whose pieces go somewhere the store knows, through `state`.
-    pub fn with_state<S: std::any::Any + Send + Sync>(
-        key: &str,
-        content_type: &str,
-        state: S,
-    ) -> Self {
-        Upload {
-            state: Some(Box::new(state)),
-            ..Upload::new(key, content_type)
+            state,
         }
     }
 
@@ -388,7 +609,7 @@ impl Upload {
         &self.key
     }
 
-    /// The content type given at [`ObjectStore::begin_upload`].
+    /// The content type given at [`Uploads::begin_upload`].
     pub fn content_type(&self) -> &str {
         &self.content_type
     }
@@ -398,24 +619,27 @@ impl Upload {
         self.size
     }
 
-    /// Count `n` more bytes as appended (for stores with their own state).
+    /// Count `n` more bytes as appended (by the store, once they are).
     pub fn add_size(&mut self, n: u64) {
         self.size += n;
     }
 
-    /// The store's state, when it is of type `S`.
-    pub fn state_mut<S: std::any::Any>(&mut self) -> Option<&mut S> {
-        self.state.as_mut()?.downcast_mut()
+    /// The store's state.
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// The store's state, to change.
+    pub fn state_mut(&mut self) -> &mut S {
+        &mut self.state
     }
 }
 
-impl std::fmt::Debug for Upload {
+impl<S> std::fmt::Debug for Upload<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Upload")
             .field("key", &self.key)
             .field("size", &self.size)
-            .field("parts", &self.parts.len())
-            .field("state", &self.state.is_some())
             .finish()
     }
 }
@@ -538,6 +762,8 @@ impl MemoryStore {
         meta
     }
 }
+
+crate::uploads_in_memory!(MemoryStore);
 
 impl ObjectStore for MemoryStore {
     fn put<'a>(
@@ -729,7 +955,13 @@ mod tests {
             Bytes::new(),
             Bytes::from_static(b"c"),
         ];
-        let meta = block_on(s.put_chunks("k", chunks, "video/MP2T")).unwrap();
+        let put = Write::Put(PutObject {
+            key: "k".into(),
+            chunks,
+            content_type: "video/MP2T".into(),
+        });
+        block_on(s.write_in_order(None, &[put])).unwrap();
+        let meta = block_on(s.head("k")).unwrap();
         assert_eq!((meta.size, meta.etag), (3, etag(b"abc")));
         assert_eq!(block_on(s.get("k", None)).unwrap().data, &b"abc"[..]);
     }

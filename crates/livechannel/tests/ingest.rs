@@ -11,7 +11,7 @@ use futures::executor::block_on;
 use livechannel::catalog::{
     Acl, BucketRecord, ChannelConfig, ChannelRecord, ChannelStatus, Target,
 };
-use livechannel::store::{MemoryStore, ObjectStore, StoreError, Upload};
+use livechannel::store::{MemoryStore, ObjectStore, StoreError, Upload, Uploads};
 use livechannel::{
     resolve_publish, IngestError, IngestWarning, PublishError, PublishRequest, Publisher, Service,
     ServiceConfig,
@@ -829,6 +829,8 @@ impl Faulty {
     }
 }
 
+livechannel::uploads_in_memory!(Faulty);
+
 impl ObjectStore for Faulty {
     fn put<'a>(
         &'a self,
@@ -1053,24 +1055,18 @@ struct Parts {
     failed_complete: bool,
 }
 
-impl ObjectStore for PartStore {
-    fn put<'a>(
-        &'a self,
-        key: &'a str,
-        data: bytes::Bytes,
-        ct: &'a str,
-    ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
-        self.objects.put(key, data, ct)
-    }
+impl Uploads for PartStore {
+    type State = Parts;
+
     fn begin_upload<'a>(
         &'a self,
         key: &'a str,
         ct: &'a str,
-    ) -> livechannel::store::BoxFuture<'a, Result<Upload, StoreError>> {
+    ) -> livechannel::store::BoxFuture<'a, Result<Upload<Parts>, StoreError>> {
         let number = self
             .uploads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Box::pin(std::future::ready(Ok(Upload::with_state(
+        Box::pin(std::future::ready(Ok(Upload::new(
             key,
             ct,
             Parts {
@@ -1081,13 +1077,13 @@ impl ObjectStore for PartStore {
     }
     fn append<'a>(
         &'a self,
-        upload: &'a mut Upload,
+        upload: &'a mut Upload<Parts>,
         data: bytes::Bytes,
     ) -> livechannel::store::BoxFuture<'a, Result<(), StoreError>> {
         self.appends
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let size = upload.size();
-        let parts = upload.state_mut::<Parts>().unwrap();
+        let parts = upload.state_mut();
         if Some(parts.number) == self.broken && size > 0 {
             return Box::pin(std::future::ready(Err(StoreError::Backend(
                 "injected lasting append failure".into(),
@@ -1105,10 +1101,10 @@ impl ObjectStore for PartStore {
     }
     fn complete_upload<'a>(
         &'a self,
-        upload: &'a mut Upload,
+        upload: &'a mut Upload<Parts>,
     ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
         let key = upload.key().to_owned();
-        let parts = upload.state_mut::<Parts>().unwrap();
+        let parts = upload.state_mut();
         if self.broken.is_none() && !std::mem::replace(&mut parts.failed_complete, true) {
             return Box::pin(std::future::ready(Err(StoreError::Backend(
                 "injected complete failure".into(),
@@ -1123,6 +1119,24 @@ impl ObjectStore for PartStore {
             );
             self.objects.put(&key, data, "video/MP2T").await
         })
+    }
+    fn write_in_order<'a>(
+        &'a self,
+        upload: Option<&'a mut Upload<Parts>>,
+        writes: &'a [livechannel::store::Write],
+    ) -> livechannel::store::BoxFuture<'a, Result<(), livechannel::store::WritesFailed>> {
+        livechannel::store::write_each(self, upload, writes)
+    }
+}
+
+impl ObjectStore for PartStore {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        data: bytes::Bytes,
+        ct: &'a str,
+    ) -> livechannel::store::BoxFuture<'a, Result<livechannel::store::ObjectMeta, StoreError>> {
+        self.objects.put(key, data, ct)
     }
     fn put_if_absent<'a>(
         &'a self,

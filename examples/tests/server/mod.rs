@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use futures::executor::block_on;
 use livechannel::catalog::{Acl, BucketRecord};
-use livechannel::store::{MemoryStore, ObjectStore};
+use livechannel::store::{MemoryStore, Store};
 use livechannel::{Service, ServiceConfig};
 use livechannel_examples::metrics::{MeteredStore, Metrics};
 use livechannel_examples::server::{serve, Listeners, TokioSleep};
@@ -22,7 +22,7 @@ pub struct TestServer {
     pub rtmp: u16,
     pub service: Arc<Service>,
     pub metrics: Arc<Metrics>,
-    pub store: Arc<dyn ObjectStore>,
+    pub store: Arc<dyn Store>,
     stop: tokio::sync::watch::Sender<bool>,
     pub runtime: tokio::runtime::Runtime,
 }
@@ -33,7 +33,7 @@ impl TestServer {
         Self::with_store(Arc::new(MemoryStore::with_system_clock()))
     }
 
-    pub fn with_store(store: Arc<dyn ObjectStore>) -> TestServer {
+    pub fn with_store(store: Arc<dyn Store>) -> TestServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -1,14 +1,18 @@
-//! The contract of [`ObjectStore`], as checks every store must pass: one
+//! The contract of [`ObjectStore`](super::ObjectStore), as checks every store must pass: one
 //! suite, run against the memory store here and against the file and S3
 //! stores in `livechannel-examples` (enable the `conformance` feature).
 //!
 //! ```
+//! use std::sync::Arc;
 //! use livechannel::store::{conformance, MemoryStore};
 //! # futures::executor::block_on(async {
-//! let failures = conformance::check(&MemoryStore::new(), "conformance").await;
+//! let failures = conformance::check(Arc::new(MemoryStore::new()), "conformance").await;
 //! assert!(failures.is_empty(), "{failures:#?}");
 //! # });
 //! ```
+//!
+//! The checks go through [`Store`], as the service does: a store's
+//! [`Uploads`](super::Uploads) through the one type erasure.
 //!
 //! Each check writes under its own key prefix (`PREFIX/CHECK/`), which must
 //! be empty, so one failing check cannot make the next one fail. Every
@@ -20,10 +24,11 @@
 //! it), and how keys a store cannot hold are refused.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{etag, ObjectMeta, ObjectStore, StoreError, Write};
+use super::{etag, ObjectMeta, PutObject, Store, StoreError, Write};
 
 /// A check a store failed: which, and what it found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +44,7 @@ type Checked = Result<(), String>;
 
 /// Runs every check against `store` under `prefix` (no trailing `/`) and
 /// returns the failures, none when the store meets the contract.
-pub async fn check(store: &dyn ObjectStore, prefix: &str) -> Vec<Failure> {
+pub async fn check(store: Arc<dyn Store>, prefix: &str) -> Vec<Failure> {
     let mut failures = Vec::new();
     let mut run = |check: &'static str, result: Checked| {
         if let Err(found) = result {
@@ -48,7 +53,7 @@ pub async fn check(store: &dyn ObjectStore, prefix: &str) -> Vec<Failure> {
     };
     macro_rules! checks {
         ($($name:ident),* $(,)?) => {
-            $(run(stringify!($name), $name(store, &format!("{prefix}/{}", stringify!($name))).await);)*
+            $(run(stringify!($name), $name(&store, &format!("{prefix}/{}", stringify!($name))).await);)*
         };
     }
     checks!(
@@ -68,7 +73,7 @@ pub async fn check(store: &dyn ObjectStore, prefix: &str) -> Vec<Failure> {
 }
 
 /// Panics listing every failure of [`check`]: for a test.
-pub async fn assert_conforms(store: &dyn ObjectStore, prefix: &str) {
+pub async fn assert_conforms(store: Arc<dyn Store>, prefix: &str) {
     let failures = check(store, prefix).await;
     assert!(
         failures.is_empty(),
@@ -122,7 +127,7 @@ fn describes(what: &str, meta: &ObjectMeta, key: &str, data: &[u8], content_type
     )
 }
 
-async fn put_get_head_delete(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn put_get_head_delete(s: &Arc<dyn Store>, p: &str) -> Checked {
     let key = format!("{p}/a/b.bin");
     let put = call("put", s.put(&key, Bytes::from_static(b"first"), "x/y")).await?;
     describes("put's answer", &put, &key, b"first", "x/y")?;
@@ -146,13 +151,16 @@ async fn put_get_head_delete(s: &dyn ObjectStore, p: &str) -> Checked {
         Bytes::new(),
         Bytes::from_static(b"c"),
     ];
-    let put = call("put_chunks", s.put_chunks(&key, chunks, "x/y")).await?;
-    describes("put_chunks' answer", &put, &key, b"abc", "x/y")?;
-    same(
-        "get after put_chunks",
-        call("get", s.get(&key, None)).await?.data.as_ref(),
-        b"abc",
-    )?;
+    let put = Write::Put(PutObject {
+        key: key.clone(),
+        chunks,
+        content_type: "x/y".into(),
+    });
+    call("a put of chunks", s.write_in_order_dyn(None, &[put])).await?;
+    let head = call("head", s.head(&key)).await?;
+    describes("a put of chunks", &head, &key, b"abc", "x/y")?;
+    let got = call("get", s.get(&key, None)).await?;
+    same("get after a put of chunks", got.data.as_ref(), b"abc")?;
     // An empty object is an object.
     let empty = format!("{p}/empty");
     call("put", s.put(&empty, Bytes::new(), "x/y")).await?;
@@ -170,7 +178,7 @@ async fn put_get_head_delete(s: &dyn ObjectStore, p: &str) -> Checked {
     call("delete", s.delete(&empty)).await
 }
 
-async fn missing_keys_are_not_found(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn missing_keys_are_not_found(s: &Arc<dyn Store>, p: &str) -> Checked {
     let key = format!("{p}/missing.ts");
     not_found("get", &key, s.get(&key, None).await)?;
     not_found("get of a range", &key, s.get(&key, Some(0..10)).await)?;
@@ -184,7 +192,7 @@ async fn missing_keys_are_not_found(s: &dyn ObjectStore, p: &str) -> Checked {
     )
 }
 
-async fn content_type_is_kept(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn content_type_is_kept(s: &Arc<dyn Store>, p: &str) -> Checked {
     // Types an extension would not give, so a store guessing by extension fails.
     for (name, content_type) in [
         ("noext", "text/custom"),
@@ -211,7 +219,7 @@ async fn content_type_is_kept(s: &dyn ObjectStore, p: &str) -> Checked {
     Ok(())
 }
 
-async fn etag_is_the_md5(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn etag_is_the_md5(s: &Arc<dyn Store>, p: &str) -> Checked {
     let key = format!("{p}/e");
     let data = Bytes::from_static(b"the same bytes give the same ETag in every store");
     let expected = etag(&data);
@@ -251,7 +259,7 @@ async fn etag_is_the_md5(s: &dyn ObjectStore, p: &str) -> Checked {
     call("delete", s.delete(&key)).await
 }
 
-async fn ranges(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn ranges(s: &Arc<dyn Store>, p: &str) -> Checked {
     let key = format!("{p}/r");
     call("put", s.put(&key, Bytes::from_static(b"0123456789"), "x/y")).await?;
     for (range, data, returned) in [
@@ -295,14 +303,14 @@ async fn ranges(s: &dyn ObjectStore, p: &str) -> Checked {
 /// multi-byte UTF-8 last), with keys outside the prefix around them.
 const SORTED: [&str; 7] = ["B", "a", "a-1", "a0", "c/d/e", "c/f", "\u{e9}"];
 
-async fn put_all(s: &dyn ObjectStore, keys: &[String]) -> Checked {
+async fn put_all(s: &Arc<dyn Store>, keys: &[String]) -> Checked {
     for key in keys {
         call("put", s.put(key, Bytes::from(key.clone()), "x/y")).await?;
     }
     Ok(())
 }
 
-async fn delete_all(s: &dyn ObjectStore, keys: &[String]) -> Checked {
+async fn delete_all(s: &Arc<dyn Store>, keys: &[String]) -> Checked {
     for key in keys {
         call("delete", s.delete(key)).await?;
     }
@@ -313,7 +321,7 @@ fn keys_of(objects: &[ObjectMeta]) -> Vec<String> {
     objects.iter().map(|m| m.key.clone()).collect()
 }
 
-async fn list_in_byte_order(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn list_in_byte_order(s: &Arc<dyn Store>, p: &str) -> Checked {
     let inside: Vec<String> = SORTED.iter().map(|k| format!("{p}/in/{k}")).collect();
     let outside = vec![format!("{p}/im"), format!("{p}/in-x"), format!("{p}/io/a")];
     // Stored out of order.
@@ -377,7 +385,7 @@ async fn list_in_byte_order(s: &dyn ObjectStore, p: &str) -> Checked {
     delete_all(s, &outside).await
 }
 
-async fn list_pages(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn list_pages(s: &Arc<dyn Store>, p: &str) -> Checked {
     let keys: Vec<String> = (0..7).map(|i| format!("{p}/k{i}")).collect();
     put_all(s, &keys).await?;
     let prefix = format!("{p}/");
@@ -403,7 +411,7 @@ async fn list_pages(s: &dyn ObjectStore, p: &str) -> Checked {
     delete_all(s, &keys).await
 }
 
-async fn put_if_absent(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn put_if_absent(s: &Arc<dyn Store>, p: &str) -> Checked {
     let key = format!("{p}/lease");
     let first = call(
         "put_if_absent",
@@ -438,14 +446,14 @@ async fn put_if_absent(s: &dyn ObjectStore, p: &str) -> Checked {
     call("delete", s.delete(&key)).await
 }
 
-async fn uploads(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn uploads(s: &Arc<dyn Store>, p: &str) -> Checked {
     let key = format!("{p}/u.ts");
     call("put", s.put(&key, Bytes::from_static(b"old"), "x/old")).await?;
-    let mut upload = call("begin_upload", s.begin_upload(&key, "x/new")).await?;
+    let mut upload = call("begin_upload", s.clone().begin_dyn_upload(&key, "x/new")).await?;
     same("upload key", upload.key(), key.as_str())?;
-    call("append", s.append(&mut upload, Bytes::from_static(b"abc"))).await?;
-    call("append", s.append(&mut upload, Bytes::new())).await?;
-    call("append", s.append(&mut upload, Bytes::from_static(b"defg"))).await?;
+    call("append", upload.append(Bytes::from_static(b"abc"))).await?;
+    call("append", upload.append(Bytes::new())).await?;
+    call("append", upload.append(Bytes::from_static(b"defg"))).await?;
     same("upload size", upload.size(), 7)?;
     // Nothing of it is visible before completion.
     same(
@@ -459,7 +467,7 @@ async fn uploads(s: &dyn ObjectStore, p: &str) -> Checked {
         keys_of(&page.objects),
         vec![key.clone()],
     )?;
-    let meta = call("complete_upload", s.complete_upload(&mut upload)).await?;
+    let meta = call("complete_upload", upload.complete()).await?;
     describes("complete_upload's answer", &meta, &key, b"abcdefg", "x/new")?;
     drop(upload);
     let got = call("get", s.get(&key, None)).await?;
@@ -473,8 +481,8 @@ async fn uploads(s: &dyn ObjectStore, p: &str) -> Checked {
     )?;
     // An upload of nothing stores an empty object.
     let empty = format!("{p}/empty.ts");
-    let mut upload = call("begin_upload", s.begin_upload(&empty, "x/y")).await?;
-    let meta = call("complete_upload", s.complete_upload(&mut upload)).await?;
+    let mut upload = call("begin_upload", s.clone().begin_dyn_upload(&empty, "x/y")).await?;
+    let meta = call("complete_upload", upload.complete()).await?;
     describes("empty upload", &meta, &empty, b"", "x/y")?;
     drop(upload);
     describes(
@@ -487,17 +495,17 @@ async fn uploads(s: &dyn ObjectStore, p: &str) -> Checked {
     delete_all(s, &[key, empty]).await
 }
 
-async fn abandoned_upload(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn abandoned_upload(s: &Arc<dyn Store>, p: &str) -> Checked {
     let key = format!("{p}/dropped.ts");
-    let mut upload = call("begin_upload", s.begin_upload(&key, "x/y")).await?;
-    call("append", s.append(&mut upload, Bytes::from_static(b"half"))).await?;
+    let mut upload = call("begin_upload", s.clone().begin_dyn_upload(&key, "x/y")).await?;
+    call("append", upload.append(Bytes::from_static(b"half"))).await?;
     drop(upload);
     not_found("head of an abandoned upload", &key, s.head(&key).await)?;
     let page = call("list", s.list(&format!("{p}/"), "", 10)).await?;
     same("listed after abandoning", keys_of(&page.objects), vec![])
 }
 
-async fn write_in_order(s: &dyn ObjectStore, p: &str) -> Checked {
+async fn write_in_order(s: &Arc<dyn Store>, p: &str) -> Checked {
     let (a, b, seg) = (format!("{p}/a"), format!("{p}/b"), format!("{p}/1.ts"));
     // Without an upload, the Append fails: the one failure every store has.
     let writes = [
@@ -506,7 +514,7 @@ async fn write_in_order(s: &dyn ObjectStore, p: &str) -> Checked {
         Write::Complete,
         Write::put(&b, Bytes::from_static(b"two"), "x/b"),
     ];
-    let failed = match s.write_in_order(None, &writes).await {
+    let failed = match s.write_in_order_dyn(None, &writes).await {
         Ok(()) => return Err("writes with an Append and no upload all succeeded".to_owned()),
         Err(failed) => failed,
     };
@@ -518,11 +526,15 @@ async fn write_in_order(s: &dyn ObjectStore, p: &str) -> Checked {
     )?;
     not_found("a write after the failure", &b, s.head(&b).await)?;
     // Going on from the failed write, with an upload.
-    let mut upload = call("begin_upload", s.begin_upload(&seg, "video/MP2T")).await?;
-    call("append", s.append(&mut upload, Bytes::from_static(b"1-"))).await?;
+    let mut upload = call(
+        "begin_upload",
+        s.clone().begin_dyn_upload(&seg, "video/MP2T"),
+    )
+    .await?;
+    call("append", upload.append(Bytes::from_static(b"1-"))).await?;
     call(
         "write_in_order",
-        s.write_in_order(Some(&mut upload), &writes[failed.done..]),
+        s.write_in_order_dyn(Some(&mut upload), &writes[failed.done..]),
     )
     .await?;
     same("upload size", upload.size(), 5)?;
@@ -547,6 +559,6 @@ mod tests {
 
     #[test]
     fn the_memory_store_conforms() {
-        futures::executor::block_on(assert_conforms(&MemoryStore::new(), "p"));
+        futures::executor::block_on(assert_conforms(Arc::new(MemoryStore::new()), "p"));
     }
 }
