@@ -45,7 +45,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use livechannel::store::{
-    clamp_range, etag, etag_of_chunks, BoxFuture, EtagHasher, ListPage, Object, ObjectMeta,
+    clamp_range, etag, etag_of_chunks, BoxFuture, ETag, EtagHasher, ListPage, Object, ObjectMeta,
     ObjectStore, StoreError, Upload, Write, WritesFailed,
 };
 
@@ -111,10 +111,10 @@ impl Files {
 
     /// Record `etag` and `content_type` for the file `file` (about to be
     /// placed at `key`). Best effort: without a sidecar, readers hash.
-    fn write_sidecar(&self, key: &str, file: &fs::Metadata, etag: String, content_type: &str) {
+    fn write_sidecar(&self, key: &str, file: &fs::Metadata, etag: ETag, content_type: &str) {
         let sidecar = Sidecar {
             file: FileId::of(file),
-            etag,
+            etag: etag.as_str().to_owned(),
             content_type: content_type.to_owned(),
         };
         let tmp = self.uploads.temp_path();
@@ -129,18 +129,13 @@ impl Files {
 
     /// The ETag and content type of `file`, opened at `key`: from its
     /// sidecar when that describes this very file, else worked out.
-    fn describe(
-        &self,
-        key: &str,
-        file: &fs::File,
-        m: &fs::Metadata,
-    ) -> io::Result<(String, String)> {
+    fn describe(&self, key: &str, file: &fs::File, m: &fs::Metadata) -> io::Result<(ETag, String)> {
         let sidecar = fs::read(self.sidecar_path(key))
             .ok()
             .and_then(|json| serde_json::from_slice::<Sidecar>(&json).ok())
             .filter(|s| s.file == FileId::of(m));
         if let Some(s) = sidecar {
-            return Ok((s.etag, s.content_type));
+            return Ok((ETag::parse(&s.etag), s.content_type));
         }
         let content_type = type_by_extension(Path::new(key)).to_owned();
         Ok((hash_file(file)?, content_type))
@@ -414,7 +409,7 @@ impl FileId {
 /// [`etag`] of the whole file, read from its start. An upload's is
 /// hashed at completion, once, rather than append by append: a retried
 /// append rewrites bytes at an offset, which a running hash cannot undo.
-fn hash_file(file: &fs::File) -> io::Result<String> {
+fn hash_file(file: &fs::File) -> io::Result<ETag> {
     let mut hasher = EtagHasher::new();
     let mut reader = file;
     reader.seek(SeekFrom::Start(0))?;

@@ -65,7 +65,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use livechannel::store::{
-    clamp_range, write_each, BoxFuture, ListPage, Object, ObjectMeta, ObjectStore, Parts,
+    clamp_range, write_each, BoxFuture, ETag, ListPage, Object, ObjectMeta, ObjectStore, Parts,
     StoreError, Upload, Uploads, Write, WritesFailed,
 };
 use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey, S3ConditionalPut};
@@ -265,7 +265,7 @@ impl S3Store {
         }
         let size = chunks.iter().map(|c| c.len() as u64).sum();
         let etag_of = |e: Option<String>| match e {
-            Some(e) => normalize_etag(&e),
+            Some(e) => ETag::parse(&e),
             // Some services send no ETag back: the MD5 is what S3 would send.
             None => livechannel::store::etag_of_chunks(&chunks),
         };
@@ -419,22 +419,10 @@ fn meta_from(
     ObjectMeta {
         key: key.to_owned(),
         size: meta.size,
-        etag: meta
-            .e_tag
-            .as_deref()
-            .map(normalize_etag)
-            .unwrap_or_default(),
+        etag: meta.e_tag.as_deref().map(ETag::parse).unwrap_or_default(),
         content_type: content_type.map(|c| c.to_string()).unwrap_or_default(),
         last_modified: meta.last_modified.into(),
     }
-}
-
-/// `"abc"` or `W/"abc"` → `ABC`: the OSS form of an ETag.
-fn normalize_etag(etag: &str) -> String {
-    etag.trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .to_ascii_uppercase()
 }
 
 fn store_error(key: &str, e: object_store::Error) -> StoreError {
@@ -700,7 +688,7 @@ mod tests {
 
     #[test]
     fn etags_lose_quotes_and_case() {
-        assert_eq!(normalize_etag("\"d41d8cd9\""), "D41D8CD9");
-        assert_eq!(normalize_etag("W/\"ab-1\""), "AB-1");
+        assert_eq!(ETag::parse("\"d41d8cd9\""), "D41D8CD9");
+        assert_eq!(ETag::parse("W/\"ab-1\""), "AB-1");
     }
 }

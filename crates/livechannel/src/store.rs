@@ -31,12 +31,10 @@ pub struct ObjectMeta {
     pub key: String,
     /// Size in bytes.
     pub size: u64,
-    /// Hex MD5 of the content, upper-case, without quotes (the OSS ETag
-    /// form; the HTTP API adds the quotes): [`etag`] of the bytes. Every
-    /// store gives the same ETag for the same bytes, however they were
-    /// written (put, chunks, upload), and in listings too
-    /// (the `conformance` checks hold every store to it).
-    pub etag: String,
+    /// [`etag`] of the content. Every store gives the same ETag for the
+    /// same bytes, however they were written (put, chunks, upload), and in
+    /// listings too (the `conformance` checks hold every store to it).
+    pub etag: ETag,
     /// The content type given when the object was stored.
     pub content_type: String,
     /// When the object was last written.
@@ -644,13 +642,71 @@ impl<S> std::fmt::Debug for Upload<S> {
     }
 }
 
-/// The hex MD5 of `data`, upper-case: the ETag of a simple OSS upload.
-pub fn etag(data: &[u8]) -> String {
+/// An object's ETag: the hex MD5 of its bytes, upper-case, without quotes
+/// (the OSS form; [`ETag::quoted`] is the HTTP header's and the listing's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ETag(String);
+
+impl ETag {
+    /// An ETag as a server sends it: `"abc"`, `W/"abc"` or `abc` are
+    /// `ABC` (quotes and the weak mark dropped, upper-cased).
+    pub fn parse(value: &str) -> ETag {
+        ETag(
+            value
+                .trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .to_ascii_uppercase(),
+        )
+    }
+
+    /// The unquoted form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for the ETag of a store that gave none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// In quotes, as an HTTP `ETag` header and an OSS listing give it.
+    pub fn quoted(&self) -> String {
+        format!("\"{}\"", self.0)
+    }
+
+    /// True when `token` (one entry of an `If-Match` or `If-None-Match`
+    /// list, quoted or not) names this ETag.
+    pub fn matches(&self, token: &str) -> bool {
+        ETag::parse(token) == *self
+    }
+}
+
+impl std::fmt::Display for ETag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ETag {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ETag {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// The ETag of `data`: its hex MD5, upper-case (that of a simple OSS upload).
+pub fn etag(data: &[u8]) -> ETag {
     etag_of_chunks(&[data])
 }
 
 /// [`etag`] of the concatenation of `chunks`, without joining them.
-pub fn etag_of_chunks(chunks: &[impl AsRef<[u8]>]) -> String {
+pub fn etag_of_chunks(chunks: &[impl AsRef<[u8]>]) -> ETag {
     let mut hasher = EtagHasher::new();
     for chunk in chunks {
         hasher.update(chunk.as_ref());
@@ -673,12 +729,14 @@ impl EtagHasher {
         md5::Digest::update(&mut self.0, data);
     }
 
-    /// The ETag of everything added: upper-case hex MD5, no quotes.
-    pub fn finish(self) -> String {
-        md5::Digest::finalize(self.0)
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect()
+    /// The ETag of everything added.
+    pub fn finish(self) -> ETag {
+        ETag(
+            md5::Digest::finalize(self.0)
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect(),
+        )
     }
 }
 
@@ -944,6 +1002,14 @@ mod tests {
     #[test]
     fn etag_is_upper_hex_md5() {
         assert_eq!(etag(b""), "D41D8CD98F00B204E9800998ECF8427E");
+        assert_eq!(etag(b"").quoted(), "\"D41D8CD98F00B204E9800998ECF8427E\"");
+        for form in [
+            "\"d41d8cd98f00b204e9800998ecf8427e\"",
+            "W/\"D41D8CD98F00B204E9800998ECF8427E\"",
+        ] {
+            assert_eq!(ETag::parse(form), etag(b""), "{form}");
+            assert!(etag(b"").matches(form));
+        }
         assert_eq!(etag_of_chunks(&[&b"ab"[..], b"", b"c"]), etag(b"abc"));
     }
 

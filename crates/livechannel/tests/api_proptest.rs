@@ -310,7 +310,10 @@ fn fixture() -> Api {
 fn store_keys(api: &Api) -> Vec<(String, String)> {
     use livechannel::store::ObjectStore;
     let page = block_on(api.store.list("", "", 100_000)).unwrap();
-    page.objects.into_iter().map(|m| (m.key, m.etag)).collect()
+    page.objects
+        .into_iter()
+        .map(|m| (m.key, m.etag.to_string()))
+        .collect()
 }
 
 fn check_response(req: &Req, res: &http::Response<bytes::Bytes>) -> Result<(), TestCaseError> {

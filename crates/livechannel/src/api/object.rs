@@ -86,7 +86,7 @@ fn object_headers(reply: Reply, meta: &ObjectMeta, key: &str) -> Reply {
         .unwrap_or_else(|| "application/octet-stream".to_owned());
     let reply = reply
         .header(CONTENT_TYPE, &content_type)
-        .header(ETAG, &format!("\"{}\"", meta.etag))
+        .header(ETAG, &meta.etag.quoted())
         .header(
             LAST_MODIFIED,
             &httpdate::fmt_http_date(clamp_time(meta.last_modified)),
@@ -148,7 +148,7 @@ impl Service {
         if let Some(tag) = req.header("if-none-match") {
             if tag
                 .split(',')
-                .any(|t| t.trim().trim_matches('"') == object.meta.etag || t.trim() == "*")
+                .any(|t| t.trim() == "*" || object.meta.etag.matches(t))
             {
                 return Ok(object_headers(
                     Reply::empty(StatusCode::NOT_MODIFIED),
@@ -213,7 +213,7 @@ impl Service {
             .store()
             .put(&object_key(req.bucket(), &req.key), body, &content_type)
             .await?;
-        Ok(Reply::empty(StatusCode::OK).header(ETAG, &format!("\"{}\"", meta.etag)))
+        Ok(Reply::empty(StatusCode::OK).header(ETAG, &meta.etag.quoted()))
     }
 
     pub(super) async fn delete_object(&self, req: &ApiRequest) -> Result<Reply, ApiError> {

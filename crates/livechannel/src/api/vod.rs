@@ -102,7 +102,7 @@ impl Service {
         let body = self
             .vod_playlist(req.bucket(), &req.key, start, end)
             .await?;
-        let etag = format!("\"{}\"", crate::store::etag(&body));
+        let etag = crate::store::etag(&body).quoted();
         Ok(Reply::ok(body)
             .header(CONTENT_TYPE, M3U8)
             .header(ETAG, &etag))
@@ -133,6 +133,6 @@ impl Service {
             .store()
             .put(&object_key(req.bucket(), &req.key), body, M3U8)
             .await?;
-        Ok(Reply::empty(http::StatusCode::OK).header(ETAG, &format!("\"{}\"", meta.etag)))
+        Ok(Reply::empty(http::StatusCode::OK).header(ETAG, &meta.etag.quoted()))
     }
 }

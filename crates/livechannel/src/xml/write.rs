@@ -293,7 +293,7 @@ pub(crate) fn list_bucket_result(l: &ObjectListing) -> Bytes {
         w.start("Contents")
             .text("Key", key)
             .text("LastModified", &iso8601(unix_ms(meta.last_modified)))
-            .text("ETag", &format!("\"{}\"", meta.etag))
+            .text("ETag", &meta.etag.quoted())
             .text("Type", "Normal")
             .text("Size", &meta.size.to_string())
             .text("StorageClass", "Standard");
