@@ -24,7 +24,8 @@
 //!   to hashing the file and to the type its extension gives (`.ts`,
 //!   `.m3u8`, `.json`, ...). So the sidecars are a cache that is never
 //!   wrong: they are written without fsync, and removing `.tmp-meta` costs
-//!   only that hashing. Why a sidecar rather than extended attributes:
+//!   only that hashing (a reader that hashes writes the sidecar it
+//!   missed). Why a sidecar rather than extended attributes:
 //!   xattrs need `unsafe` system calls (this crate forbids them), are not
 //!   kept by every file system (tmpfs before Linux 6.6, some NFS and
 //!   overlay setups) and are lost by common copy tools.
@@ -138,7 +139,12 @@ impl Files {
             return Ok((ETag::parse(&s.etag), s.content_type));
         }
         let content_type = type_by_extension(Path::new(key)).to_owned();
-        Ok((hash_file(file)?, content_type))
+        let etag = hash_file(file)?;
+        // The next reader need not hash again. Racing a put, this may
+        // describe the file the put replaces: the put's file then has no
+        // matching sidecar, and its readers hash it (and heal it) in turn.
+        self.write_sidecar(key, m, etag.clone(), &content_type);
+        Ok((etag, content_type))
     }
 
     fn put_sync(
@@ -644,6 +650,35 @@ mod tests {
             Err(StoreError::NotFound { .. })
         ));
         s.delete("b/x").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn files_without_a_matching_sidecar_are_hashed_and_typed_by_extension() {
+        let (dir, s) = store();
+        // Copied in by hand: no sidecar.
+        fs::create_dir_all(dir.path().join("b")).unwrap();
+        fs::write(dir.path().join("b/1.ts"), b"by hand").unwrap();
+        let head = s.head("b/1.ts").await.unwrap();
+        assert_eq!(
+            (head.etag, head.content_type.as_str()),
+            (etag(b"by hand"), "video/MP2T")
+        );
+        // Stored with a type, then replaced by hand: the sidecar names the
+        // old file and is not believed.
+        s.put("b/x", Bytes::from_static(b"old"), "text/custom")
+            .await
+            .unwrap();
+        fs::remove_file(dir.path().join("b/x")).unwrap();
+        fs::write(dir.path().join("b/x"), b"new!").unwrap();
+        let got = s.get("b/x", None).await.unwrap();
+        assert_eq!(got.meta.etag, etag(b"new!"));
+        assert_eq!(got.meta.content_type, "application/octet-stream");
+        // Deleting the sidecars loses only the stored types.
+        s.put("b/y", Bytes::from_static(b"y"), "text/custom")
+            .await
+            .unwrap();
+        fs::remove_dir_all(dir.path().join(".tmp-meta")).unwrap();
+        assert_eq!(s.head("b/y").await.unwrap().etag, etag(b"y"));
     }
 
     #[tokio::test]

@@ -8,6 +8,17 @@
 //! `.await`s in this crate, and the driver only has to await our futures on
 //! whatever runtime it uses (tokio, a test's `block_on`). Nothing here
 //! depends on a runtime: the futures are plain `std::future::Future`s.
+//!
+//! | item | what | who implements it |
+//! |---|---|---|
+//! | [`ObjectStore`] | the core: put, put_if_absent, get, head, delete, list | every store |
+//! | [`Uploads`] | objects written piece by piece, and ordered writes ([`Write`]); the store's state for an upload is [`Uploads::State`] | every store ([`uploads_in_memory!`](crate::uploads_in_memory) for the pieces kept in memory) |
+//! | [`write_each`] | the one default way of doing ordered writes, method by method | a function a store names in its `write_in_order` |
+//! | [`Store`] | what the service holds (`Arc<dyn Store>`): the core, and uploads that carry their store ([`DynUpload`]) | nobody: one blanket implementation for every [`Uploads`] store |
+//! | `conformance` (feature) | the checks every store must pass | run by each store's tests |
+//!
+//! No trait here has a default method, so a wrapper (the server's metrics)
+//! that forwards every call cannot lose a store's own implementation.
 
 use std::collections::BTreeMap;
 use std::future::Future;
