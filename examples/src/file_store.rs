@@ -22,9 +22,9 @@
 //!   for another file (a crash between the two renames, a put racing the
 //!   read, a file from an older version or copied in by hand), falls back
 //!   to hashing the file and to the type its extension gives (`.ts`,
-//!   `.m3u8`, `.json`, ...). So the sidecars are a cache that is never
-//!   wrong: they are written without fsync, and removing `.tmp-meta` costs
-//!   only that hashing (a reader that hashes writes the sidecar it
+//!   `.m3u8`, `.json`, ...). So the sidecars are a cache checked before
+//!   it is believed: they are written without fsync, and removing
+//!   `.tmp-meta` costs only that hashing (a reader that hashes writes the sidecar it
 //!   missed). Why a sidecar rather than extended attributes:
 //!   xattrs need `unsafe` system calls (this crate forbids them), are not
 //!   kept by every file system (tmpfs before Linux 6.6, some NFS and
