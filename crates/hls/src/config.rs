@@ -8,8 +8,8 @@ pub struct SegmenterConfig {
     /// FFmpeg `hls_time`).
     pub frag_duration_ms: u64,
     /// Without a keyframe, a segment is cut anyway once it holds this much
-    /// media (stream time). OSS uses max(2 × FragDuration, 60 s); that is the default from
-    /// [`SegmenterConfig::new`].
+    /// media (stream time). OSS uses max(2 × FragDuration, 60 s); that is
+    /// the default from [`SegmenterConfig::new`].
     pub max_segment_duration_ms: u64,
     /// Memory guard: a segment is cut once its frames hold this many bytes
     /// (default 128 MiB), whatever the keyframes do.
@@ -22,10 +22,11 @@ pub struct SegmenterConfig {
     /// live stream) do not use it: see [`Segment::wall_ms`](crate::Segment::wall_ms).
     pub base_wall_ms: u64,
     /// Every segment's time ([`Segment::wall_ms`](crate::Segment::wall_ms))
-    /// is at least this wall-clock time, Unix ms (default 0). A live ingest sets it to one past the
-    /// last segment a previous publish of the channel stored, so that names
-    /// stay unique and ordered when the wall clock is behind them (a clock
-    /// step back, or names written ahead of it by an older version).
+    /// is at least this wall-clock time, Unix ms (default 0). A live ingest
+    /// sets it to one past the last segment a previous publish of the
+    /// channel stored, so that names stay unique and ordered when the wall
+    /// clock is behind them (a clock step back, or names written ahead of
+    /// it by an older version).
     pub min_wall_ms: u64,
     /// How a segment's bytes come out of
     /// [`Segmenter::poll_output`](crate::Segmenter::poll_output): whole, in

@@ -36,7 +36,10 @@
 //! use std::collections::BTreeMap;
 //! use livechannel_hls::{Output, OutputMode, Segmenter, SegmenterConfig};
 //!
-//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/high_bframes_gop2s_aac44k.flv");
+//! let path = concat!(
+//!     env!("CARGO_MANIFEST_DIR"),
+//!     "/../../tests/fixtures/high_bframes_gop2s_aac44k.flv"
+//! );
 //! let tags = livechannel_flv::read_all(std::fs::read(path).unwrap().into()).unwrap();
 //!
 //! let mut config = SegmenterConfig::new(2_000, 1_700_000_000_000);

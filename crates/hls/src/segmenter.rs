@@ -56,11 +56,11 @@ use crate::{ChunkPool, DiscardedAudio, Error, MediaInfo, Output, SegmenterConfig
 ///
 /// Two clocks, and every time says which it is on:
 /// - stream time, the media clock: the tags' timestamps (`stream_ms`, in
-///   ms as the publisher stamps them), and [`Segment::stream_start_ticks`](crate::Segment::stream_start_ticks)
+///   ms as the publisher stamps them), and [`Segment::stream_start_ticks`]
 ///   (90 kHz from the stream's first frame). It cuts the segments and gives
-///   `#EXTINF` ([`Segment::duration`](crate::Segment::duration)).
+///   `#EXTINF` ([`Segment::duration`]).
 /// - the wall clock, Unix ms (`*_wall_ms`): a segment's time
-///   ([`Segment::wall_ms`](crate::Segment::wall_ms), its name). For a live stream, whose caller
+///   ([`Segment::wall_ms`], its name). For a live stream, whose caller
 ///   pushes each tag with the time it arrived (`arrival_wall_ms`), it is
 ///   the arrival of the segment's first frame: a publisher that sends a
 ///   recorded file faster than real time then gets segments dated when
@@ -99,6 +99,10 @@ use crate::{ChunkPool, DiscardedAudio, Error, MediaInfo, Output, SegmenterConfig
 /// segmenter.finish();
 /// drain(&mut segmenter);
 /// ```
+///
+/// [`Segment::duration`]: crate::Segment::duration
+/// [`Segment::stream_start_ticks`]: crate::Segment::stream_start_ticks
+/// [`Segment::wall_ms`]: crate::Segment::wall_ms
 #[derive(Debug)]
 pub struct Segmenter {
     config: SegmenterConfig,
