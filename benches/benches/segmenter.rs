@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use livechannel_flv::Tag;
-use livechannel_hls::{ChunkPool, Output, Segmenter, SegmenterConfig};
+use livechannel_hls::{ChunkPool, Output, OutputMode, Segmenter, SegmenterConfig};
 
 fn tags(path: &str) -> (Vec<Tag>, u64) {
     let data = std::fs::read(path).expect("fixture");
@@ -39,15 +39,10 @@ fn segmenter(c: &mut Criterion) {
                     }
                     _ => {}
                 }
-                while let Some(seg) = s.poll_segment() {
-                    out += seg.len();
-                }
+                out += drain(&mut s);
             }
             s.finish();
-            while let Some(seg) = s.poll_segment() {
-                out += seg.len();
-            }
-            out
+            out + drain(&mut s)
         })
     });
     group.finish();
@@ -68,7 +63,7 @@ fn segmenter(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let mut config = SegmenterConfig::new(2_000, 0);
-                config.stream_chunks = true;
+                config.output = OutputMode::StreamedChunks;
                 config.chunk_bytes = 256 << 10;
                 let mut streams: Vec<Segmenter> = (0..STREAMS)
                     .map(|_| match pooled {
@@ -77,30 +72,34 @@ fn segmenter(c: &mut Criterion) {
                     })
                     .collect();
                 let mut out = 0usize;
-                // Each chunk is dropped once counted, as a store drops it once written.
-                let mut drain = |s: &mut Segmenter| {
-                    while let Some(output) = s.poll_output() {
-                        out += match output {
-                            Output::Chunk(c) => c.data.len(),
-                            Output::Segment(seg) => seg.len() - seg.streamed,
-                        };
-                    }
-                };
                 for tag in &tags {
                     for s in &mut streams {
                         let _ = s.push_tag(tag.clone());
-                        drain(s);
+                        out += drain(s);
                     }
                 }
                 for s in &mut streams {
                     s.finish();
-                    drain(s);
+                    out += drain(s);
                 }
                 out
             })
         });
     }
     group.finish();
+}
+
+/// The one poll, in any output mode: the bytes given out. Each chunk is
+/// dropped once counted, as a store drops it once written.
+fn drain(s: &mut Segmenter) -> usize {
+    let mut out = 0;
+    while let Some(output) = s.poll_output() {
+        out += match output {
+            Output::Chunk(c) => c.data.len(),
+            Output::Segment(seg) => seg.len() - seg.streamed,
+        };
+    }
+    out
 }
 
 criterion_group!(benches, segmenter);

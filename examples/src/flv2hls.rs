@@ -156,17 +156,13 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
                 }
                 out.warnings.push(format!("tag at {timestamp} ms: {e}"));
             }
-            while let Some(segment) = segmenter.poll_segment() {
-                out.segment(&segment)?;
-            }
+            out.drain(&mut segmenter)?;
         }
     }
 
     // Even after damage, what was read is remuxed and listed.
     segmenter.finish();
-    while let Some(segment) = segmenter.poll_segment() {
-        out.segment(&segment)?;
-    }
+    out.drain(&mut segmenter)?;
     out.finish()?;
     if let Some(e) = failure {
         return Err(e);
@@ -202,6 +198,8 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 struct Output<'a> {
     opts: &'a Options,
     window: LiveWindow,
+    /// The segment file being written: (name, file).
+    open: Option<(String, File)>,
     all: Vec<MediaSegment>,
     segments: Vec<(String, f64)>,
     warnings: Vec<String>,
@@ -214,6 +212,7 @@ impl<'a> Output<'a> {
         Output {
             opts,
             window: LiveWindow::new(opts.frag_count.max(1), target),
+            open: None,
             all: Vec::new(),
             segments: Vec::new(),
             warnings: Vec::new(),
@@ -221,13 +220,46 @@ impl<'a> Output<'a> {
         }
     }
 
+    /// Everything the segmenter has ready, in order: each segment's bytes
+    /// (as chunks, in any output mode), then the playlists naming it.
+    fn drain(&mut self, segmenter: &mut Segmenter) -> Result<(), Error> {
+        while let Some(output) = segmenter.poll_output() {
+            match output {
+                livechannel_hls::Output::Chunk(chunk) => {
+                    self.append(&chunk.file_name(), &[chunk.data])?;
+                }
+                livechannel_hls::Output::Segment(segment) => self.segment(&segment)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Append to the segment file `name`, created by its first chunk.
+    /// Plain writes, no temp file: no playlist names the segment until it
+    /// is complete, so nobody can read it half-written.
+    fn append(&mut self, name: &str, chunks: &[bytes::Bytes]) -> Result<(), Error> {
+        let path = self.opts.out_dir.join(name);
+        let io_err = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = match &mut self.open {
+            Some((open, file)) if open == name => file,
+            slot => {
+                &mut slot
+                    .insert((name.to_owned(), File::create(&path).map_err(io_err)?))
+                    .1
+            }
+        };
+        crate::fs_util::write_all_chunks(file, chunks).map_err(io_err)
+    }
+
+    /// The end of a segment: its last chunks, then the playlist.
     fn segment(&mut self, segment: &Segment) -> Result<(), Error> {
         let name = segment.file_name();
-        // Plain write, no temp file: no playlist names the segment until it
-        // is complete, so nobody can read it half-written.
-        let path = self.opts.out_dir.join(&name);
-        crate::fs_util::write_chunks(&path, &segment.chunks)
-            .map_err(|source| Error::Io { path, source })?;
+        self.append(&name, &segment.chunks)?;
+        // Closed before any playlist names it.
+        self.open = None;
         let entry = MediaSegment {
             uri: name.clone(),
             duration: segment.duration,

@@ -46,12 +46,6 @@ fn making_dirs(to: &Path, place: impl Fn() -> io::Result<()>) -> io::Result<()> 
     }
 }
 
-/// Write `chunks` one after the other into a new file at `path`.
-pub fn write_chunks(path: &Path, chunks: &[impl AsRef<[u8]>]) -> io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    write_all_chunks(&mut file, chunks)
-}
-
 /// Write every chunk, in order, to `out`.
 pub fn write_all_chunks(out: &mut impl Write, chunks: &[impl AsRef<[u8]>]) -> io::Result<()> {
     for chunk in chunks {

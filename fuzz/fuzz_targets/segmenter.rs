@@ -1,16 +1,22 @@
 //! The segmenter never panics on arbitrary tag bodies and timestamps, every
 //! segment it emits is whole TS packets opening with the PAT, and streaming
-//! the chunks (`stream_chunks`), with or without a chunk pool, gives out
-//! exactly the same bytes and names, whose times strictly increase, with
-//! arrival times (live) or without (a file).
+//! the chunks (`OutputMode::StreamedChunks`), with or without a chunk pool,
+//! gives out exactly the same bytes and names, whose times strictly
+//! increase, with arrival times (live) or without (a file).
 #![no_main]
 
 use bytes::Bytes;
-use livechannel_hls::{ChunkPool, Output, Segmenter, SegmenterConfig};
+use livechannel_hls::{ChunkPool, Output, OutputMode, Segmenter, SegmenterConfig};
 
-/// Whole segments, as (file name, bytes).
+/// Whole segments, as (file name, bytes): the one poll gives no chunk in
+/// `OutputMode::WholeSegments`.
 fn check_whole(s: &mut Segmenter, out: &mut Vec<(String, Vec<u8>)>) {
-    while let Some(seg) = s.poll_segment() {
+    while let Some(output) = s.poll_output() {
+        let seg = match output {
+            Output::Segment(seg) => seg,
+            Output::Chunk(c) => panic!("a chunk of segment {} in whole-segment mode", c.index),
+        };
+        assert_eq!(seg.streamed, 0);
         // Every chunk is whole TS packets.
         assert!(seg.chunks.iter().all(|c| c.len() % 188 == 0));
         let data = seg.to_bytes();
@@ -53,7 +59,7 @@ fn check_streamed(
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut whole = Segmenter::new(SegmenterConfig::new(1_000, 0));
     let mut config = SegmenterConfig::new(1_000, 0);
-    config.stream_chunks = true;
+    config.output = OutputMode::StreamedChunks;
     let mut streamed = Segmenter::new(config.clone());
     // Small pooled chunks: buffers go round, frames outgrow them, tails are copied.
     config.chunk_bytes = 4 << 10;

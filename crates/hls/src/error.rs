@@ -14,7 +14,7 @@ pub enum Error {
     UnsupportedVideoCodec {
         /// The codec as the FLV tag names it: a FourCC for Enhanced RTMP, or `id N` for a legacy codec id.
         codec: String,
-        /// The tag's timestamp.
+        /// The tag's timestamp: stream time in ms, as pushed.
         timestamp_ms: u32,
     },
     /// An FLV audio or video tag body could not be parsed.
@@ -22,7 +22,7 @@ pub enum Error {
     Tag {
         /// `audio` or `video`.
         kind: &'static str,
-        /// The tag's timestamp.
+        /// The tag's timestamp: stream time in ms, as pushed.
         timestamp_ms: u32,
         /// What the FLV layer found.
         source: livechannel_flv::Error,
@@ -32,7 +32,7 @@ pub enum Error {
     Codec {
         /// `AVC sequence header`, `AVC frame`, `AAC sequence header` or `AAC frame`.
         kind: &'static str,
-        /// The tag's timestamp.
+        /// The tag's timestamp: stream time in ms, as pushed.
         timestamp_ms: u32,
         /// What the codec layer found.
         source: livechannel_codec::Error,
@@ -40,7 +40,7 @@ pub enum Error {
     /// An AVC sequence header without any SPS.
     #[error("AVC sequence header at {timestamp_ms} ms holds no SPS")]
     NoSps {
-        /// The tag's timestamp.
+        /// The tag's timestamp: stream time in ms, as pushed.
         timestamp_ms: u32,
     },
     /// The TS muxer refused a frame (a bug here rather than bad input).

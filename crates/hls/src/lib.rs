@@ -6,22 +6,80 @@
 //! | OSS LiveChannel segmentation | `docs/oss-compatibility.md`, "Segmentation" and "Segment names and times" | (project contract) |
 //! | MPEG-2 Systems | ISO/IEC 13818-1 (via `livechannel-mpegts`) | |
 //!
-//! This crate owns the cut rule (a segment ends at the first IDR after
-//! FragDuration, or is forced after max(2 × FragDuration, 60 s)), the one
-//! timeline of both tracks, the time and name of each segment
-//! ([`Segment::wall_ms`], `<wall_ms>.ts`), what is dropped and why
-//! ([`Stats`]), and writing a segment in chunks ([`ChunkPool`]). The bytes
-//! of FLV, H.264/AAC and MPEG-TS belong to `livechannel-flv`,
-//! `livechannel-codec` and `livechannel-mpegts`; playlists to
-//! `livechannel-m3u8`; storing segments to the caller.
+//! What this crate owns: turning one stream's FLV audio/video tag bodies
+//! into MPEG-TS segments — the codecs' framing (AVCC → Annex B, AAC →
+//! ADTS), one timeline for both tracks, where segments are cut (at the
+//! first IDR after FragDuration, or forced after max(2 × FragDuration,
+//! 60 s)), what is dropped and why ([`Stats`]), each
+//! segment's time and name, the TS bytes and the memory they are written
+//! in ([`ChunkPool`]). Not its job: reading files or sockets, storing
+//! segments, playlists (`livechannel-m3u8`), any clock.
 //!
-//! [`Segmenter`] is a sans-IO state machine: the caller pushes FLV tag bodies
-//! (from a file through `livechannel-flv`, or RTMP audio/video messages,
-//! which have the same format) with their millisecond timestamps (and, for
-//! a live stream, the wall-clock time each arrived, which dates the
-//! segments), and polls finished [`Segment`]s. It reads no clock and does no I/O; storing the
-//! segments and writing playlists (`livechannel-m3u8`) is the caller's job,
-//! in that order: a segment is stored before any playlist names it.
+//! [`Segmenter`] is a sans-IO state machine: the caller pushes FLV tag
+//! bodies (from a file through `livechannel-flv`, or RTMP audio/video
+//! messages, which have the same format) with their timestamps (stream
+//! time, ms) and, for a live stream, the wall-clock time each arrived
+//! (Unix ms, which dates the segments). After every push it drains the one
+//! poll, [`Segmenter::poll_output`], whatever the [`OutputMode`]: an
+//! [`Output::Chunk`] is appended to the object it names, an
+//! [`Output::Segment`] brings the segment's remaining chunks and what a
+//! playlist needs. Storing the segments and writing playlists is the
+//! caller's job, in that order: a segment is stored before any playlist
+//! names it.
+//!
+//! Times say which clock they are on: stream time (the media clock) in ms
+//! (`stream_ms`) or 90 kHz ticks (`*_ticks`, PTS/DTS), wall clock in Unix
+//! ms (`*_wall_ms`, [`Segment::wall_ms`]).
+//!
+//! The driver loop, here over a file with streamed chunks (the same loop
+//! serves [`OutputMode::WholeSegments`], which gives no chunks):
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use livechannel_hls::{Output, OutputMode, Segmenter, SegmenterConfig};
+//!
+//! let path = concat!(
+//!     env!("CARGO_MANIFEST_DIR"),
+//!     "/../../tests/fixtures/high_bframes_gop2s_aac44k.flv"
+//! );
+//! let tags = livechannel_flv::read_all(std::fs::read(path).unwrap().into()).unwrap();
+//!
+//! let mut config = SegmenterConfig::new(2_000, 1_700_000_000_000);
+//! config.output = OutputMode::StreamedChunks;
+//! config.chunk_bytes = 16 << 10;
+//! let mut segmenter = Segmenter::new(config);
+//! let mut objects = BTreeMap::<String, Vec<u8>>::new(); // the store
+//! let mut playlist = Vec::new();
+//! let mut drain = |segmenter: &mut Segmenter| {
+//!     while let Some(output) = segmenter.poll_output() {
+//!         match output {
+//!             Output::Chunk(chunk) => {
+//!                 objects.entry(chunk.file_name()).or_default().extend_from_slice(&chunk.data);
+//!             }
+//!             Output::Segment(segment) => {
+//!                 let object = objects.entry(segment.file_name()).or_default();
+//!                 segment.chunks.iter().for_each(|c| object.extend_from_slice(c));
+//!                 assert_eq!(object.len(), segment.len());
+//!                 // Stored: now the playlist may name it.
+//!                 playlist.push((segment.file_name(), segment.duration));
+//!             }
+//!         }
+//!     }
+//! };
+//! for tag in tags {
+//!     if let Err(e) = segmenter.push_tag(tag) {
+//!         assert!(!e.is_fatal(), "{e}"); // a fatal error ends the stream
+//!     }
+//!     drain(&mut segmenter);
+//! }
+//! segmenter.finish();
+//! drain(&mut segmenter);
+//! assert_eq!(playlist.len(), 4);
+//! assert_eq!(playlist[0].0, "1700000000000.ts");
+//! assert_eq!(objects.len(), 4);
+//! ```
+//!
+//! Audio the segmenter cannot carry is counted, not an error:
 //!
 //! ```
 //! use bytes::Bytes;
@@ -35,7 +93,7 @@
 //! let discarded = segmenter.discarded_audio().unwrap();
 //! assert_eq!(discarded.format, livechannel_hls::SoundFormat::Mp3);
 //! segmenter.finish();
-//! assert!(segmenter.poll_segment().is_none());
+//! assert!(segmenter.poll_output().is_none());
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -50,7 +108,7 @@ mod segmenter;
 mod stats;
 mod timeline;
 
-pub use config::SegmenterConfig;
+pub use config::{OutputMode, SegmenterConfig};
 pub use error::Error;
 /// The FLV audio codecs, as [`DiscardedAudio::format`] names them.
 pub use livechannel_flv::SoundFormat;

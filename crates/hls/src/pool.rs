@@ -24,11 +24,11 @@ use bytes::Bytes;
 /// clone (an [`Arc`]) and may be used from any thread.
 ///
 /// ```
-/// use livechannel_hls::{ChunkPool, Segmenter, SegmenterConfig};
+/// use livechannel_hls::{ChunkPool, OutputMode, Segmenter, SegmenterConfig};
 ///
 /// let pool = ChunkPool::new(16 << 20);
 /// let mut config = SegmenterConfig::new(2_000, 0);
-/// config.stream_chunks = true;
+/// config.output = OutputMode::StreamedChunks;
 /// let a = Segmenter::new(config.clone()).with_pool(pool.clone());
 /// let b = Segmenter::new(config).with_pool(pool.clone());
 /// # let _ = (a, b);

@@ -12,30 +12,33 @@ pub struct Segment {
     /// For frames pushed with an arrival time (a live stream,
     /// [`Segmenter::push_video_at`](crate::Segmenter::push_video_at)), the
     /// arrival of its first frame (its first video frame when it has
-    /// video); otherwise (a file) [`start_pts`](Self::start_pts) in ms
-    /// after [`SegmenterConfig::base_time_ms`](crate::SegmenterConfig::base_time_ms).
+    /// video); otherwise (a file) [`stream_start_ticks`](Self::stream_start_ticks)
+    /// in ms after [`SegmenterConfig::base_wall_ms`](crate::SegmenterConfig::base_wall_ms).
     /// Strictly increasing (1 ms later on a tie), and at least
     /// [`SegmenterConfig::min_wall_ms`](crate::SegmenterConfig::min_wall_ms),
     /// so that names stay unique and in order.
     pub wall_ms: u64,
-    /// Stream time of the first frame (the keyframe when there is video),
-    /// in 90 kHz ticks from the stream's first frame: the media clock, which
-    /// a publisher faster than real time runs ahead of the wall clock.
-    pub start_pts: i64,
-    /// Duration in seconds: up to the next segment's start, or for the last
-    /// segment up to the end of its last frame. Use it for `#EXTINF`.
+    /// The segment's start in stream time, 90 kHz ticks from the stream's
+    /// first frame: the decode time of its first video frame (the keyframe
+    /// it is cut at), or of its first frame when it has no video. Stream
+    /// time is the media clock, which a publisher faster than real time
+    /// runs ahead of the wall clock.
+    pub stream_start_ticks: i64,
+    /// Duration in seconds of stream time: up to the next segment's start,
+    /// or for the last segment up to the end of its last frame. Use it for
+    /// `#EXTINF`.
     pub duration: f64,
     /// The MPEG-TS bytes, in order: PAT, PMT, then PES packets in decode
     /// order. In chunks of whole TS packets (about 64 KiB each), as the
     /// segmenter wrote them: store them one after the other (a vectored
     /// write, an HTTP body of parts) rather than joining them.
     ///
-    /// With [`SegmenterConfig::stream_chunks`](crate::SegmenterConfig::stream_chunks),
+    /// With [`OutputMode::StreamedChunks`](crate::OutputMode::StreamedChunks),
     /// only the chunks not already given out as [`Output::Chunk`]: the
     /// segment's tail.
     pub chunks: Vec<Bytes>,
     /// Bytes of this segment given out earlier as [`Output::Chunk`]s
-    /// (0 unless chunks are streamed).
+    /// (0 with [`OutputMode::WholeSegments`](crate::OutputMode::WholeSegments)).
     pub streamed: usize,
     /// True when the first video frame is a keyframe (false only after a forced cut).
     pub starts_with_keyframe: bool,
@@ -76,13 +79,14 @@ impl Segment {
 }
 
 /// A full chunk of the segment being written, given out before the segment
-/// closes (with [`SegmenterConfig::stream_chunks`](crate::SegmenterConfig::stream_chunks)).
+/// closes (with [`OutputMode::StreamedChunks`](crate::OutputMode::StreamedChunks)).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Chunk {
     /// The [`Segment::index`] it belongs to.
     pub index: u64,
-    /// The segment's wall-clock time, as in [`Segment::wall_ms`].
+    /// The segment's wall-clock time (Unix ms), as in [`Segment::wall_ms`]:
+    /// fixed by its first chunk, which names the object.
     pub wall_ms: u64,
     /// Whole TS packets; the first chunk of a segment opens with its PAT.
     pub data: Bytes,
@@ -95,17 +99,23 @@ impl Chunk {
     }
 }
 
-/// What the [`Segmenter`](crate::Segmenter) gives out, in order.
+/// What [`Segmenter::poll_output`](crate::Segmenter::poll_output) gives
+/// out, in order, in every [`OutputMode`](crate::OutputMode).
 ///
 /// A segment's chunks all come before its [`Output::Segment`], and nothing
 /// of the next segment comes before it: append each chunk to the object
 /// [`Chunk::file_name`], then the segment's own [`Segment::chunks`], and
-/// only then make the object visible and name it in a playlist.
+/// only then make the object visible and name it in a playlist. A drain
+/// written that way is right in both modes; with
+/// [`OutputMode::WholeSegments`](crate::OutputMode::WholeSegments) it
+/// simply never sees a chunk.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
-    /// A full chunk of the segment being written (only with `stream_chunks`).
+    /// A full chunk of the segment being written (only with
+    /// [`OutputMode::StreamedChunks`](crate::OutputMode::StreamedChunks)).
     Chunk(Chunk),
-    /// A finished segment.
+    /// The end of a segment: its remaining chunks (all of them unless
+    /// chunks were streamed) and what a playlist needs.
     Segment(Segment),
 }
 

@@ -2,7 +2,7 @@
 //! segments that open on keyframes and whose durations add up.
 
 use livechannel_flv::{Tag, TagType, VideoTag};
-use livechannel_hls::{ChunkPool, Output, Segment, Segmenter, SegmenterConfig};
+use livechannel_hls::{ChunkPool, Output, OutputMode, Segment, Segmenter, SegmenterConfig};
 use proptest::prelude::*;
 
 fn tags(name: &str) -> Vec<Tag> {
@@ -15,11 +15,25 @@ fn segment(tags: &[Tag], frag_ms: u64) -> (Vec<Segment>, Segmenter) {
     let mut out = Vec::new();
     for tag in tags {
         s.push_tag(tag.clone()).unwrap();
-        out.extend(std::iter::from_fn(|| s.poll_segment()));
+        whole_segments(&mut s, &mut out);
     }
     s.finish();
-    out.extend(std::iter::from_fn(|| s.poll_segment()));
+    whole_segments(&mut s, &mut out);
     (out, s)
+}
+
+/// Drains the one poll of a segmenter in [`OutputMode::WholeSegments`]:
+/// segments only, each with all its bytes.
+fn whole_segments(s: &mut Segmenter, out: &mut Vec<Segment>) {
+    while let Some(output) = s.poll_output() {
+        match output {
+            Output::Segment(seg) => {
+                assert_eq!(seg.streamed, 0);
+                out.push(seg);
+            }
+            Output::Chunk(c) => panic!("a chunk of segment {} in whole-segment mode", c.index),
+        }
+    }
 }
 
 struct Source {
@@ -86,7 +100,7 @@ fn check(name: &str, frag_ms: u64) {
         assert_eq!(seg.len() % 188, 0);
         assert_eq!(seg.last, i + 1 == segments.len());
         // Every segment starts on a source keyframe.
-        let start_ms = seg.start_pts / 90 + origin;
+        let start_ms = seg.stream_start_ticks / 90 + origin;
         assert!(
             src.keyframes_ms.contains(&(start_ms as u32)),
             "{name}: segment {i} starts at {start_ms} ms"
@@ -99,7 +113,8 @@ fn check(name: &str, frag_ms: u64) {
             );
             let next = &segments[i + 1];
             assert!(
-                (seg.start_pts as f64 / 90_000.0 + seg.duration - next.start_pts as f64 / 90_000.0)
+                (seg.stream_start_ticks as f64 / 90_000.0 + seg.duration
+                    - next.stream_start_ticks as f64 / 90_000.0)
                     .abs()
                     < 1e-9
             );
@@ -163,10 +178,10 @@ fn a_cut_is_forced_when_no_keyframe_comes() {
     let mut segments = Vec::new();
     for tag in tags {
         s.push_tag(tag).unwrap();
-        segments.extend(std::iter::from_fn(|| s.poll_segment()));
+        whole_segments(&mut s, &mut segments);
     }
     s.finish();
-    segments.extend(std::iter::from_fn(|| s.poll_segment()));
+    whole_segments(&mut s, &mut segments);
     assert!(segments.len() >= 4);
     assert!(segments[0].starts_with_keyframe);
     assert!(!segments[1].starts_with_keyframe);
@@ -180,11 +195,20 @@ fn a_cut_is_forced_when_no_keyframe_comes() {
 /// Checks the order rules of `Output` on the way.
 fn segment_streamed(tags: &[Tag], frag_ms: u64) -> Vec<(Segment, Vec<u8>)> {
     let mut config = SegmenterConfig::new(frag_ms, 1_000_000);
-    config.stream_chunks = true;
+    config.output = OutputMode::StreamedChunks;
     segment_streamed_by(Segmenter::new(config), tags)
 }
 
-fn segment_streamed_by(mut s: Segmenter, tags: &[Tag]) -> Vec<(Segment, Vec<u8>)> {
+fn segment_streamed_by(s: Segmenter, tags: &[Tag]) -> Vec<(Segment, Vec<u8>)> {
+    let (out, chunks_seen) = rebuild(s, tags);
+    assert!(chunks_seen > 0, "nothing was streamed");
+    out
+}
+
+/// Segments rebuilt from what the one poll gives, in either output mode:
+/// (segment, its whole bytes), and how many chunks came before their
+/// segments. Checks the order rules of `Output` on the way.
+fn rebuild(mut s: Segmenter, tags: &[Tag]) -> (Vec<(Segment, Vec<u8>)>, usize) {
     let mut out = Vec::new();
     let mut open: Option<(u64, String, Vec<u8>)> = None;
     let mut drain = |s: &mut Segmenter, chunks_seen: &mut usize| {
@@ -224,8 +248,60 @@ fn segment_streamed_by(mut s: Segmenter, tags: &[Tag]) -> Vec<(Segment, Vec<u8>)
     s.finish();
     drain(&mut s, &mut chunks_seen);
     assert!(open.is_none(), "chunks of a segment that never finished");
-    assert!(chunks_seen > 0, "nothing was streamed");
-    out
+    (out, chunks_seen)
+}
+
+/// What places a segment: index, stream-time start and duration, wall-clock
+/// name, keyframe start, frames, last.
+type Placement = (u64, i64, f64, u64, bool, u32, u32, bool);
+
+fn boundaries(segments: &[(Segment, Vec<u8>)]) -> Vec<Placement> {
+    segments
+        .iter()
+        .map(|(s, _)| {
+            (
+                s.index,
+                s.stream_start_ticks,
+                s.duration,
+                s.wall_ms,
+                s.starts_with_keyframe,
+                s.video_frames,
+                s.audio_frames,
+                s.last,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn one_poll_gives_the_same_segments_in_every_output_mode_for_every_fixture() {
+    let dir = format!("{}/../../tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".flv"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{names:?}");
+    for name in &names {
+        let tags = tags(name);
+        let mut config = SegmenterConfig::new(2_000, 1_000_000);
+        let (whole, chunks) = rebuild(Segmenter::new(config.clone()), &tags);
+        assert_eq!(chunks, 0, "{name}: chunks in whole-segment mode");
+        assert!(!whole.is_empty(), "{name}");
+        config.output = OutputMode::StreamedChunks;
+        let (streamed, chunks) = rebuild(Segmenter::new(config.clone()), &tags);
+        assert!(chunks > 0, "{name}: nothing was streamed");
+        config.chunk_bytes = 8 << 10;
+        let pool = ChunkPool::new(1 << 20);
+        let (pooled, _) = rebuild(Segmenter::new(config).with_pool(pool), &tags);
+        for (mode, other) in [("streamed", &streamed), ("pooled", &pooled)] {
+            assert_eq!(boundaries(&whole), boundaries(other), "{name}, {mode}");
+            for ((w, w_bytes), (_, o_bytes)) in whole.iter().zip(other) {
+                assert!(w_bytes == o_bytes, "{name}, {mode}: segment {}", w.index);
+            }
+        }
+    }
 }
 
 #[test]
@@ -289,7 +365,7 @@ fn pooled_chunks_make_the_same_segments_and_come_back() {
     let expected = segment_streamed(&tags, 2_000);
     let pool = ChunkPool::new(1 << 20);
     let mut config = SegmenterConfig::new(2_000, 1_000_000);
-    config.stream_chunks = true;
+    config.output = OutputMode::StreamedChunks;
     // Small chunks: many reuses, and keyframes larger than a chunk (which
     // get a buffer of their own, outside the pool).
     config.chunk_bytes = 8 << 10;
@@ -316,7 +392,7 @@ fn segment_live(
 ) -> Vec<(Segment, u64)> {
     // Streamed chunks name the object before the segment closes: the same
     // time must come out of both.
-    config.stream_chunks = true;
+    config.output = OutputMode::StreamedChunks;
     let mut s = Segmenter::new(config);
     let mut out = Vec::new();
     let mut keyframe_arrivals = Vec::new();

@@ -281,7 +281,7 @@ impl Service {
         config.min_wall_ms = last_ms.map_or(0, |last| last + 1);
         // Each chunk goes to the store as it fills: a stream holds about a
         // chunk, not a segment (with stores that keep partial objects).
-        config.stream_chunks = true;
+        config.output = livechannel_hls::OutputMode::StreamedChunks;
         config.chunk_bytes = self.config.segment_chunk_bytes;
         let segmenter = Segmenter::new(config).with_pool(self.chunk_pool.clone());
 
