@@ -44,6 +44,8 @@ enum Pending {
         transaction_id: f64,
         object_encoding: f64,
         app: String,
+        tc_url: Option<String>,
+        query: Option<String>,
     },
     Publish {
         id: RequestId,
@@ -129,6 +131,9 @@ pub struct ServerSession {
     state: State,
     pending: Option<Pending>,
     app: String,
+    /// The accepted connect's `tcUrl` and query, for `PublishRequested`.
+    tc_url: Option<String>,
+    connect_query: Option<String>,
     events: VecDeque<ServerEvent>,
     next_request: u64,
     next_stream_id: u32,
@@ -150,6 +155,8 @@ impl ServerSession {
             state: State::AwaitConnect,
             pending: None,
             app: String::new(),
+            tc_url: None,
+            connect_query: None,
             events: VecDeque::new(),
             next_request: 1,
             next_stream_id: 1,
@@ -284,6 +291,8 @@ impl ServerSession {
             transaction_id,
             object_encoding,
             app,
+            tc_url,
+            query,
         }) = self.pending.clone()
         else {
             return Err(Error::UnknownRequest { request });
@@ -293,6 +302,8 @@ impl ServerSession {
         }
         self.pending = None;
         self.app = app;
+        self.tc_url = tc_url;
+        self.connect_query = query;
         self.state = State::Connected;
         let result = (|| {
             self.conn.send(
@@ -755,6 +766,8 @@ impl ServerSession {
             transaction_id: command.transaction_id,
             object_encoding,
             app: app.clone(),
+            tc_url: tc_url.clone(),
+            query: query.clone(),
         });
         self.events.push_back(ServerEvent::ConnectRequested {
             request: id,
@@ -794,6 +807,8 @@ impl ServerSession {
         self.events.push_back(ServerEvent::PublishRequested {
             request: id,
             app: self.app.clone(),
+            tc_url: self.tc_url.clone(),
+            connect_query: self.connect_query.clone(),
             stream_name,
             query,
             publish_type,

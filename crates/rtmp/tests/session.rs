@@ -291,8 +291,16 @@ fn raw_publishing() -> (ServerSession, ChunkEncoder, ChunkDecoder, Instant) {
         other => panic!("{other:?}"),
     }
     match server.poll_event() {
-        Some(ServerEvent::PublishRequested { request, app, .. }) => {
+        Some(ServerEvent::PublishRequested {
+            request,
+            app,
+            tc_url,
+            connect_query,
+            ..
+        }) => {
+            // The connect's tcUrl and query come again with the publish.
             assert_eq!(app, "live");
+            assert_eq!((tc_url, connect_query.as_deref()), (None, Some("x=1")));
             server.accept_publish(request).unwrap();
         }
         other => panic!("{other:?}"),

@@ -65,6 +65,11 @@ pub enum ServerEvent {
         request: RequestId,
         /// The connected application name (without query).
         app: String,
+        /// The accepted `connect`'s `tcUrl`, as sent (repeated here so that
+        /// a publish can be resolved from this event alone).
+        tc_url: Option<String>,
+        /// The accepted `connect`'s query (`query` of `ConnectRequested`).
+        connect_query: Option<String>,
         /// The stream name without its query string.
         stream_name: String,
         /// The query string of the stream name, without `?`; `None` when it
