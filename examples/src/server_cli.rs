@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::file_store::FileStore;
+use crate::file_store::{Appends, FileStore};
 use crate::metrics::{MeteredStore, Metrics};
 use crate::s3_store::S3Store;
 use crate::server::{serve, Listeners, TokioSleep};
@@ -80,8 +80,14 @@ struct Args {
     lease_secs: u64,
     /// Ingest stores each segment while it is made, this many KiB at a
     /// time: memory per stream against store calls per segment.
-    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(4..=65536))]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(4..=65536))]
     segment_chunk_kib: u64,
+    /// Where the file store appends a segment's chunks: `inline`, on the
+    /// thread that reads the publishers (a copy into the page cache), or
+    /// `blocking`, on the I/O threads, for disks slower than the ingest
+    /// rate, where the kernel makes writers wait.
+    #[arg(long, value_enum, default_value_t = Appends::Inline)]
+    file_appends: Appends,
     #[command(flatten)]
     http_timeouts: crate::http_timeouts::HttpTimeouts,
 }
@@ -157,7 +163,7 @@ pub fn main() -> ExitCode {
 /// returned as the message to print, naming the flag at fault.
 async fn run(args: Args) -> Result<(), String> {
     let access_keys = access_keys(&args.access_keys)?;
-    let (store, store_name) = open_store(&args.store)?;
+    let (store, store_name) = open_store(&args.store, args.file_appends)?;
     let config = ServiceConfig {
         domain: Some(args.domain.clone()),
         access_keys,
@@ -234,7 +240,7 @@ fn access_keys(flags: &[String]) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// The store `--store` names, and the name the banner shows for it.
-fn open_store(url: &str) -> Result<(Arc<dyn Store>, String), String> {
+fn open_store(url: &str, appends: Appends) -> Result<(Arc<dyn Store>, String), String> {
     Ok(match url {
         "memory://" => (
             Arc::new(MemoryStore::with_system_clock()),
@@ -251,7 +257,8 @@ fn open_store(url: &str) -> Result<(Arc<dyn Store>, String), String> {
                     "--store {s}: use file://DIR, memory:// or s3://BUCKET?endpoint=URL&region=R"
                 )
             })?;
-            let store = FileStore::open(dir).map_err(|e| format!("--store {s}: {e}"))?;
+            let store =
+                FileStore::open_with(dir, appends).map_err(|e| format!("--store {s}: {e}"))?;
             (Arc::new(store), s.to_owned())
         }
     })
