@@ -12,8 +12,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
+use common::fixture;
 use common::server_process::{create, file_store, free_port, Server};
-use common::{count_frames, count_packets, fixture, have, run};
+use livechannel_testkit::ffprobe::{count_frames, count_packets};
+use livechannel_testkit::{have, run};
 
 /// The longest fixture: 12 s of 320x180 H.264 (5 s GOP) and AAC.
 const SOURCE: &str = "long_gop_5s.flv";

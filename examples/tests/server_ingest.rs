@@ -11,7 +11,9 @@ mod server;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{count_frames, fixture, have, run};
+use common::fixture;
+use livechannel_testkit::ffprobe::count_frames;
+use livechannel_testkit::{have, run};
 use server::{ffmpeg_push, vod_dir, TestServer, AK, SK, SOURCE};
 
 fn stat(server: &TestServer, bucket: &str, ch: &str) -> String {

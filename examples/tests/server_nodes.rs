@@ -8,9 +8,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::live_push;
 use common::s3s::S3sFs;
 use common::server_process::{free_port, Server};
-use common::{have, live_push};
+use livechannel_testkit::have;
 
 /// Lease time of both nodes: short, so that the test is quick.
 const LEASE_SECS: u64 = 3;
@@ -129,7 +130,8 @@ fn a_channel_moves_to_another_node_when_its_node_dies() {
     assert!(playlist.contains("#EXT-X-DISCONTINUITY"), "{playlist}");
     assert!(playlist.contains("#EXT-X-ENDLIST"), "{playlist}");
     let vod = format!("http://127.0.0.1:{}/demo/ch/vod.m3u8", b.http);
-    let (video, audio, errors) = common::count_frames(std::path::Path::new(&vod));
+    let (video, audio, errors) =
+        livechannel_testkit::ffprobe::count_frames(std::path::Path::new(&vod));
     assert_eq!(errors.trim(), "");
     // Node A's stored segments (2 s or more) and node B's 6 s, at 30 fps.
     assert!(

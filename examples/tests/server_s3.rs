@@ -28,9 +28,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use common::s3s::S3sFs;
 use common::server_process::{create, free_port, Server};
-use common::{count_frames, have};
 use livechannel::store::{ObjectStore, StoreError};
 use livechannel_examples::s3_store::S3Store;
+use livechannel_testkit::ffprobe::count_frames;
+use livechannel_testkit::have;
 
 /// The fixture the server tests publish: 240 video and 346 audio frames, 8 s.
 const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
@@ -418,7 +419,7 @@ fn ffmpeg_publishes_into_s3_and_a_sigterm_restart_keeps_everything() {
     server.wait(15, "a live playlist", || {
         server.get("/demo/ch/playlist.m3u8").0 == 200
     });
-    let (out, _) = common::run(
+    let (out, _) = livechannel_testkit::run(
         Command::new("ffprobe")
             .args([
                 "-v",

@@ -13,6 +13,7 @@ use livechannel::store::{MemoryStore, Store};
 use livechannel::{Service, ServiceConfig};
 use livechannel_examples::metrics::{MeteredStore, Metrics};
 use livechannel_examples::server::{serve, Listeners, TokioSleep};
+use livechannel_testkit::vod::{write_vod, Segment};
 
 pub const AK: &str = "AKIDTEST";
 pub const SK: &str = "SECRETTEST";
@@ -143,27 +144,15 @@ pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> 
             .segments(bucket, channel, 0, u64::MAX),
     )
     .unwrap();
-    let mut segments = Vec::new();
-    for e in &entries {
-        let data = server
+    let segments = entries.iter().map(|e| Segment {
+        name: e.file_name(),
+        duration_ms: e.duration_ms,
+        discontinuity: e.discontinuity,
+        data: server
             .object(&format!("{bucket}/{channel}/{}", e.file_name()))
-            .expect("segment stored");
-        std::fs::write(dir.join(e.file_name()), data).unwrap();
-        segments.push(livechannel_m3u8::MediaSegment {
-            uri: e.file_name(),
-            duration: e.duration_ms as f64 / 1000.0,
-            // As GetVodPlaylist: nothing to separate the first segment from.
-            discontinuity: e.discontinuity && !segments.is_empty(),
-            title: String::new(),
-        });
-    }
-    let path = dir.join("vod.m3u8");
-    std::fs::write(
-        &path,
-        livechannel_m3u8::MediaPlaylist::vod(segments).to_string(),
-    )
-    .unwrap();
-    path
+            .expect("segment stored"),
+    });
+    write_vod(dir, segments)
 }
 
 /// ffmpeg pushing the fixture `source` to `url` (in real time with `realtime`).
