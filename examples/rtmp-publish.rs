@@ -10,13 +10,15 @@
 //! overflow the server's listen backlog; each publisher's real-time clock
 //! starts when its publish is accepted.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use clap::Parser;
-use livechannel_examples::rtmp_publish::{connection_url, publish_with, Media};
+use livechannel_examples::rtmp_publish::{connection_url, publish_with, Error, Media, Report};
 use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 /// Publish an FLV file over RTMP.
 #[derive(Parser, Debug)]
@@ -40,14 +42,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let data = match std::fs::read(&args.input) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("rtmp-publish: {}: {e}", args.input.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    let media = match Media::load(data) {
+    let media = match load_media(&args.input) {
         Ok(m) => Arc::new(m),
         Err(e) => {
             eprintln!("rtmp-publish: {}: {e}", args.input.display());
@@ -55,10 +50,50 @@ async fn main() -> ExitCode {
         }
     };
     let n = args.connections.max(1);
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     // When the last connection began to publish: until then, fewer than N
     // streams ran at once (a server slow to take new connections).
-    let all_publishing = Arc::new(std::sync::Mutex::new(started));
+    let all_publishing = Arc::new(Mutex::new(started));
+    let tasks = spawn_publishers(&args, n, &media, &all_publishing);
+    let totals = Totals::collect(tasks).await;
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let ramp = *all_publishing.lock().unwrap_or_else(|e| e.into_inner()) - started;
+    println!(
+        "total: {}/{n} connections ok, {} bytes, {:.2} Mbit/s, media {:.1} s each, worst lag {:.1} ms, all publishing after {:.2} s",
+        totals.ok,
+        totals.bytes,
+        totals.bytes as f64 * 8.0 / secs / 1e6,
+        media.duration.as_secs_f64(),
+        totals.worst.as_secs_f64() * 1000.0,
+        ramp.as_secs_f64()
+    );
+    if totals.ok == n {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Reads and indexes the FLV file; the error is the I/O or FLV error's
+/// message, as printed.
+fn load_media(path: &Path) -> Result<Media, String> {
+    let data = std::fs::read(path).map_err(|e| e.to_string())?;
+    Media::load(data).map_err(|e| e.to_string())
+}
+
+/// One publish task: its URL and how it ended.
+type Publisher = JoinHandle<(String, Result<Report, Error>)>;
+
+/// Starts the `n` publishers. With `--max-connecting`, each holds a
+/// permit from its connect until its first tag is sent (the publish was
+/// accepted), so at most that many are in their handshake at once; each
+/// moves `all_publishing` forward to the moment it began to publish.
+fn spawn_publishers(
+    args: &Args,
+    n: usize,
+    media: &Arc<Media>,
+    all_publishing: &Arc<Mutex<Instant>>,
+) -> Vec<Publisher> {
     let connecting =
         (args.max_connecting > 0).then(|| Arc::new(Semaphore::new(args.max_connecting)));
     let mut tasks = Vec::new();
@@ -86,39 +121,47 @@ async fn main() -> ExitCode {
             (url, r)
         }));
     }
-    let (mut ok, mut bytes, mut worst) = (0, 0u64, std::time::Duration::ZERO);
-    for task in tasks {
-        let Ok((url, result)) = task.await else {
-            continue;
+    tasks
+}
+
+/// The sums over all publishers, for the closing `total:` line.
+struct Totals {
+    /// Publishers that sent the whole file.
+    ok: usize,
+    bytes: u64,
+    /// The largest lag behind real time of any publisher.
+    worst: Duration,
+}
+
+impl Totals {
+    /// Waits for every publisher in turn, printing a line for each as it
+    /// ends.
+    async fn collect(tasks: Vec<Publisher>) -> Totals {
+        let mut totals = Totals {
+            ok: 0,
+            bytes: 0,
+            worst: Duration::ZERO,
         };
-        match result {
-            Ok(r) => {
-                ok += 1;
-                bytes += r.bytes;
-                worst = worst.max(r.max_lag);
-                println!(
-                    "{url}: {} bytes in {:.3} s, {:.2} Mbit/s, max lag behind real time {:.1} ms",
-                    r.bytes,
-                    r.elapsed.as_secs_f64(),
-                    r.bytes as f64 * 8.0 / r.elapsed.as_secs_f64().max(1e-9) / 1e6,
-                    r.max_lag.as_secs_f64() * 1000.0
-                );
+        for task in tasks {
+            let Ok((url, result)) = task.await else {
+                continue;
+            };
+            match result {
+                Ok(r) => {
+                    totals.ok += 1;
+                    totals.bytes += r.bytes;
+                    totals.worst = totals.worst.max(r.max_lag);
+                    println!(
+                        "{url}: {} bytes in {:.3} s, {:.2} Mbit/s, max lag behind real time {:.1} ms",
+                        r.bytes,
+                        r.elapsed.as_secs_f64(),
+                        r.bytes as f64 * 8.0 / r.elapsed.as_secs_f64().max(1e-9) / 1e6,
+                        r.max_lag.as_secs_f64() * 1000.0
+                    );
+                }
+                Err(e) => eprintln!("{url}: error: {e}"),
             }
-            Err(e) => eprintln!("{url}: error: {e}"),
         }
-    }
-    let secs = started.elapsed().as_secs_f64().max(1e-9);
-    let ramp = *all_publishing.lock().unwrap_or_else(|e| e.into_inner()) - started;
-    println!(
-        "total: {ok}/{n} connections ok, {bytes} bytes, {:.2} Mbit/s, media {:.1} s each, worst lag {:.1} ms, all publishing after {:.2} s",
-        bytes as f64 * 8.0 / secs / 1e6,
-        media.duration.as_secs_f64(),
-        worst.as_secs_f64() * 1000.0,
-        ramp.as_secs_f64()
-    );
-    if ok == n {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+        totals
     }
 }

@@ -16,6 +16,7 @@ pub mod latency;
 pub mod metrics;
 pub mod rtmp_dump;
 pub mod rtmp_publish;
+pub mod rtmp_socket;
 pub mod s3_store;
 pub mod server;
 pub mod server_cli;

@@ -1,19 +1,22 @@
 //! `rtmp-dump`: a minimal RTMP ingest server that accepts every publish and
 //! writes each stream to `<out>/<app>/<stream>.flv`.
 //!
-//! This is the shortest complete driver of [`livechannel_rtmp::ServerSession`]:
-//! read bytes into the session, act on its events, write what it wants sent,
-//! and wake it up when its timer is due.
+//! This is the shortest complete user of [`livechannel_rtmp::ServerSession`]:
+//! act on its events. The socket side (read into the session, write what it
+//! wants sent, wake it when its timer is due) is [`crate::rtmp_socket`],
+//! the same loop that drives the server's ingest connections.
 
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
+use bytes::{Bytes, BytesMut};
 use livechannel_flv::TagType;
-use livechannel_rtmp::{ServerConfig, ServerEvent, ServerSession};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use livechannel_rtmp::{PublishRejection, RequestId, ServerConfig, ServerEvent, ServerSession};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::rtmp_socket::{drive, DriveOptions, Driven};
 
 /// Accept connections on `listener` forever, one task each.
 pub async fn serve(listener: TcpListener, out_dir: PathBuf) -> io::Result<()> {
@@ -38,104 +41,125 @@ pub async fn connection(
     out_dir: &Path,
     seed: u64,
 ) -> io::Result<()> {
-    socket.set_nodelay(true)?;
     let config = ServerConfig {
         seed,
         ..ServerConfig::default()
     };
-    let mut session = ServerSession::new(config, Instant::now());
-    let mut app = String::new();
-    let mut file: Option<(PathBuf, Vec<u8>)> = None;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        // Send what the session has to say before waiting for more input.
-        while let Some(bytes) = session.poll_transmit() {
-            socket.write_all(&bytes).await?;
-        }
-        if session.is_closed() {
-            break;
-        }
-        let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
-        let read = tokio::select! {
-            read = socket.read(&mut buf) => Some(read?),
-            _ = sleep_until(deadline) => None,
+    let mut dump = Dump {
+        session: ServerSession::new(config, Instant::now()),
+        peer,
+        out_dir: out_dir.to_path_buf(),
+        app: String::new(),
+        file: None,
+    };
+    let options = DriveOptions {
+        write_timeout: WRITE_TIMEOUT,
+        shutdown: None,
+    };
+    let driven = drive(&mut dump, &mut socket, options, |_| {}).await;
+    save(&mut dump.file).await?;
+    driven
+}
+
+/// A write to the publisher that does not complete in this time ends the connection.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The session and the stream being recorded.
+struct Dump {
+    session: ServerSession,
+    peer: SocketAddr,
+    out_dir: PathBuf,
+    app: String,
+    /// The stream's path and its FLV so far.
+    file: Option<(PathBuf, Vec<u8>)>,
+}
+
+impl Dump {
+    fn publish_requested(&mut self, request: RequestId, stream_name: &str) {
+        let Some(path) = output_path(&self.out_dir, &self.app, stream_name) else {
+            let _ =
+                self.session
+                    .reject_publish(request, PublishRejection::BadName, "bad stream name");
+            return;
         };
-        match read {
-            Some(0) => session.handle_eof(),
-            Some(n) => {
-                // A protocol error also arrives as a Closed event below.
-                let _ = session.handle_input(&buf[..n], Instant::now());
-            }
-            None => session.handle_timeout(Instant::now()),
+        tracing::info!(peer = %self.peer, path = %path.display(), "publishing");
+        let mut data = Vec::with_capacity(1 << 20);
+        livechannel_flv::write_header(&mut data, true, true);
+        self.file = Some((path, data));
+        let _ = self.session.accept_publish(request);
+    }
+
+    /// Append a tag to the stream being recorded, if any.
+    fn tag(&mut self, tag_type: TagType, timestamp: u32, body: &[u8]) {
+        if let Some((_, data)) = self.file.as_mut() {
+            let _ = livechannel_flv::write_tag(data, tag_type, timestamp, body);
         }
-        while let Some(event) = session.poll_event() {
+    }
+}
+
+impl Driven for Dump {
+    fn input_buffer(&mut self, room: usize) -> &mut BytesMut {
+        self.session.input_buffer(room)
+    }
+    fn handle_received(&mut self, n: usize, now: Instant) {
+        // A protocol error also arrives as a Closed event.
+        let _ = self.session.handle_received(n, now);
+    }
+    fn handle_eof(&mut self) {
+        self.session.handle_eof()
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.session.handle_timeout(now)
+    }
+    fn shut_down(&mut self, reason: &str) {
+        self.session.end_publish(reason)
+    }
+    fn close(&mut self, reason: &str) {
+        self.session.close(reason)
+    }
+    fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.session.poll_transmit()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.session.poll_timeout()
+    }
+    fn is_closed(&self) -> bool {
+        self.session.is_closed()
+    }
+    async fn process(&mut self, _wall: SystemTime) -> io::Result<()> {
+        while let Some(event) = self.session.poll_event() {
             match event {
-                ServerEvent::ConnectRequested {
-                    request, app: a, ..
-                } => {
-                    app = a;
-                    let _ = session.accept_connect(request);
+                ServerEvent::ConnectRequested { request, app, .. } => {
+                    self.app = app;
+                    let _ = self.session.accept_connect(request);
                 }
                 ServerEvent::PublishRequested {
                     request,
                     stream_name,
                     ..
-                } => {
-                    let Some(path) = output_path(out_dir, &app, &stream_name) else {
-                        let _ = session.reject_publish(
-                            request,
-                            livechannel_rtmp::PublishRejection::BadName,
-                            "bad stream name",
-                        );
-                        continue;
-                    };
-                    tracing::info!(%peer, path = %path.display(), "publishing");
-                    let mut data = Vec::with_capacity(1 << 20);
-                    livechannel_flv::write_header(&mut data, true, true);
-                    file = Some((path, data));
-                    let _ = session.accept_publish(request);
-                }
+                } => self.publish_requested(request, &stream_name),
                 ServerEvent::Metadata { metadata, .. } => {
-                    if let Some((_, data)) = file.as_mut() {
-                        let mut body = Vec::new();
-                        let name = livechannel_amf0::Value::String("onMetaData".into());
-                        let encoded = livechannel_amf0::encode(&name, &mut body)
-                            .and_then(|()| livechannel_amf0::encode(&metadata, &mut body));
-                        if encoded.is_ok() {
-                            let _ = livechannel_flv::write_tag(data, TagType::Script, 0, &body);
-                        }
+                    let mut body = Vec::new();
+                    let name = livechannel_amf0::Value::String("onMetaData".into());
+                    let encoded = livechannel_amf0::encode(&name, &mut body)
+                        .and_then(|()| livechannel_amf0::encode(&metadata, &mut body));
+                    if encoded.is_ok() {
+                        self.tag(TagType::Script, 0, &body);
                     }
                 }
                 ServerEvent::Audio {
-                    timestamp,
-                    data: body,
-                    ..
-                } => {
-                    if let Some((_, data)) = file.as_mut() {
-                        let _ = livechannel_flv::write_tag(data, TagType::Audio, timestamp, &body);
-                    }
-                }
+                    timestamp, data, ..
+                } => self.tag(TagType::Audio, timestamp, &data),
                 ServerEvent::Video {
-                    timestamp,
-                    data: body,
-                    ..
-                } => {
-                    if let Some((_, data)) = file.as_mut() {
-                        let _ = livechannel_flv::write_tag(data, TagType::Video, timestamp, &body);
-                    }
+                    timestamp, data, ..
+                } => self.tag(TagType::Video, timestamp, &data),
+                ServerEvent::Unpublished { .. } => save(&mut self.file).await?,
+                ServerEvent::Closed { reason } => {
+                    tracing::info!(peer = %self.peer, ?reason, "session closed")
                 }
-                ServerEvent::Unpublished { .. } => save(&mut file).await?,
-                ServerEvent::Closed { reason } => tracing::info!(%peer, ?reason, "session closed"),
             }
         }
-    }
-    save(&mut file).await
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
+        Ok(())
     }
 }
 

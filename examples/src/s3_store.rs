@@ -134,6 +134,118 @@ pub struct S3Store {
     description: Arc<str>,
 }
 
+/// The parts of an `s3://BUCKET?endpoint=URL&region=R&prefix=P` URL, each
+/// parameter at most once and percent-decoded.
+struct S3Url<'a> {
+    /// The URL as given, for errors.
+    url: &'a str,
+    bucket: &'a str,
+    endpoint: Option<String>,
+    region: Option<String>,
+    prefix: Option<String>,
+}
+
+impl<'a> S3Url<'a> {
+    /// Splits `url`; an unknown or repeated parameter is refused rather
+    /// than ignored, so a typo cannot silently select another store.
+    fn parse(url: &'a str) -> Result<S3Url<'a>, S3UrlError> {
+        let syntax = || S3UrlError::Syntax {
+            url: url.to_owned(),
+        };
+        let rest = url.strip_prefix("s3://").ok_or_else(syntax)?;
+        let (bucket, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if bucket.is_empty() || bucket.contains('/') {
+            return Err(syntax());
+        }
+        let mut parsed = S3Url {
+            url,
+            bucket,
+            endpoint: None,
+            region: None,
+            prefix: None,
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').ok_or_else(syntax)?;
+            let value = percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .map_err(|_| syntax())?
+                .into_owned();
+            let refused = || S3UrlError::Parameter {
+                url: url.to_owned(),
+                name: name.to_owned(),
+            };
+            let slot = match name {
+                "endpoint" => &mut parsed.endpoint,
+                "region" => &mut parsed.region,
+                "prefix" => &mut parsed.prefix,
+                _ => return Err(refused()),
+            };
+            if slot.replace(value).is_some() {
+                return Err(refused());
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// `base` with the bucket, the URL's endpoint and region, and what this
+    /// store always needs (no retries, conditional puts, single deletes);
+    /// also the endpoint finally in effect (the URL's, or the
+    /// environment's), `None` for AWS S3.
+    fn configure(
+        &self,
+        base: AmazonS3Builder,
+    ) -> Result<(AmazonS3Builder, Option<String>), S3UrlError> {
+        let mut builder = base
+            .with_bucket_name(self.bucket)
+            .with_retry(NO_RETRY)
+            .with_conditional_put(S3ConditionalPut::ETagMatch)
+            // One DELETE per key: we only ever delete one key at a time, and
+            // not every S3-compatible service implements DeleteObjects.
+            .with_disable_bulk_delete(true);
+        if let Some(endpoint) = &self.endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(S3UrlError::Config {
+                    url: self.url.to_owned(),
+                    message: format!("endpoint {endpoint:?} is not an http:// or https:// URL"),
+                });
+            }
+            builder = builder
+                .with_endpoint(endpoint)
+                // AWS_ENDPOINT_URL_S3 would win over the endpoint: the URL's must.
+                .with_config(AmazonS3ConfigKey::S3Endpoint, endpoint)
+                .with_virtual_hosted_style_request(false);
+        }
+        if let Some(region) = &self.region {
+            builder = builder.with_region(region);
+        }
+        let endpoint = builder
+            .get_config_value(&AmazonS3ConfigKey::S3Endpoint)
+            .or_else(|| builder.get_config_value(&AmazonS3ConfigKey::Endpoint));
+        if endpoint
+            .as_deref()
+            .is_some_and(|e| e.starts_with("http://"))
+        {
+            builder = builder.with_allow_http(true);
+        }
+        Ok((builder, endpoint))
+    }
+}
+
+/// The `prefix=` parameter as the store's key prefix: empty, or a valid
+/// object_store path ending with `/` (outer slashes are dropped).
+fn key_prefix(url: &str, prefix: Option<&str>) -> Result<String, S3UrlError> {
+    match prefix.map(|p| p.trim_matches('/')) {
+        None | Some("") => Ok(String::new()),
+        Some(p) => match Path::parse(p) {
+            Ok(path) if path.as_ref() == p => Ok(format!("{p}/")),
+            _ => Err(S3UrlError::Prefix {
+                url: url.to_owned(),
+                prefix: p.to_owned(),
+            }),
+        },
+    }
+}
+
 impl S3Store {
     /// A store from `s3://BUCKET?endpoint=URL&region=R&prefix=P` (every
     /// parameter optional), with credentials from the AWS environment variables.
@@ -146,90 +258,19 @@ impl S3Store {
     /// override `base`; retries (none), conditional puts and single-object
     /// deletes are always configured here.
     pub fn from_url_with(url: &str, base: AmazonS3Builder) -> Result<S3Store, S3UrlError> {
-        let syntax = || S3UrlError::Syntax {
-            url: url.to_owned(),
-        };
-        let rest = url.strip_prefix("s3://").ok_or_else(syntax)?;
-        let (bucket, query) = rest.split_once('?').unwrap_or((rest, ""));
-        if bucket.is_empty() || bucket.contains('/') {
-            return Err(syntax());
-        }
-        let (mut endpoint, mut region, mut prefix) = (None, None, None);
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').ok_or_else(syntax)?;
-            let value = percent_encoding::percent_decode_str(value)
-                .decode_utf8()
-                .map_err(|_| syntax())?
-                .into_owned();
-            let refused = || S3UrlError::Parameter {
-                url: url.to_owned(),
-                name: name.to_owned(),
-            };
-            let slot = match name {
-                "endpoint" => &mut endpoint,
-                "region" => &mut region,
-                "prefix" => &mut prefix,
-                _ => return Err(refused()),
-            };
-            if slot.replace(value).is_some() {
-                return Err(refused());
-            }
-        }
-
-        let mut builder = base
-            .with_bucket_name(bucket)
-            .with_retry(NO_RETRY)
-            .with_conditional_put(S3ConditionalPut::ETagMatch)
-            // One DELETE per key: we only ever delete one key at a time, and
-            // not every S3-compatible service implements DeleteObjects.
-            .with_disable_bulk_delete(true);
-        if let Some(endpoint) = &endpoint {
-            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-                return Err(S3UrlError::Config {
-                    url: url.to_owned(),
-                    message: format!("endpoint {endpoint:?} is not an http:// or https:// URL"),
-                });
-            }
-            builder = builder
-                .with_endpoint(endpoint)
-                // AWS_ENDPOINT_URL_S3 would win over the endpoint: the URL's must.
-                .with_config(AmazonS3ConfigKey::S3Endpoint, endpoint)
-                .with_virtual_hosted_style_request(false);
-        }
-        if let Some(region) = &region {
-            builder = builder.with_region(region);
-        }
-        let endpoint = builder
-            .get_config_value(&AmazonS3ConfigKey::S3Endpoint)
-            .or_else(|| builder.get_config_value(&AmazonS3ConfigKey::Endpoint));
-        if endpoint
-            .as_deref()
-            .is_some_and(|e| e.starts_with("http://"))
-        {
-            builder = builder.with_allow_http(true);
-        }
+        let parsed = S3Url::parse(url)?;
+        let (builder, endpoint) = parsed.configure(base)?;
         let region = builder
             .get_config_value(&AmazonS3ConfigKey::Region)
             .unwrap_or_else(|| "us-east-1".to_owned());
-
-        let prefix = match prefix.as_deref().map(|p| p.trim_matches('/')) {
-            None | Some("") => String::new(),
-            Some(p) => match Path::parse(p) {
-                Ok(path) if path.as_ref() == p => format!("{p}/"),
-                _ => {
-                    return Err(S3UrlError::Prefix {
-                        url: url.to_owned(),
-                        prefix: p.to_owned(),
-                    })
-                }
-            },
-        };
+        let prefix = key_prefix(url, parsed.prefix.as_deref())?;
         let s3 = builder.build().map_err(|e| S3UrlError::Config {
             url: url.to_owned(),
             message: e.to_string(),
         })?;
         let description = format!(
-            "s3://{bucket}/{prefix} at {} (region {region})",
+            "s3://{}/{prefix} at {} (region {region})",
+            parsed.bucket,
             endpoint.as_deref().unwrap_or("AWS S3")
         );
         Ok(S3Store {

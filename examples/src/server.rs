@@ -3,8 +3,9 @@
 //!
 //! All protocol and storage logic is in the `livechannel` crate; this module
 //! owns the sockets, the clock and the runtime: it reads RTMP bytes into a
-//! [`ServerSession`], hands publishes to [`Service::publish`], and serves
-//! each HTTP request with [`Service::handle`].
+//! [`livechannel::Connection`] (the RTMP session and the publisher behind
+//! it) through [`rtmp_socket::drive`], and serves each HTTP request with
+//! [`Service::handle`].
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -17,20 +18,18 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use livechannel::{resolve_publish, IngestError, Publisher, Service};
-use livechannel_rtmp::{PublishRejection, ServerConfig, ServerEvent, ServerSession};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use livechannel::{ConnectionConfig, ConnectionEvent, Service};
+use livechannel_rtmp::ServerConfig;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::http_timeouts::{read_body, BodyError, Bound, Deadlines, HttpTimeouts, TimedIo};
 use crate::metrics::Metrics;
+use crate::rtmp_socket::{self, DriveOptions, Driven};
 
 /// Largest HTTP request body accepted (PutObject included).
 const MAX_BODY: usize = 256 << 20;
-/// How often a publisher checks whether its channel was disabled when no media arrives.
-const TICK: Duration = Duration::from_millis(500);
 /// A publisher that sends nothing for this long is dropped.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 /// A write to a publisher that does not complete in this time ends the connection.
@@ -122,7 +121,7 @@ pub async fn serve(
         };
         seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
         metrics.rtmp_connection();
-        let connection = Connection {
+        let connection = Accepted {
             service: service.clone(),
             metrics: metrics.clone(),
             peer,
@@ -247,7 +246,7 @@ async fn respond(
 }
 
 /// What an RTMP connection task needs besides its socket.
-struct Connection {
+struct Accepted {
     service: Arc<Service>,
     metrics: Arc<Metrics>,
     peer: SocketAddr,
@@ -279,13 +278,14 @@ async fn survive_accept_error(
 /// How long to stop accepting after accept fails.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// One RTMP connection: handshake, connect, publish, media, end.
+/// One RTMP connection: the [`livechannel::Connection`] does the work,
+/// [`rtmp_socket::drive`] the I/O; this logs what happened.
 async fn rtmp_connection(
-    connection: Connection,
+    connection: Accepted,
     mut socket: TcpStream,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let Connection {
+    let Accepted {
         service,
         metrics,
         peer,
@@ -293,203 +293,108 @@ async fn rtmp_connection(
         seed,
         accepted,
     } = connection;
-    socket.set_nodelay(true)?;
-    let config = ServerConfig {
-        seed,
-        idle_timeout: IDLE_TIMEOUT,
-        ..ServerConfig::default()
+    let config = ConnectionConfig {
+        session: ServerConfig {
+            seed,
+            idle_timeout: IDLE_TIMEOUT,
+            ..ServerConfig::default()
+        },
+        peer: peer.to_string(),
+        default_bucket,
     };
-    let mut session = ServerSession::new(config, accepted);
-    let mut tc_url: Option<String> = None;
-    let mut publisher: Option<Publisher> = None;
-    let mut ending = false;
-    // One timer and one shutdown wait for the whole connection: making new
-    // ones on every read cost a trip through tokio's timer wheel per read.
-    // The timer is moved only to an earlier deadline; waking early is
-    // harmless (the session checks its own deadlines), and it fires at
-    // least every TICK to look at the channel's state.
-    let timer = tokio::time::sleep(TICK);
-    tokio::pin!(timer);
-    let shutdown_signal = async move {
-        let _ = shutdown.changed().await;
+    let mut ingest = Ingest {
+        conn: livechannel::Connection::new(service, config, accepted),
+        peer,
     };
-    tokio::pin!(shutdown_signal);
-    // The time of the last read or tick: one clock read per event. The
-    // timer's deadline counts from it; it may lag a little (a store write
-    // in between), which only wakes the timer early.
-    let mut now = Instant::now();
-    loop {
-        while let Some(bytes) = session.poll_transmit() {
-            // A publisher that stops reading (acks, pings) must not hold the task forever.
-            match tokio::time::timeout(WRITE_TIMEOUT, socket.write_all(&bytes)).await {
-                Ok(written) => written?,
-                Err(_) => {
-                    session.close("write timeout");
-                    break;
-                }
-            }
-        }
-        if session.is_closed() {
-            break;
-        }
-        let wanted = session
-            .poll_timeout()
-            .map_or(now + TICK, |d| d.min(now + TICK));
-        if timer.is_elapsed() || wanted < timer.deadline().into_std() {
-            timer.as_mut().reset(tokio::time::Instant::from_std(wanted));
-        }
-        tokio::select! {
-            // Read straight into the session's buffer (no copy through ours):
-            // up to 16 KiB a read, ample for a few Mb/s. `read_buf`, not
-            // `readable` + `try_read_buf`: after a short read tokio knows the
-            // socket is drained, where `try_read_buf` needs a second recv
-            // that fails with EAGAIN (a third of all recv calls under load).
-            read = socket.read_buf(session.input_buffer(16 * 1024)) => match read {
-                // The buffer has room, so 0 is the end of the stream.
-                Ok(0) => session.handle_eof(),
-                // A protocol error also arrives as a Closed event below.
-                Ok(n) => {
-                    now = Instant::now();
-                    metrics.rtmp_bytes(n);
-                    let _ = session.handle_received(n, now);
-                }
-                Err(_) => session.handle_eof(),
-            },
-            _ = &mut timer => {
-                now = Instant::now();
-                session.handle_timeout(now);
-                // Looked at on the tick, not on every read: the channel's
-                // record is shared and cold by the time the next read comes.
-                if publisher.as_ref().is_some_and(Publisher::is_disabled) && !ending {
-                    ending = true;
-                    session.end_publish("the live channel was disabled");
-                }
-            }
-            _ = &mut shutdown_signal, if !ending => {
-                ending = true;
-                session.end_publish("server shutting down");
-            }
-        }
-        // One wall-clock time for all the messages of one read.
-        let wall = SystemTime::now();
-        while let Some(event) = session.poll_event() {
+    let options = DriveOptions {
+        write_timeout: WRITE_TIMEOUT,
+        shutdown: Some(shutdown),
+    };
+    let driven =
+        rtmp_socket::drive(&mut ingest, &mut socket, options, |n| metrics.rtmp_bytes(n)).await;
+    // However the socket ended, the publish is stored to its end.
+    ingest.conn.finish(SystemTime::now()).await;
+    ingest.log_events();
+    driven
+}
+
+/// A [`livechannel::Connection`] whose events go to the log.
+struct Ingest {
+    conn: livechannel::Connection,
+    peer: SocketAddr,
+}
+
+impl Ingest {
+    fn log_events(&mut self) {
+        let peer = self.peer;
+        while let Some(event) = self.conn.poll_event() {
             match event {
-                ServerEvent::ConnectRequested {
-                    request,
-                    tc_url: url,
-                    ..
-                } => {
-                    tc_url = url;
-                    let _ = session.accept_connect(request);
+                ConnectionEvent::Publishing { bucket, channel } => {
+                    tracing::info!(%peer, bucket, channel, "publishing")
                 }
-                ServerEvent::PublishRequested {
-                    request,
-                    app,
-                    stream_name,
-                    query,
-                    ..
-                } => {
-                    let domain = service.config().domain.clone();
-                    let target = resolve_publish(
-                        tc_url.as_deref(),
-                        &app,
-                        &stream_name,
-                        query.as_deref(),
-                        domain.as_deref(),
-                        default_bucket.as_deref(),
-                    );
-                    let request_info = match target {
-                        Ok(address) => address.into_request(peer.to_string()),
-                        Err(e) => {
-                            tracing::info!(%peer, "publish refused: {e}");
-                            let _ = session.reject_publish(
-                                request,
-                                PublishRejection::BadName,
-                                &e.to_string(),
-                            );
-                            continue;
-                        }
-                    };
-                    match service.publish(request_info, SystemTime::now()).await {
-                        Ok(p) => {
-                            tracing::info!(%peer, bucket = p.bucket(), channel = p.channel(), "publishing");
-                            publisher = Some(p);
-                            let _ = session.accept_publish(request);
-                        }
-                        Err(e) => {
-                            tracing::info!(%peer, "publish refused: {e}");
-                            let (code, description) = e.rtmp_status();
-                            let rejection = if code.ends_with("Denied") {
-                                PublishRejection::Denied
-                            } else {
-                                PublishRejection::BadName
-                            };
-                            let _ = session.reject_publish(request, rejection, &description);
-                        }
-                    }
+                ConnectionEvent::Refused { refusal } => {
+                    tracing::info!(%peer, "publish refused: {refusal}")
                 }
-                ServerEvent::Audio {
-                    timestamp, data, ..
-                } => {
-                    if let Some(p) = publisher.as_mut() {
-                        ingest(
-                            p.audio(timestamp, data, wall).await,
-                            &mut session,
-                            &mut ending,
-                        );
-                        // Once per publish (e.g. MP3 audio dropped): the
-                        // publisher cannot hear it, the operator must.
-                        while let Some(w) = p.poll_warning() {
-                            tracing::warn!(%peer, "{}/{}: {w}", p.bucket(), p.channel());
-                        }
-                    }
+                // Once per publish (e.g. MP3 audio dropped): the publisher
+                // cannot hear it, the operator must.
+                ConnectionEvent::Warning {
+                    bucket,
+                    channel,
+                    warning,
+                } => tracing::warn!(%peer, "{bucket}/{channel}: {warning}"),
+                ConnectionEvent::Ending { error, .. } => {
+                    tracing::info!(%peer, "ending publish: {error}")
                 }
-                ServerEvent::Video {
-                    timestamp, data, ..
-                } => {
-                    if let Some(p) = publisher.as_mut() {
-                        ingest(
-                            p.video(timestamp, data, wall).await,
-                            &mut session,
-                            &mut ending,
-                        );
-                    }
-                }
-                ServerEvent::Unpublished { .. } => {
-                    if let Some(p) = publisher.take() {
-                        finish(p).await;
-                    }
-                }
-                ServerEvent::Closed { reason } => {
+                ConnectionEvent::Finished {
+                    bucket,
+                    channel,
+                    result: Ok(()),
+                } => tracing::info!(bucket, channel, "publish ended"),
+                ConnectionEvent::Finished {
+                    bucket,
+                    channel,
+                    result: Err(e),
+                } => tracing::warn!(bucket, channel, "publish ended with an error: {e}"),
+                ConnectionEvent::Closed { reason } => {
                     tracing::info!(%peer, ?reason, "rtmp session closed")
                 }
                 _ => {}
             }
         }
     }
-    if let Some(p) = publisher.take() {
-        finish(p).await;
-    }
-    Ok(())
 }
 
-fn ingest(result: Result<(), IngestError>, session: &mut ServerSession, ending: &mut bool) {
-    if let Err(e) = result {
-        if !*ending {
-            *ending = true;
-            tracing::info!("ending publish: {e}");
-            session.end_publish(&e.to_string());
-        }
+impl Driven for Ingest {
+    fn input_buffer(&mut self, room: usize) -> &mut bytes::BytesMut {
+        self.conn.input_buffer(room)
     }
-}
-
-async fn finish(publisher: Publisher) {
-    let (bucket, channel) = (
-        publisher.bucket().to_owned(),
-        publisher.channel().to_owned(),
-    );
-    match publisher.finish(SystemTime::now()).await {
-        Ok(()) => tracing::info!(bucket, channel, "publish ended"),
-        Err(e) => tracing::warn!(bucket, channel, "publish ended with an error: {e}"),
+    fn handle_received(&mut self, n: usize, now: Instant) {
+        self.conn.handle_received(n, now)
+    }
+    fn handle_eof(&mut self) {
+        self.conn.handle_eof()
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.conn.handle_timeout(now)
+    }
+    fn shut_down(&mut self, reason: &str) {
+        self.conn.shut_down(reason)
+    }
+    fn close(&mut self, reason: &str) {
+        self.conn.close(reason)
+    }
+    fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.conn.poll_transmit()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.conn.poll_timeout()
+    }
+    fn is_closed(&self) -> bool {
+        self.conn.is_closed()
+    }
+    async fn process(&mut self, wall: SystemTime) -> std::io::Result<()> {
+        self.conn.process(wall).await;
+        self.log_events();
+        Ok(())
     }
 }

@@ -152,41 +152,12 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Opens the store, builds the service, creates the `--bucket` buckets,
+/// binds both listeners, then serves until a signal. Each step's error is
+/// returned as the message to print, naming the flag at fault.
 async fn run(args: Args) -> Result<(), String> {
-    let mut access_keys = BTreeMap::new();
-    let env_keys = std::env::var("LIVECHANNEL_ACCESS_KEYS").unwrap_or_default();
-    for pair in args
-        .access_keys
-        .iter()
-        .map(String::as_str)
-        .chain(env_keys.split(','))
-        .filter(|p| !p.is_empty())
-    {
-        let (id, secret) = pair
-            .split_once(':')
-            .ok_or_else(|| format!("access key {pair:?} is not ID:SECRET"))?;
-        access_keys.insert(id.to_owned(), secret.to_owned());
-    }
-    let (store, store_name): (Arc<dyn Store>, String) = match args.store.as_str() {
-        "memory://" => (
-            Arc::new(MemoryStore::with_system_clock()),
-            "memory://".to_owned(),
-        ),
-        s if s.starts_with("s3://") => {
-            let store = S3Store::from_url(s).map_err(|e| format!("--store {e}"))?;
-            let name = store.to_string();
-            (Arc::new(store), name)
-        }
-        s => {
-            let dir = s.strip_prefix("file://").ok_or_else(|| {
-                format!(
-                    "--store {s}: use file://DIR, memory:// or s3://BUCKET?endpoint=URL&region=R"
-                )
-            })?;
-            let store = FileStore::open(dir).map_err(|e| format!("--store {s}: {e}"))?;
-            (Arc::new(store), s.to_owned())
-        }
-    };
+    let access_keys = access_keys(&args.access_keys)?;
+    let (store, store_name) = open_store(&args.store)?;
     let config = ServiceConfig {
         domain: Some(args.domain.clone()),
         access_keys,
@@ -201,47 +172,7 @@ async fn run(args: Args) -> Result<(), String> {
     let metrics = Metrics::new(service.clone());
     store.attach(metrics.clone());
 
-    let specs = if args.buckets.is_empty() {
-        vec!["demo:public-read-write".to_owned()]
-    } else {
-        args.buckets.clone()
-    };
-    let mut names = Vec::new();
-    for spec in &specs {
-        if spec.split(':').next() == Some("metrics") {
-            return Err("--bucket metrics: the name is reserved for GET /metrics".to_owned());
-        }
-        let (name, acl) = match spec.split_once(':') {
-            Some((n, a)) => (
-                n,
-                Acl::parse(a).ok_or_else(|| format!("--bucket {spec}: unknown acl {a}"))?,
-            ),
-            None => (spec.as_str(), Acl::Private),
-        };
-        let catalog = service.catalog();
-        let existing = catalog.bucket(name).await.map_err(|e| e.to_string())?;
-        let created_ms = existing.map_or_else(|| unix_ms(SystemTime::now()), |b| b.created_ms);
-        let record = BucketRecord {
-            name: name.to_owned(),
-            acl,
-            created_ms,
-        };
-        catalog
-            .put_bucket(&record)
-            .await
-            .map_err(|e| e.to_string())?;
-        names.push((name.to_owned(), acl));
-    }
-    let all = service
-        .catalog()
-        .buckets()
-        .await
-        .map_err(|e| e.to_string())?;
-    let default_bucket = if all.len() == 1 {
-        Some(all[0].name.clone())
-    } else {
-        names.first().map(|(n, _)| n.clone())
-    };
+    let default_bucket = create_buckets(&service, &args.buckets).await?;
 
     let http = listen(&args.http)
         .await
@@ -281,6 +212,97 @@ async fn run(args: Args) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string())
+}
+
+/// The access keys of `--access-key` and then of `LIVECHANNEL_ACCESS_KEYS`
+/// (comma-separated), each ID:SECRET; a later ID replaces an earlier one.
+fn access_keys(flags: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut access_keys = BTreeMap::new();
+    let env_keys = std::env::var("LIVECHANNEL_ACCESS_KEYS").unwrap_or_default();
+    for pair in flags
+        .iter()
+        .map(String::as_str)
+        .chain(env_keys.split(','))
+        .filter(|p| !p.is_empty())
+    {
+        let (id, secret) = pair
+            .split_once(':')
+            .ok_or_else(|| format!("access key {pair:?} is not ID:SECRET"))?;
+        access_keys.insert(id.to_owned(), secret.to_owned());
+    }
+    Ok(access_keys)
+}
+
+/// The store `--store` names, and the name the banner shows for it.
+fn open_store(url: &str) -> Result<(Arc<dyn Store>, String), String> {
+    Ok(match url {
+        "memory://" => (
+            Arc::new(MemoryStore::with_system_clock()),
+            "memory://".to_owned(),
+        ),
+        s if s.starts_with("s3://") => {
+            let store = S3Store::from_url(s).map_err(|e| format!("--store {e}"))?;
+            let name = store.to_string();
+            (Arc::new(store), name)
+        }
+        s => {
+            let dir = s.strip_prefix("file://").ok_or_else(|| {
+                format!(
+                    "--store {s}: use file://DIR, memory:// or s3://BUCKET?endpoint=URL&region=R"
+                )
+            })?;
+            let store = FileStore::open(dir).map_err(|e| format!("--store {s}: {e}"))?;
+            (Arc::new(store), s.to_owned())
+        }
+    })
+}
+
+/// Creates (or re-ACLs) each `--bucket NAME[:ACL]`, `demo:public-read-write`
+/// when none is given, keeping an existing bucket's creation time. Returns
+/// the bucket a request without one goes to: the only bucket in the
+/// store, else the first one named.
+async fn create_buckets(service: &Service, flags: &[String]) -> Result<Option<String>, String> {
+    let specs = if flags.is_empty() {
+        vec!["demo:public-read-write".to_owned()]
+    } else {
+        flags.to_vec()
+    };
+    let mut names = Vec::new();
+    for spec in &specs {
+        if spec.split(':').next() == Some("metrics") {
+            return Err("--bucket metrics: the name is reserved for GET /metrics".to_owned());
+        }
+        let (name, acl) = match spec.split_once(':') {
+            Some((n, a)) => (
+                n,
+                Acl::parse(a).ok_or_else(|| format!("--bucket {spec}: unknown acl {a}"))?,
+            ),
+            None => (spec.as_str(), Acl::Private),
+        };
+        let catalog = service.catalog();
+        let existing = catalog.bucket(name).await.map_err(|e| e.to_string())?;
+        let created_ms = existing.map_or_else(|| unix_ms(SystemTime::now()), |b| b.created_ms);
+        let record = BucketRecord {
+            name: name.to_owned(),
+            acl,
+            created_ms,
+        };
+        catalog
+            .put_bucket(&record)
+            .await
+            .map_err(|e| e.to_string())?;
+        names.push((name.to_owned(), acl));
+    }
+    let all = service
+        .catalog()
+        .buckets()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(if all.len() == 1 {
+        Some(all[0].name.clone())
+    } else {
+        names.first().map(|(n, _)| n.clone())
+    })
 }
 
 async fn wait_for_signal() {

@@ -258,119 +258,169 @@ impl Demuxer {
         self.buf.as_slice().get(..N)?.try_into().ok()
     }
 
+    /// Runs the state machine until it emits an event or needs more input.
+    /// Each state has its own method; they share the [`Advance`] answer so
+    /// a state that only moves on (a skipped pad, a checked
+    /// PreviousTagSize) loops here without returning to the caller.
     fn step(&mut self) -> Result<Option<Event>, Error> {
         loop {
-            match self.state {
-                State::Header => {
-                    // Reject a non-FLV stream as soon as the signature is in.
-                    if let Some(found) = self.peek::<3>() {
-                        if &found != b"FLV" {
-                            return Err(Error::NotFlv { found });
-                        }
-                    }
-                    let Some(bytes) = self.peek::<HEADER_LEN>() else {
-                        return Ok(None);
-                    };
-                    let header = Header::parse(bytes)?;
-                    self.consume(HEADER_LEN);
-                    let data_offset = header.data_offset;
-                    self.state = State::SkipHeader {
-                        data_offset,
-                        remaining: u64::from(data_offset).saturating_sub(HEADER_LEN as u64),
-                    };
-                    return Ok(Some(Event::Header(header)));
-                }
+            let advance = match self.state {
+                State::Header => self.read_header()?,
                 State::SkipHeader {
                     data_offset,
                     remaining,
-                } => {
-                    if remaining > 0 {
-                        let n = usize::try_from(remaining)
-                            .unwrap_or(usize::MAX)
-                            .min(self.buf.len());
-                        if n == 0 {
-                            return Ok(None);
-                        }
-                        self.consume(n);
-                        self.state = State::SkipHeader {
-                            data_offset,
-                            remaining: remaining.saturating_sub(n as u64),
-                        };
-                        continue;
-                    }
-                    self.state = State::PreviousTagSize { expected: None };
-                }
-                State::PreviousTagSize { expected } => {
-                    let Some(bytes) = self.peek::<PREVIOUS_TAG_SIZE_LEN>() else {
-                        return Ok(None);
-                    };
-                    let found = u32::from_be_bytes(bytes);
-                    if let Some(expected) = expected {
-                        if self.limits.check_previous_tag_size && found != expected {
-                            return Err(Error::PreviousTagSizeMismatch {
-                                offset: self.position,
-                                expected,
-                                found,
-                            });
-                        }
-                    }
-                    self.consume(PREVIOUS_TAG_SIZE_LEN);
-                    self.state = State::TagHeader;
-                }
-                State::TagHeader => {
-                    let Some(h) = self.peek::<TAG_HEADER_LEN>() else {
-                        return Ok(None);
-                    };
-                    let offset = self.position;
-                    // Bits 7-6 are reserved for FMS and ignored, bit 5 is Filter.
-                    if h[0] & 0x20 != 0 {
-                        return Err(Error::Encrypted { offset });
-                    }
-                    let size = u32::from_be_bytes([0, h[1], h[2], h[3]]);
-                    if size > self.limits.max_tag_size {
-                        return Err(Error::TagTooLarge {
-                            offset,
-                            size,
-                            limit: self.limits.max_tag_size,
-                        });
-                    }
-                    self.consume(TAG_HEADER_LEN);
-                    self.state = State::TagBody {
-                        offset,
-                        tag_type: TagType::from_u8(h[0] & 0x1F),
-                        size,
-                        timestamp: u32::from_be_bytes([h[7], h[4], h[5], h[6]]),
-                        stream_id: u32::from_be_bytes([0, h[8], h[9], h[10]]),
-                    };
-                }
+                } => self.skip_header(data_offset, remaining),
+                State::PreviousTagSize { expected } => self.read_previous_tag_size(expected)?,
+                State::TagHeader => self.read_tag_header()?,
                 State::TagBody {
                     offset,
                     tag_type,
                     size,
                     timestamp,
                     stream_id,
-                } => {
-                    // The 24-bit size always fits usize on supported targets.
-                    let len = size as usize;
-                    if self.buf.len() < len {
-                        return Ok(None);
-                    }
-                    let body: Bytes = self.buf.split_to(len);
-                    self.position = self.position.saturating_add(u64::from(size));
-                    self.state = State::PreviousTagSize {
-                        expected: Some(size.saturating_add(TAG_HEADER_LEN as u32)),
-                    };
-                    return Ok(Some(Event::Tag(Tag {
-                        tag_type,
-                        timestamp,
-                        stream_id,
-                        body,
-                        offset,
-                    })));
-                }
+                } => self.read_tag_body(offset, tag_type, size, timestamp, stream_id),
+            };
+            match advance {
+                Advance::Continue => {}
+                Advance::NeedMore => return Ok(None),
+                Advance::Emit(event) => return Ok(Some(event)),
             }
         }
     }
+
+    /// The 9-byte file header; a non-FLV stream is rejected as soon as the
+    /// three signature bytes are in, before the rest of the header arrives.
+    fn read_header(&mut self) -> Result<Advance, Error> {
+        if let Some(found) = self.peek::<3>() {
+            if &found != b"FLV" {
+                return Err(Error::NotFlv { found });
+            }
+        }
+        let Some(bytes) = self.peek::<HEADER_LEN>() else {
+            return Ok(Advance::NeedMore);
+        };
+        let header = Header::parse(bytes)?;
+        self.consume(HEADER_LEN);
+        let data_offset = header.data_offset;
+        self.state = State::SkipHeader {
+            data_offset,
+            remaining: u64::from(data_offset).saturating_sub(HEADER_LEN as u64),
+        };
+        Ok(Advance::Emit(Event::Header(header)))
+    }
+
+    /// Discards whatever lies between the header and DataOffset, a piece
+    /// at a time as it arrives, so a large pad never has to be buffered.
+    fn skip_header(&mut self, data_offset: u32, remaining: u64) -> Advance {
+        if remaining == 0 {
+            self.state = State::PreviousTagSize { expected: None };
+            return Advance::Continue;
+        }
+        let n = usize::try_from(remaining)
+            .unwrap_or(usize::MAX)
+            .min(self.buf.len());
+        if n == 0 {
+            return Advance::NeedMore;
+        }
+        self.consume(n);
+        self.state = State::SkipHeader {
+            data_offset,
+            remaining: remaining.saturating_sub(n as u64),
+        };
+        Advance::Continue
+    }
+
+    /// A PreviousTagSize, checked against the tag just read when
+    /// [`Limits::check_previous_tag_size`] asks for it (`expected` is
+    /// `None` for PreviousTagSize0, which has no tag before it).
+    fn read_previous_tag_size(&mut self, expected: Option<u32>) -> Result<Advance, Error> {
+        let Some(bytes) = self.peek::<PREVIOUS_TAG_SIZE_LEN>() else {
+            return Ok(Advance::NeedMore);
+        };
+        let found = u32::from_be_bytes(bytes);
+        if let Some(expected) = expected {
+            if self.limits.check_previous_tag_size && found != expected {
+                return Err(Error::PreviousTagSizeMismatch {
+                    offset: self.position,
+                    expected,
+                    found,
+                });
+            }
+        }
+        self.consume(PREVIOUS_TAG_SIZE_LEN);
+        self.state = State::TagHeader;
+        Ok(Advance::Continue)
+    }
+
+    /// An 11-byte tag header. Encrypted tags and tags over
+    /// [`Limits::max_tag_size`] are refused here, before their body is
+    /// buffered.
+    fn read_tag_header(&mut self) -> Result<Advance, Error> {
+        let Some(h) = self.peek::<TAG_HEADER_LEN>() else {
+            return Ok(Advance::NeedMore);
+        };
+        let offset = self.position;
+        // Bits 7-6 are reserved for FMS and ignored, bit 5 is Filter.
+        if h[0] & 0x20 != 0 {
+            return Err(Error::Encrypted { offset });
+        }
+        let size = u32::from_be_bytes([0, h[1], h[2], h[3]]);
+        if size > self.limits.max_tag_size {
+            return Err(Error::TagTooLarge {
+                offset,
+                size,
+                limit: self.limits.max_tag_size,
+            });
+        }
+        self.consume(TAG_HEADER_LEN);
+        self.state = State::TagBody {
+            offset,
+            tag_type: TagType::from_u8(h[0] & 0x1F),
+            size,
+            timestamp: u32::from_be_bytes([h[7], h[4], h[5], h[6]]),
+            stream_id: u32::from_be_bytes([0, h[8], h[9], h[10]]),
+        };
+        Ok(Advance::Continue)
+    }
+
+    /// The body of the tag whose header was read, split off the buffer
+    /// without copying once all of it is in.
+    fn read_tag_body(
+        &mut self,
+        offset: u64,
+        tag_type: TagType,
+        size: u32,
+        timestamp: u32,
+        stream_id: u32,
+    ) -> Advance {
+        // The 24-bit size always fits usize on supported targets.
+        let len = size as usize;
+        if self.buf.len() < len {
+            return Advance::NeedMore;
+        }
+        let body: Bytes = self.buf.split_to(len);
+        self.position = self.position.saturating_add(u64::from(size));
+        self.state = State::PreviousTagSize {
+            expected: Some(size.saturating_add(TAG_HEADER_LEN as u32)),
+        };
+        Advance::Emit(Event::Tag(Tag {
+            tag_type,
+            timestamp,
+            stream_id,
+            body,
+            offset,
+        }))
+    }
+}
+
+/// What one state of the [`Demuxer`] did with the buffered bytes.
+enum Advance {
+    /// Moved to another state; run it on the same buffer.
+    Continue,
+    /// The state needs bytes that have not arrived.
+    NeedMore,
+    /// The state finished an event for the caller.
+    Emit(Event),
 }
 
 /// Every tag of a complete FLV file held in memory; the bodies are slices

@@ -34,7 +34,7 @@ mod query;
 pub(crate) use host::strip_userinfo;
 pub use host::{host_name, virtual_host_bucket};
 pub use publish::{resolve_publish, AddressError, PublishAddress};
-pub(crate) use query::decoded_pairs;
+pub(crate) use query::{decoded_pairs, join_queries};
 pub use query::{parse_query, split_query, Plus};
 
 /// How a request named its bucket.

@@ -39,7 +39,8 @@ mod xml;
 
 pub use addressing::{resolve_publish, AddressError, PublishAddress};
 pub use ingest::{
-    IngestError, IngestWarning, PublishError, PublishRequest, Publisher, DISABLED_CHECK_MS,
+    Connection, ConnectionConfig, ConnectionEvent, IngestError, IngestWarning, PublishError,
+    PublishRequest, Publisher, Refusal, DISABLED_CHECK_MS,
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
 pub use service::{Counters, RetryPolicy, Service, ServiceConfig};

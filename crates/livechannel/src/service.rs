@@ -88,12 +88,12 @@ impl Default for ServiceConfig {
 pub struct Service {
     pub(crate) catalog: Catalog,
     pub(crate) config: ServiceConfig,
-    pub(crate) live: LiveRegistry,
+    pub(crate) live: Arc<LiveRegistry>,
     /// Requests answered so far: part of each `x-oss-request-id`.
     pub(crate) requests: std::sync::atomic::AtomicU64,
     /// The driver's timer, for retry backoff; None: no retries.
     pub(crate) sleep: Option<Arc<dyn Sleep>>,
-    pub(crate) counters: Counters,
+    pub(crate) counters: Arc<Counters>,
     /// Every publish's chunk buffers: reused across streams, so that the
     /// pages of a chunk are not faulted in afresh for each one.
     pub(crate) chunk_pool: ChunkPool,
@@ -135,10 +135,10 @@ impl Service {
     pub fn new(store: Arc<dyn Store>, config: ServiceConfig) -> Self {
         Service {
             catalog: Catalog::new(store),
-            live: LiveRegistry::default(),
+            live: Arc::default(),
             requests: std::sync::atomic::AtomicU64::new(0),
             sleep: None,
-            counters: Counters::default(),
+            counters: Arc::default(),
             chunk_pool: ChunkPool::new(config.segment_chunk_bytes.saturating_mul(IDLE_CHUNKS)),
             config,
         }

@@ -1,6 +1,7 @@
 //! Ingest end to end, in memory and on a virtual clock: an FLV fixture is
-//! published by our RTMP client session into an RTMP server session that
-//! drives `Service::publish`; then the stored objects are checked.
+//! published by our RTMP client session into the RTMP-to-LiveChannel
+//! bridge (`livechannel::Connection`, what the server runs per socket);
+//! then the stored objects are checked.
 
 use std::path::Path;
 use std::process::Command;
@@ -13,14 +14,12 @@ use livechannel::catalog::{
 };
 use livechannel::store::{MemoryStore, ObjectStore, StoreError, Upload, Uploads};
 use livechannel::{
-    resolve_publish, IngestError, IngestWarning, PublishError, PublishRequest, Publisher, Service,
-    ServiceConfig,
+    Connection, ConnectionConfig, ConnectionEvent, IngestWarning, PublishError, PublishRequest,
+    Service, ServiceConfig,
 };
 use livechannel_flv::{Tag, TagType};
 use livechannel_m3u8::MediaPlaylist;
-use livechannel_rtmp::{
-    ClientConfig, ClientEvent, ClientSession, ServerConfig, ServerEvent, ServerSession,
-};
+use livechannel_rtmp::{ClientConfig, ClientEvent, ClientSession};
 
 const FIXTURE: &str = "high_bframes_gop2s_aac44k.flv";
 /// 2023-11-14T22:13:20Z: the virtual wall clock at connect time.
@@ -99,8 +98,9 @@ fn publish_with(
 /// A publish whose media arrives `speed` times faster than real time: the
 /// virtual wall clock reads `start_ms + timestamp / speed` when a message
 /// arrives (`u32::MAX`: everything at `start_ms`), and the publisher
-/// disconnects 100 ms after the last one. Returns how it ended and the
-/// warnings the publisher gave.
+/// disconnects 100 ms after the last one. Our RTMP client session publishes
+/// into the real bridge, [`Connection`], as the server drives it. Returns
+/// how it ended and the warnings the connection gave.
 fn publish_clocked(
     service: &Arc<Service>,
     stream: &str,
@@ -109,101 +109,38 @@ fn publish_clocked(
     speed: u32,
     mut during: impl FnMut(usize, &Arc<Service>),
 ) -> (Result<(), String>, Vec<IngestWarning>) {
-    let mut warnings = Vec::new();
     let i0 = Instant::now();
-    let mut client = ClientSession::new(
-        ClientConfig::new("live", "rtmp://bkt.oss.example/live", stream),
-        i0,
-    );
-    let mut server = ServerSession::new(ServerConfig::default(), i0);
-    let mut publisher: Option<Publisher> = None;
+    // Virtual-host style where the service has a domain, else path style
+    // (as oss2 signs for an IP endpoint).
+    let (app, tc_url) = match service.config().domain {
+        Some(_) => ("live", "rtmp://bkt.oss.example/live"),
+        None => ("bkt/live", "rtmp://127.0.0.1/bkt/live"),
+    };
+    let mut client = ClientSession::new(ClientConfig::new(app, tc_url, stream), i0);
+    let config = ConnectionConfig {
+        peer: "10.0.0.7:50000".into(),
+        ..ConnectionConfig::default()
+    };
+    let mut conn = Connection::new(service.clone(), config, i0);
+    let mut outcome = Outcome::default();
     let mut now_ms = start_ms;
     let mut sent = 0;
-    let mut result = Ok(());
-    let mut unpublished = false;
     loop {
         while let Some(bytes) = client.poll_transmit() {
-            let _ = server.handle_input(&bytes, i0);
+            conn.handle_input(&bytes, i0);
         }
-        while let Some(bytes) = server.poll_transmit() {
+        block_on(conn.process(t(now_ms)));
+        outcome.read(&mut conn);
+        while let Some(bytes) = conn.poll_transmit() {
             let _ = client.handle_input(&bytes, i0);
         }
-        while let Some(event) = server.poll_event() {
-            // By the message type, not the codec: MP3 audio is audio too.
-            let is_audio = matches!(event, ServerEvent::Audio { .. });
-            match event {
-                ServerEvent::ConnectRequested { request, .. } => {
-                    server.accept_connect(request).unwrap()
-                }
-                ServerEvent::PublishRequested {
-                    request,
-                    app,
-                    stream_name,
-                    query,
-                    ..
-                } => {
-                    let req = resolve_publish(
-                        Some("rtmp://bkt.oss.example/live"),
-                        &app,
-                        &stream_name,
-                        query.as_deref(),
-                        Some("oss.example"),
-                        None,
-                    )
-                    .expect("resolvable")
-                    .into_request("10.0.0.7:50000".into());
-                    match block_on(service.publish(req, t(now_ms))) {
-                        Ok(p) => {
-                            publisher = Some(p);
-                            server.accept_publish(request).unwrap();
-                        }
-                        Err(e) => {
-                            let (code, description) = e.rtmp_status();
-                            let rejection = if code.ends_with("Denied") {
-                                livechannel_rtmp::PublishRejection::Denied
-                            } else {
-                                livechannel_rtmp::PublishRejection::BadName
-                            };
-                            server
-                                .reject_publish(request, rejection, &description)
-                                .unwrap();
-                            result = Err(format!("refused: {e}"));
-                        }
-                    }
-                }
-                ServerEvent::Audio {
-                    timestamp, data, ..
-                }
-                | ServerEvent::Video {
-                    timestamp, data, ..
-                } => {
-                    let Some(p) = publisher.as_mut() else {
-                        continue;
-                    };
-                    now_ms = start_ms + u64::from(timestamp / speed);
-                    let pushed = if is_audio {
-                        block_on(p.audio(timestamp, data, t(now_ms)))
-                    } else {
-                        block_on(p.video(timestamp, data, t(now_ms)))
-                    };
-                    warnings.extend(std::iter::from_fn(|| p.poll_warning()));
-                    if let Err(e) = pushed {
-                        if matches!(e, IngestError::Disabled) {
-                            server.end_publish("the live channel was disabled");
-                        }
-                        result = Err(format!("ingest: {e}"));
-                    }
-                }
-                ServerEvent::Unpublished { .. } | ServerEvent::Closed { .. } => unpublished = true,
-                _ => {}
-            }
-        }
-        if unpublished || server.is_closed() || (result.is_err() && publisher.is_none()) {
+        if conn.is_closed() || outcome.unpublished {
             break;
         }
         if client.is_publishing() && sent < tags.len() {
             let tag = &tags[sent];
             sent += 1;
+            now_ms = start_ms + u64::from(tag.timestamp / speed);
             match tag.tag_type {
                 TagType::Audio => client.send_audio(tag.timestamp, tag.body.clone()).unwrap(),
                 TagType::Video => client.send_video(tag.timestamp, tag.body.clone()).unwrap(),
@@ -212,22 +149,63 @@ fn publish_clocked(
             during(sent, service);
         } else if client.is_publishing() && sent == tags.len() {
             client.unpublish().unwrap();
+            now_ms += 100;
             sent += 1;
         } else if client.is_closed() {
             break;
         }
         while let Some(event) = client.poll_event() {
             if let ClientEvent::Rejected { code, description } = event {
-                result = result.and(Err(format!("{code}: {description}")));
+                outcome.fail(format!("{code}: {description}"));
             }
         }
     }
-    if let Some(p) = publisher {
-        if let Err(e) = block_on(p.finish(t(now_ms + 100))) {
-            result = result.and(Err(format!("finish: {e}")));
+    block_on(conn.finish(t(now_ms + 100)));
+    outcome.read(&mut conn);
+    (outcome.result, outcome.warnings)
+}
+
+/// What a [`Connection`] said of a publish.
+struct Outcome {
+    result: Result<(), String>,
+    warnings: Vec<IngestWarning>,
+    unpublished: bool,
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Outcome {
+            result: Ok(()),
+            warnings: Vec::new(),
+            unpublished: false,
         }
     }
-    (result, warnings)
+}
+
+impl Outcome {
+    /// The first failure is the one reported.
+    fn fail(&mut self, why: String) {
+        if self.result.is_ok() {
+            self.result = Err(why);
+        }
+    }
+
+    fn read(&mut self, conn: &mut Connection) {
+        while let Some(event) = conn.poll_event() {
+            match event {
+                ConnectionEvent::Refused { refusal } => self.fail(format!("refused: {refusal}")),
+                ConnectionEvent::Ending { error, .. } => self.fail(format!("ingest: {error}")),
+                ConnectionEvent::Warning { warning, .. } => self.warnings.push(warning),
+                ConnectionEvent::Finished { result, .. } => {
+                    self.unpublished = true;
+                    if let Err(e) = result {
+                        self.fail(format!("finish: {e}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// A push to bkt/ch without parameters, as the resolved RTMP request.

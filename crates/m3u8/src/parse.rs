@@ -56,9 +56,29 @@ pub(crate) fn media_playlist(text: &str) -> Result<MediaPlaylist, Error> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut lines = text.split('\n').zip(1usize..).map(|(l, n)| (n, l.trim()));
 
+    let mut last_line = header(&mut lines)?;
+    let mut reader = Reader::default();
+    for (n, line) in lines {
+        last_line = n;
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with('#') {
+            let (tag, value) = line.split_once(':').unwrap_or((line, ""));
+            reader.tag(n, tag, value)?;
+        } else {
+            reader.uri(n, line)?;
+        }
+    }
+    reader.finish(last_line)
+}
+
+/// Consumes the lines up to and including `#EXTM3U`, which must be the
+/// first non-blank line (RFC 8216 §4.3.1.1), and returns its line number;
+/// an empty text reports the last line it saw.
+fn header<'a>(lines: &mut impl Iterator<Item = (usize, &'a str)>) -> Result<usize, Error> {
     let mut last_line = 1;
-    let mut header_found = false;
-    for (n, line) in lines.by_ref() {
+    for (n, line) in lines {
         last_line = n;
         if line.is_empty() {
             continue;
@@ -69,67 +89,72 @@ pub(crate) fn media_playlist(text: &str) -> Result<MediaPlaylist, Error> {
                 found: quote(line),
             });
         }
-        header_found = true;
-        break;
+        return Ok(n);
     }
-    if !header_found {
-        return Err(Error::MissingHeader {
-            line: last_line,
-            found: String::new(),
-        });
-    }
+    Err(Error::MissingHeader {
+        line: last_line,
+        found: String::new(),
+    })
+}
 
-    let mut playlist = MediaPlaylist {
-        version: 1,
-        ..MediaPlaylist::default()
-    };
-    let mut target_duration = None;
-    let mut info: Option<PendingInfo> = None;
-    let mut discontinuity = false;
+/// What the lines after `#EXTM3U` have built so far, plus the state that
+/// carries from one line to the next: an `#EXTINF` and a
+/// `#EXT-X-DISCONTINUITY` both apply to the next URI line.
+struct Reader {
+    playlist: MediaPlaylist,
+    /// Required, so kept apart from the playlist's value until the end.
+    target_duration: Option<u64>,
+    info: Option<PendingInfo>,
+    discontinuity: bool,
+}
 
-    for (n, line) in lines {
-        last_line = n;
-        if line.is_empty() {
-            continue;
+impl Default for Reader {
+    fn default() -> Self {
+        Reader {
+            // A playlist without `#EXT-X-VERSION` is version 1 (§4.3.1.2).
+            playlist: MediaPlaylist {
+                version: 1,
+                ..MediaPlaylist::default()
+            },
+            target_duration: None,
+            info: None,
+            discontinuity: false,
         }
-        if !line.starts_with('#') {
-            let Some(pending) = info.take() else {
-                return Err(Error::UriWithoutExtinf { line: n });
-            };
-            if playlist.segments.len() >= MAX_SEGMENTS {
-                return Err(Error::TooManySegments {
-                    line: n,
-                    limit: MAX_SEGMENTS,
-                });
-            }
-            playlist.segments.push(MediaSegment {
-                uri: line.to_owned(),
-                duration: pending.duration,
-                discontinuity,
-                title: pending.title,
+    }
+}
+
+impl Reader {
+    /// A URI line: the segment the pending `#EXTINF` described.
+    fn uri(&mut self, n: usize, line: &str) -> Result<(), Error> {
+        let Some(pending) = self.info.take() else {
+            return Err(Error::UriWithoutExtinf { line: n });
+        };
+        if self.playlist.segments.len() >= MAX_SEGMENTS {
+            return Err(Error::TooManySegments {
+                line: n,
+                limit: MAX_SEGMENTS,
             });
-            discontinuity = false;
-            continue;
         }
-        let (tag, value) = line.split_once(':').unwrap_or((line, ""));
+        self.playlist.segments.push(MediaSegment {
+            uri: line.to_owned(),
+            duration: pending.duration,
+            discontinuity: self.discontinuity,
+            title: pending.title,
+        });
+        self.discontinuity = false;
+        Ok(())
+    }
+
+    /// A `#` line: a tag this crate reads, a master playlist tag (refused:
+    /// this is a media playlist reader), or a tag or comment it skips.
+    fn tag(&mut self, n: usize, tag: &str, value: &str) -> Result<(), Error> {
+        let playlist = &mut self.playlist;
         match tag {
-            "#EXTINF" => {
-                if let Some(previous) = &info {
-                    return Err(Error::ExtinfWithoutUri {
-                        line: previous.line,
-                    });
-                }
-                let (seconds, title) = value.split_once(',').unwrap_or((value, ""));
-                info = Some(PendingInfo {
-                    line: n,
-                    duration: duration(n, seconds)?,
-                    title: title.to_owned(),
-                });
-            }
-            "#EXT-X-DISCONTINUITY" => discontinuity = true,
+            "#EXTINF" => self.extinf(n, value)?,
+            "#EXT-X-DISCONTINUITY" => self.discontinuity = true,
             "#EXT-X-VERSION" => playlist.version = integer(n, "#EXT-X-VERSION", value)?,
             "#EXT-X-TARGETDURATION" => {
-                target_duration = Some(integer(n, "#EXT-X-TARGETDURATION", value)?);
+                self.target_duration = Some(integer(n, "#EXT-X-TARGETDURATION", value)?);
             }
             "#EXT-X-MEDIA-SEQUENCE" => {
                 playlist.media_sequence = integer(n, "#EXT-X-MEDIA-SEQUENCE", value)?;
@@ -138,18 +163,7 @@ pub(crate) fn media_playlist(text: &str) -> Result<MediaPlaylist, Error> {
                 playlist.discontinuity_sequence =
                     integer(n, "#EXT-X-DISCONTINUITY-SEQUENCE", value)?;
             }
-            "#EXT-X-PLAYLIST-TYPE" => {
-                playlist.playlist_type = Some(match value.trim() {
-                    "VOD" => PlaylistType::Vod,
-                    "EVENT" => PlaylistType::Event,
-                    other => {
-                        return Err(Error::InvalidPlaylistType {
-                            line: n,
-                            found: quote(other),
-                        })
-                    }
-                });
-            }
+            "#EXT-X-PLAYLIST-TYPE" => playlist.playlist_type = Some(playlist_type(n, value)?),
             "#EXT-X-INDEPENDENT-SEGMENTS" => playlist.independent_segments = true,
             "#EXT-X-ENDLIST" => playlist.end_list = true,
             "#EXT-X-STREAM-INF" => {
@@ -167,12 +181,48 @@ pub(crate) fn media_playlist(text: &str) -> Result<MediaPlaylist, Error> {
             // Other tags (BYTERANGE, PROGRAM-DATE-TIME, KEY, ...) and comments.
             _ => {}
         }
+        Ok(())
     }
 
-    if let Some(pending) = info {
-        return Err(Error::ExtinfWithoutUri { line: pending.line });
+    /// `#EXTINF:<duration>,[<title>]`, held until its URI line; a second
+    /// one before that URI means the first had none.
+    fn extinf(&mut self, n: usize, value: &str) -> Result<(), Error> {
+        if let Some(previous) = &self.info {
+            return Err(Error::ExtinfWithoutUri {
+                line: previous.line,
+            });
+        }
+        let (seconds, title) = value.split_once(',').unwrap_or((value, ""));
+        self.info = Some(PendingInfo {
+            line: n,
+            duration: duration(n, seconds)?,
+            title: title.to_owned(),
+        });
+        Ok(())
     }
-    playlist.target_duration =
-        target_duration.ok_or(Error::MissingTargetDuration { line: last_line })?;
-    Ok(playlist)
+
+    /// The end of the text: a dangling `#EXTINF` and a missing
+    /// `#EXT-X-TARGETDURATION` are errors only now.
+    fn finish(self, last_line: usize) -> Result<MediaPlaylist, Error> {
+        if let Some(pending) = self.info {
+            return Err(Error::ExtinfWithoutUri { line: pending.line });
+        }
+        let mut playlist = self.playlist;
+        playlist.target_duration = self
+            .target_duration
+            .ok_or(Error::MissingTargetDuration { line: last_line })?;
+        Ok(playlist)
+    }
+}
+
+/// `#EXT-X-PLAYLIST-TYPE:<VOD|EVENT>`.
+fn playlist_type(n: usize, value: &str) -> Result<PlaylistType, Error> {
+    match value.trim() {
+        "VOD" => Ok(PlaylistType::Vod),
+        "EVENT" => Ok(PlaylistType::Event),
+        other => Err(Error::InvalidPlaylistType {
+            line: n,
+            found: quote(other),
+        }),
+    }
 }

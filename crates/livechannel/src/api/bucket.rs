@@ -139,82 +139,15 @@ impl Service {
         let prefix = req.param("prefix").unwrap_or_default();
         let marker = req.param("marker").unwrap_or_default();
         let delimiter = req.param("delimiter").unwrap_or_default();
-        let url_encoded = match req.param("encoding-type") {
-            None | Some("") => false,
-            Some("url") => true,
-            Some(other) => {
-                return Err(ApiError::invalid_argument(
-                    "encoding-type must be url.",
-                    "encoding-type",
-                    other,
-                ))
-            }
+        let url_encoded = url_encoding(req)?;
+        let scope = ListScope {
+            base: format!("{bucket}/"),
+            prefix,
+            delimiter,
         };
-        let base = format!("{bucket}/");
-        let full_prefix = format!("{base}{prefix}");
-        let mut cursor = format!("{base}{marker}");
-        // A marker that is a common prefix (a NextMarker) skips its whole group.
-        if !delimiter.is_empty() {
-            if let Some(rest) = marker.strip_prefix(prefix) {
-                if rest
-                    .find(delimiter)
-                    .is_some_and(|at| at + delimiter.len() == rest.len())
-                {
-                    cursor.push(char::MAX);
-                }
-            }
-        }
-        let mut contents: Vec<(String, ObjectMeta)> = Vec::new();
-        let mut common_prefixes: Vec<String> = Vec::new();
-        let mut last_returned: Option<String> = None;
-        let mut truncated = false;
-        'pages: loop {
-            let page = self
-                .catalog
-                .store()
-                .list(&full_prefix, &cursor, 1000)
-                .await?;
-            let mut in_group = false;
-            for meta in page.objects {
-                let Some(key) = meta.key.strip_prefix(&base) else {
-                    continue;
-                };
-                let rest = key.get(prefix.len()..).unwrap_or_default();
-                let group = match (delimiter.is_empty(), rest.find(delimiter)) {
-                    (false, Some(at)) => key.get(..prefix.len() + at + delimiter.len()),
-                    _ => None,
-                };
-                in_group = group.is_some();
-                match group {
-                    Some(group) if common_prefixes.last().map(String::as_str) == Some(group) => {}
-                    Some(group) => {
-                        if contents.len() + common_prefixes.len() == max {
-                            truncated = true;
-                            break 'pages;
-                        }
-                        common_prefixes.push(group.to_owned());
-                        last_returned = Some(group.to_owned());
-                    }
-                    None => {
-                        if contents.len() + common_prefixes.len() == max {
-                            truncated = true;
-                            break 'pages;
-                        }
-                        last_returned = Some(key.to_owned());
-                        contents.push((key.to_owned(), meta.clone()));
-                    }
-                }
-                cursor = meta.key;
-            }
-            if !page.truncated {
-                break;
-            }
-            // A page that ends inside a group: skip the rest of that group
-            // (however many keys it holds) by resuming after its last possible key.
-            if let (true, Some(group)) = (in_group, common_prefixes.last()) {
-                cursor = format!("{base}{group}{}", char::MAX);
-            }
-        }
+        let found = self
+            .gather_objects(&scope, scope.start(marker), max)
+            .await?;
         let encode = |s: &str| {
             if url_encoded {
                 utf8_percent_encode(s, URL_ENCODE).to_string()
@@ -229,14 +162,152 @@ impl Service {
             max_keys: max,
             delimiter: encode(delimiter),
             url_encoded,
-            next_marker: if truncated {
-                last_returned.as_deref().map(encode)
+            next_marker: if found.truncated {
+                found.last_returned.as_deref().map(encode)
             } else {
                 None
             },
-            contents: contents.into_iter().map(|(k, m)| (encode(&k), m)).collect(),
-            common_prefixes: common_prefixes.iter().map(|p| encode(p)).collect(),
+            contents: found
+                .contents
+                .into_iter()
+                .map(|(k, m)| (encode(&k), m))
+                .collect(),
+            common_prefixes: found.common_prefixes.iter().map(|p| encode(p)).collect(),
         };
         Ok(Reply::xml(xml::list_bucket_result(&listing)))
+    }
+
+    /// Reads store pages from `cursor` on until `max` entries are in or
+    /// the keys under the prefix run out. The store lists keys one by
+    /// one, so a group of many keys under one common prefix is skipped
+    /// rather than read through.
+    async fn gather_objects(
+        &self,
+        scope: &ListScope<'_>,
+        mut cursor: String,
+        max: usize,
+    ) -> Result<Gathered, ApiError> {
+        let full_prefix = format!("{}{}", scope.base, scope.prefix);
+        let mut found = Gathered::default();
+        loop {
+            let page = self
+                .catalog
+                .store()
+                .list(&full_prefix, &cursor, 1000)
+                .await?;
+            let mut in_group = false;
+            for meta in page.objects {
+                let Some(key) = meta.key.strip_prefix(&scope.base) else {
+                    continue;
+                };
+                let group = scope.group(key);
+                in_group = group.is_some();
+                if !found.add(key, &meta, group, max) {
+                    return Ok(found);
+                }
+                cursor = meta.key;
+            }
+            if !page.truncated {
+                return Ok(found);
+            }
+            // A page that ends inside a group: skip the rest of that group
+            // (however many keys it holds) by resuming after its last possible key.
+            if let (true, Some(group)) = (in_group, found.common_prefixes.last()) {
+                cursor = format!("{}{group}{}", scope.base, char::MAX);
+            }
+        }
+    }
+}
+
+/// `encoding-type`: absent, empty or `url`.
+fn url_encoding(req: &ApiRequest) -> Result<bool, ApiError> {
+    match req.param("encoding-type") {
+        None | Some("") => Ok(false),
+        Some("url") => Ok(true),
+        Some(other) => Err(ApiError::invalid_argument(
+            "encoding-type must be url.",
+            "encoding-type",
+            other,
+        )),
+    }
+}
+
+/// Which store keys a ListObjects covers and how they group: the store
+/// holds a bucket's objects under `<bucket>/`, and the listing shows keys
+/// without that base.
+struct ListScope<'a> {
+    base: String,
+    prefix: &'a str,
+    delimiter: &'a str,
+}
+
+impl ListScope<'_> {
+    /// The store key to list after for `marker`. A marker that is a common
+    /// prefix (a NextMarker) skips its whole group.
+    fn start(&self, marker: &str) -> String {
+        let (prefix, delimiter) = (self.prefix, self.delimiter);
+        let mut cursor = format!("{}{marker}", self.base);
+        if !delimiter.is_empty() {
+            if let Some(rest) = marker.strip_prefix(prefix) {
+                if rest
+                    .find(delimiter)
+                    .is_some_and(|at| at + delimiter.len() == rest.len())
+                {
+                    cursor.push(char::MAX);
+                }
+            }
+        }
+        cursor
+    }
+
+    /// The common prefix `key` is rolled up into: the prefix plus the key
+    /// up to and including the first delimiter after it; `None` for a key
+    /// listed on its own.
+    fn group<'k>(&self, key: &'k str) -> Option<&'k str> {
+        let rest = key.get(self.prefix.len()..).unwrap_or_default();
+        match (self.delimiter.is_empty(), rest.find(self.delimiter)) {
+            (false, Some(at)) => key.get(..self.prefix.len() + at + self.delimiter.len()),
+            _ => None,
+        }
+    }
+}
+
+/// What a ListObjects found, before encoding.
+#[derive(Default)]
+struct Gathered {
+    contents: Vec<(String, ObjectMeta)>,
+    common_prefixes: Vec<String>,
+    /// The last key or common prefix returned: the NextMarker if truncated.
+    last_returned: Option<String>,
+    truncated: bool,
+}
+
+impl Gathered {
+    /// Adds `key`, or the common prefix `group` it falls in (once per
+    /// group: keys come in order, so a group's keys are adjacent). Returns
+    /// false, and marks the listing truncated, when a new entry would go
+    /// past `max`.
+    fn add(&mut self, key: &str, meta: &ObjectMeta, group: Option<&str>, max: usize) -> bool {
+        let full = self.contents.len() + self.common_prefixes.len() == max;
+        match group {
+            Some(group) if self.common_prefixes.last().map(String::as_str) == Some(group) => {}
+            Some(group) => {
+                if full {
+                    self.truncated = true;
+                    return false;
+                }
+                self.common_prefixes.push(group.to_owned());
+                self.last_returned = Some(group.to_owned());
+            }
+            None => {
+                if full {
+                    self.truncated = true;
+                    return false;
+                }
+                self.last_returned = Some(key.to_owned());
+                self.contents.push((key.to_owned(), meta.clone()));
+            }
+        }
+        true
     }
 }

@@ -75,6 +75,17 @@ pub(crate) fn channel_config(doc: &Document) -> Result<ChannelConfig, ApiError> 
             doc.root
         )));
     }
+    // Checked in document order, so the first bad field is the one reported.
+    Ok(ChannelConfig {
+        description: description(doc)?,
+        status: status(doc)?,
+        target: target(doc)?,
+        snapshot: snapshot(doc)?,
+    })
+}
+
+/// `Description`: optional, at most [`MAX_DESCRIPTION_BYTES`] of text.
+fn description(doc: &Document) -> Result<String, ApiError> {
     let description = doc.get("Description").unwrap_or_default().to_owned();
     if description.len() > MAX_DESCRIPTION_BYTES || !text_ok(&description) {
         return Err(ApiError::invalid_argument(
@@ -83,12 +94,22 @@ pub(crate) fn channel_config(doc: &Document) -> Result<ChannelConfig, ApiError> 
             &description,
         ));
     }
-    let status = match non_empty(doc, "Status") {
-        None => ChannelStatus::Enabled,
+    Ok(description)
+}
+
+/// `Status`: `enabled` unless given.
+fn status(doc: &Document) -> Result<ChannelStatus, ApiError> {
+    match non_empty(doc, "Status") {
+        None => Ok(ChannelStatus::Enabled),
         Some(s) => ChannelStatus::parse(&s).ok_or_else(|| {
             ApiError::invalid_argument("Status must be enabled or disabled.", "Status", &s)
-        })?,
-    };
+        }),
+    }
+}
+
+/// `Target`: required, of type HLS; the fragment window and the playlist
+/// name default when absent.
+fn target(doc: &Document) -> Result<Target, ApiError> {
     if !doc.has("Target") {
         return Err(ApiError::invalid_argument(
             "Target is required.",
@@ -106,33 +127,7 @@ pub(crate) fn channel_config(doc: &Document) -> Result<ChannelConfig, ApiError> 
             ))
         }
     }
-    let (frag_duration, frag_count) = match (
-        non_empty(doc, "Target/FragDuration"),
-        non_empty(doc, "Target/FragCount"),
-    ) {
-        (None, None) => (
-            Target::default().frag_duration,
-            Target::default().frag_count,
-        ),
-        (Some(d), Some(c)) => (
-            one_to_hundred("FragDuration", &d, None)?,
-            one_to_hundred("FragCount", &c, None)?,
-        ),
-        (None, Some(_)) => {
-            return Err(ApiError::invalid_argument(
-                "FragDuration and FragCount go together.",
-                "FragDuration",
-                "",
-            ))
-        }
-        (Some(_), None) => {
-            return Err(ApiError::invalid_argument(
-                "FragDuration and FragCount go together.",
-                "FragCount",
-                "",
-            ))
-        }
-    };
+    let (frag_duration, frag_count) = frag_window(doc)?;
     let playlist_name = match non_empty(doc, "Target/PlaylistName") {
         None => Target::default().playlist_name,
         Some(name) => {
@@ -140,57 +135,84 @@ pub(crate) fn channel_config(doc: &Document) -> Result<ChannelConfig, ApiError> 
             name
         }
     };
-    let snapshot = if doc.has("Snapshot") {
-        let role_name = non_empty(doc, "Snapshot/RoleName").ok_or_else(|| {
-            ApiError::invalid_argument("Snapshot RoleName is required.", "RoleName", "")
-        })?;
-        let dest_bucket = non_empty(doc, "Snapshot/DestBucket").ok_or_else(|| {
-            ApiError::invalid_argument("Snapshot DestBucket is required.", "DestBucket", "")
-                .with_ec(Some("0044-00000009"))
-        })?;
-        if !validate::is_bucket_name(&dest_bucket) {
-            return Err(ApiError::invalid_argument(
-                "Snapshot DestBucket is not a valid bucket name.",
-                "DestBucket",
-                &dest_bucket,
-            )
-            .with_ec(Some("0044-00000008")));
-        }
-        let notify_topic = non_empty(doc, "Snapshot/NotifyTopic").ok_or_else(|| {
-            ApiError::invalid_argument("Snapshot NotifyTopic is required.", "NotifyTopic", "")
-                .with_ec(Some("0044-00000006"))
-        })?;
-        let interval = one_to_hundred(
-            "Interval",
-            doc.get("Snapshot/Interval").unwrap_or_default(),
-            Some("0044-00000005"),
-        )?;
-        if !text_ok(&role_name) || !text_ok(&notify_topic) {
-            return Err(ApiError::invalid_argument(
-                "Snapshot fields must be text.",
-                "Snapshot",
-                "",
-            ));
-        }
-        Some(Snapshot {
-            role_name,
-            dest_bucket,
-            notify_topic,
-            interval,
-        })
-    } else {
-        None
-    };
-    Ok(ChannelConfig {
-        description,
-        status,
-        target: Target {
-            frag_duration,
-            frag_count,
-            playlist_name,
-        },
-        snapshot,
+    Ok(Target {
+        frag_duration,
+        frag_count,
+        playlist_name,
     })
+}
+
+/// `Target/FragDuration` and `Target/FragCount`: both or neither, since
+/// the two together size the live window; neither gives the defaults.
+fn frag_window(doc: &Document) -> Result<(u32, u32), ApiError> {
+    match (
+        non_empty(doc, "Target/FragDuration"),
+        non_empty(doc, "Target/FragCount"),
+    ) {
+        (None, None) => Ok((
+            Target::default().frag_duration,
+            Target::default().frag_count,
+        )),
+        (Some(d), Some(c)) => Ok((
+            one_to_hundred("FragDuration", &d, None)?,
+            one_to_hundred("FragCount", &c, None)?,
+        )),
+        (None, Some(_)) => Err(ApiError::invalid_argument(
+            "FragDuration and FragCount go together.",
+            "FragDuration",
+            "",
+        )),
+        (Some(_), None) => Err(ApiError::invalid_argument(
+            "FragDuration and FragCount go together.",
+            "FragCount",
+            "",
+        )),
+    }
+}
+
+/// `Snapshot`: optional; when present every field is required, with the
+/// EC codes `docs/oss-compatibility.md` lists for each missing or bad one.
+fn snapshot(doc: &Document) -> Result<Option<Snapshot>, ApiError> {
+    if !doc.has("Snapshot") {
+        return Ok(None);
+    }
+    let role_name = non_empty(doc, "Snapshot/RoleName").ok_or_else(|| {
+        ApiError::invalid_argument("Snapshot RoleName is required.", "RoleName", "")
+    })?;
+    let dest_bucket = non_empty(doc, "Snapshot/DestBucket").ok_or_else(|| {
+        ApiError::invalid_argument("Snapshot DestBucket is required.", "DestBucket", "")
+            .with_ec(Some("0044-00000009"))
+    })?;
+    if !validate::is_bucket_name(&dest_bucket) {
+        return Err(ApiError::invalid_argument(
+            "Snapshot DestBucket is not a valid bucket name.",
+            "DestBucket",
+            &dest_bucket,
+        )
+        .with_ec(Some("0044-00000008")));
+    }
+    let notify_topic = non_empty(doc, "Snapshot/NotifyTopic").ok_or_else(|| {
+        ApiError::invalid_argument("Snapshot NotifyTopic is required.", "NotifyTopic", "")
+            .with_ec(Some("0044-00000006"))
+    })?;
+    let interval = one_to_hundred(
+        "Interval",
+        doc.get("Snapshot/Interval").unwrap_or_default(),
+        Some("0044-00000005"),
+    )?;
+    if !text_ok(&role_name) || !text_ok(&notify_topic) {
+        return Err(ApiError::invalid_argument(
+            "Snapshot fields must be text.",
+            "Snapshot",
+            "",
+        ));
+    }
+    Ok(Some(Snapshot {
+        role_name,
+        dest_bucket,
+        notify_topic,
+        interval,
+    }))
 }
 
 /// Largest PutLiveChannel body read.

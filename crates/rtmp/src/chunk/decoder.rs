@@ -364,20 +364,8 @@ impl ChunkDecoder {
     fn plan(&self) -> Result<Option<Plan>, Error> {
         let buf = &self.buf[..];
         let offset = self.position;
-        let Some(&first) = buf.first() else {
+        let Some((fmt, csid, basic_len)) = basic_header(buf) else {
             return Ok(None);
-        };
-        let fmt = first >> 6;
-        let (csid, basic_len) = match first & 0x3F {
-            0 => match buf.get(1) {
-                Some(&b) => (64 + u32::from(b), 2),
-                None => return Ok(None),
-            },
-            1 => match buf.get(1..3) {
-                Some(&[lo, hi]) => (64 + u32::from(lo) + 256 * u32::from(hi), 3),
-                _ => return Ok(None),
-            },
-            low => (u32::from(low), 1),
         };
         let index = self.find(csid);
         if index.is_none() {
@@ -402,52 +390,66 @@ impl ChunkDecoder {
         };
 
         if stream.partial.is_some() {
-            let received = stream.received();
             if fmt != 3 {
                 return Err(Error::InterruptedMessage {
                     offset,
                     csid,
-                    missing: stream.length.saturating_sub(received),
+                    missing: stream.length.saturating_sub(stream.received()),
                 });
             }
-            // A continuation chunk: maybe an extended timestamp, then payload.
-            let remaining = stream.length.saturating_sub(received);
-            let payload_len = remaining.min(self.chunk_size) as usize;
-            let mut header_len = basic_len;
-            if stream.extended {
-                let rest = buf.get(basic_len..).unwrap_or_default();
-                let expected = stream.ext_value.to_be_bytes();
-                let seen = rest.len().min(4);
-                if rest.get(..seen) != expected.get(..seen) {
-                    // Not the extended timestamp: the peer omits it.
-                } else if seen < 4 {
-                    return Ok(None);
-                } else {
-                    header_len += 4;
-                }
-            }
-            if buf.len() < header_len.saturating_add(payload_len) {
-                return Ok(None);
-            }
-            if (payload_len as u32) < remaining {
-                self.check_partial(offset, csid, payload_len)?;
-            }
-            return Ok(Some(Plan {
-                csid,
-                index,
-                header_len,
-                payload_len,
-                new_message: false,
-                timestamp: stream.timestamp,
-                delta: stream.delta,
-                length: stream.length,
-                type_id: stream.type_id,
-                stream_id: stream.stream_id,
-                extended: stream.extended,
-                ext_value: stream.ext_value,
-            }));
+            return self.plan_continuation(offset, csid, basic_len, index, stream);
         }
         self.plan_new_message(offset, fmt, csid, basic_len, mh, Some((index, stream)))
+    }
+
+    /// Plans a type 3 chunk that continues `stream`'s partial message: its
+    /// header is the stream's, so only the payload size (the rest of the
+    /// message, at most one chunk) and an optional repeated extended
+    /// timestamp are left to work out.
+    fn plan_continuation(
+        &self,
+        offset: u64,
+        csid: u32,
+        basic_len: usize,
+        index: Option<usize>,
+        stream: &ChunkStream,
+    ) -> Result<Option<Plan>, Error> {
+        let buf = &self.buf[..];
+        let remaining = stream.length.saturating_sub(stream.received());
+        let payload_len = remaining.min(self.chunk_size) as usize;
+        let mut header_len = basic_len;
+        if stream.extended {
+            let rest = buf.get(basic_len..).unwrap_or_default();
+            let expected = stream.ext_value.to_be_bytes();
+            let seen = rest.len().min(4);
+            if rest.get(..seen) != expected.get(..seen) {
+                // Not the extended timestamp: the peer omits it.
+            } else if seen < 4 {
+                return Ok(None);
+            } else {
+                header_len += 4;
+            }
+        }
+        if buf.len() < header_len.saturating_add(payload_len) {
+            return Ok(None);
+        }
+        if (payload_len as u32) < remaining {
+            self.check_partial(offset, csid, payload_len)?;
+        }
+        Ok(Some(Plan {
+            csid,
+            index,
+            header_len,
+            payload_len,
+            new_message: false,
+            timestamp: stream.timestamp,
+            delta: stream.delta,
+            length: stream.length,
+            type_id: stream.type_id,
+            stream_id: stream.stream_id,
+            extended: stream.extended,
+            ext_value: stream.ext_value,
+        }))
     }
 
     fn plan_new_message(
@@ -527,4 +529,23 @@ impl ChunkDecoder {
             ext_value: value,
         }))
     }
+}
+
+/// The chunk basic header (RTMP 5.3.1.1): the format in the top two bits,
+/// then a chunk stream ID in one, two or three bytes. `None` until all of
+/// it is buffered; returns the format, the chunk stream ID and the length.
+fn basic_header(buf: &[u8]) -> Option<(u8, u32, usize)> {
+    let first = *buf.first()?;
+    let fmt = first >> 6;
+    let (csid, len) = match first & 0x3F {
+        0 => (64 + u32::from(*buf.get(1)?), 2),
+        1 => {
+            let &[lo, hi] = buf.get(1..3)? else {
+                return None;
+            };
+            (64 + u32::from(lo) + 256 * u32::from(hi), 3)
+        }
+        low => (u32::from(low), 1),
+    };
+    Some((fmt, csid, len))
 }

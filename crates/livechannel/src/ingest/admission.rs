@@ -1,0 +1,223 @@
+//! Admission: whether a publish may go ahead, and taking the channel for
+//! it (in this process, and across nodes through a lease in the store),
+//! resuming the channel's stored playlist.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use livechannel_hls::{OutputMode, Segmenter, SegmenterConfig};
+use livechannel_m3u8::{LiveWindow, MediaPlaylist};
+
+use crate::addressing::{parse_query, Plus};
+use crate::catalog::{object_key, Acl, ChannelRecord, ChannelStatus, Lease};
+use crate::live::LiveStat;
+use crate::store::StoreError;
+use crate::time::unix_ms;
+use crate::Service;
+
+use super::context::Push;
+use super::publisher::Admitted;
+use super::writer::SegmentWriter;
+use super::{IngestError, PublishError, Publisher};
+
+/// A publish request, as the driver resolved it from the RTMP session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishRequest {
+    /// The bucket (see [`resolve_publish`](crate::addressing::resolve_publish)).
+    pub bucket: String,
+    /// The channel: the stream name without its query, percent-decoded.
+    pub channel: String,
+    /// The push parameters (`OSSAccessKeyId`, `Expires`, `Signature`,
+    /// `playlistName`, ...), from wherever the client put them, without `?`
+    /// (read with `+` as a `+`: [`Plus::Literal`]).
+    pub query: String,
+    /// The publisher's `ip:port`.
+    pub remote_addr: String,
+}
+
+impl Service {
+    /// Check a publish request and, when it may go ahead, take the channel:
+    /// the returned [`Publisher`] holds it (in this process and, through a
+    /// lease in the store, across nodes) until [`Publisher::finish`].
+    pub async fn publish(
+        self: &Arc<Self>,
+        request: PublishRequest,
+        now: SystemTime,
+    ) -> Result<Publisher, PublishError> {
+        let now_ms = unix_ms(now);
+        let (record, playlist_name) = self.admit(&request, now_ms).await?;
+        let PublishRequest {
+            bucket,
+            channel,
+            remote_addr,
+            ..
+        } = request;
+        let stat = LiveStat {
+            connected_ms: now_ms,
+            remote_addr: remote_addr.clone(),
+            ..LiveStat::default()
+        };
+        let entry = self
+            .live
+            .claim(&bucket, &channel, stat)
+            .ok_or_else(|| PublishError::AlreadyLive(channel.clone()))?;
+        let push = Push {
+            ctx: self.ingest_context(),
+            bucket,
+            channel,
+            entry,
+        };
+        let lease = match self.take_lease(&push, now_ms).await {
+            Ok(lease) => lease,
+            Err(e) => {
+                push.release();
+                return Err(e);
+            }
+        };
+        let target = &record.config.target;
+        let playlist_key = object_key(&push.bucket, &format!("{}/{playlist_name}", push.channel));
+        let stored = match self.stored_playlist(&playlist_key).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                // Restarting the numbering on a passing store error would
+                // confuse players: refuse, and free the channel.
+                let catalog = &push.ctx.catalog;
+                let _ = catalog
+                    .release_lease(&push.bucket, &push.channel, &lease)
+                    .await;
+                push.release();
+                return Err(PublishError::Catalog(e.into()));
+            }
+        };
+        let frag_duration_ms = u64::from(target.frag_duration.max(1)) * 1000;
+        let segmenter = self.segmenter(frag_duration_ms, now_ms, stored.as_ref());
+        // A republish continues the stored playlist's numbering, after a discontinuity.
+        let frag_count = target.frag_count.max(1) as usize;
+        let mut window = match &stored {
+            Some(playlist) => LiveWindow::resume(playlist, frag_count),
+            None => LiveWindow::new(frag_count, frag_duration_ms / 1000),
+        };
+        window.mark_discontinuity();
+
+        self.counters.publishes.fetch_add(1, Relaxed);
+        Ok(Publisher::new(Admitted {
+            push,
+            remote_addr,
+            connected_ms: now_ms,
+            segmenter,
+            writer: SegmentWriter::new(playlist_key, window),
+            lease,
+        }))
+    }
+
+    /// The checks before the channel is taken: the bucket exists, the
+    /// push is signed (unless the bucket is public-read-write), the channel
+    /// exists and is enabled. Returns the channel and the playlist name
+    /// (`playlistName` of the push, else the channel's).
+    async fn admit(
+        &self,
+        request: &PublishRequest,
+        now_ms: u64,
+    ) -> Result<(ChannelRecord, String), PublishError> {
+        let PublishRequest {
+            bucket,
+            channel,
+            query,
+            ..
+        } = request;
+        let record = self
+            .catalog
+            .bucket(bucket)
+            .await?
+            .ok_or_else(|| PublishError::NoSuchBucket(bucket.clone()))?;
+        let params = parse_query(query, Plus::Literal);
+        if record.acl != Acl::PublicReadWrite {
+            let keys = &self.config.access_keys;
+            crate::auth::verify_rtmp(keys, bucket, channel, &params, now_ms / 1000)
+                .map_err(PublishError::Auth)?;
+        }
+        let channel_record = self
+            .catalog
+            .channel(bucket, channel)
+            .await?
+            .ok_or_else(|| PublishError::NoSuchLiveChannel(channel.clone()))?;
+        if channel_record.config.status == ChannelStatus::Disabled {
+            return Err(PublishError::Disabled(channel.clone()));
+        }
+        let playlist_name = match params.iter().find(|(k, _)| k == "playlistName") {
+            // The rule PutLiveChannel applies: the name becomes a key.
+            Some((_, name)) if crate::api::validate::playlist_name(name).is_err() => {
+                return Err(PublishError::InvalidArgument(format!(
+                    "playlistName {name:?}"
+                )));
+            }
+            Some((_, name)) => name.clone(),
+            None => channel_record.config.target.playlist_name.clone(),
+        };
+        Ok((channel_record, playlist_name))
+    }
+
+    /// Take the channel's lease in the store: none held by another node.
+    /// Retried as a whole: a put that reached the store but whose answer
+    /// was lost leaves our own generation newest, which we take over.
+    async fn take_lease(&self, push: &Push, now_ms: u64) -> Result<Lease, PublishError> {
+        let (bucket, channel) = (&push.bucket, &push.channel);
+        let expires_ms = now_ms + self.config.lease_ms;
+        let node = &self.config.node_id;
+        let leased = push
+            .retry("lease", || {
+                self.catalog
+                    .take_lease(bucket, channel, node, now_ms, expires_ms)
+            })
+            .await;
+        match leased {
+            Ok(Some(lease)) => Ok(lease),
+            Ok(None) => Err(PublishError::AlreadyLive(channel.clone())),
+            Err(IngestError::Catalog(e)) => Err(PublishError::Catalog(e)),
+            Err(IngestError::Store(e)) => Err(PublishError::Catalog(e.into())),
+            // take_lease fails with catalog errors only.
+            Err(other) => Err(PublishError::Catalog(
+                StoreError::Backend(other.to_string()).into(),
+            )),
+        }
+    }
+
+    /// The channel's stored live playlist, if any (one that does not parse
+    /// counts as none: the numbering starts afresh).
+    async fn stored_playlist(&self, key: &str) -> Result<Option<MediaPlaylist>, StoreError> {
+        match self.catalog.store().get(key, None).await {
+            Ok(object) => Ok(std::str::from_utf8(&object.data)
+                .ok()
+                .and_then(|t| MediaPlaylist::parse(t).ok())),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The publish's segmenter: segments of `frag_duration_ms`, dated by
+    /// the arrival of their first frame, after the names of `stored`.
+    fn segmenter(
+        &self,
+        frag_duration_ms: u64,
+        now_ms: u64,
+        stored: Option<&MediaPlaylist>,
+    ) -> Segmenter {
+        // Names stay ordered after a previous session whose names are ahead
+        // of the clock (a clock stepped back, or names an older version
+        // dated by stream time).
+        let last_ms = stored
+            .and_then(|p| p.segments.last())
+            .and_then(|s| s.uri.strip_suffix(".ts"))
+            .and_then(|ms| ms.parse::<u64>().ok());
+        // Every frame is pushed with its arrival time, which dates the
+        // segments: the base (stream time zero) is not used.
+        let mut config = SegmenterConfig::new(frag_duration_ms, now_ms);
+        config.min_wall_ms = last_ms.map_or(0, |last| last + 1);
+        // Each chunk goes to the store as it fills: a stream holds about a
+        // chunk, not a segment (with stores that keep partial objects).
+        config.output = OutputMode::StreamedChunks;
+        config.chunk_bytes = self.config.segment_chunk_bytes;
+        Segmenter::new(config).with_pool(self.chunk_pool.clone())
+    }
+}

@@ -1,0 +1,282 @@
+//! One live push: media in, segments out to the [`SegmentWriter`], the
+//! lease kept, the Stat refreshed, and the History written at the end.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use livechannel_hls::{Output, Segmenter};
+
+use crate::catalog::{ChannelStatus, Lease, LiveRecord};
+use crate::time::unix_ms;
+
+use super::context::Push;
+use super::meter::Meter;
+use super::writer::SegmentWriter;
+use super::{IngestError, IngestWarning};
+
+/// How often (by the `now` passed in) a publish looks whether its channel
+/// was disabled: [`Publisher::video`] and [`Publisher::audio`] return
+/// [`IngestError::Disabled`] at most this long after the change.
+pub const DISABLED_CHECK_MS: u64 = 100;
+
+/// One live push: feed it the publisher's media, then [`finish`](Self::finish) it.
+///
+/// Made by [`Service::publish`](crate::Service::publish), which has taken
+/// the channel for it (in this process and, through a lease in the store,
+/// across nodes); [`finish`](Self::finish) frees it.
+pub struct Publisher {
+    push: Push,
+    remote_addr: String,
+    connected_ms: u64,
+    segmenter: Segmenter,
+    writer: SegmentWriter,
+    lease: Lease,
+    meter: Meter,
+    /// When (Unix ms) to look at the channel's disabled flag next.
+    disabled_check_ms: u64,
+    /// The discarded audio was reported (once per publish).
+    audio_warned: bool,
+    warnings: VecDeque<IngestWarning>,
+    finished: bool,
+}
+
+/// What [`Service::publish`](crate::Service::publish) hands a new publisher.
+pub(crate) struct Admitted {
+    pub(crate) push: Push,
+    pub(crate) remote_addr: String,
+    pub(crate) connected_ms: u64,
+    pub(crate) segmenter: Segmenter,
+    pub(crate) writer: SegmentWriter,
+    pub(crate) lease: Lease,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("bucket", &self.push.bucket)
+            .field("channel", &self.push.channel)
+            .field("remote_addr", &self.remote_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Publisher {
+    pub(crate) fn new(admitted: Admitted) -> Self {
+        let Admitted {
+            push,
+            remote_addr,
+            connected_ms,
+            segmenter,
+            writer,
+            lease,
+        } = admitted;
+        Publisher {
+            push,
+            remote_addr,
+            connected_ms,
+            segmenter,
+            writer,
+            lease,
+            meter: Meter::new(connected_ms),
+            disabled_check_ms: 0,
+            audio_warned: false,
+            warnings: VecDeque::new(),
+            finished: false,
+        }
+    }
+
+    /// The bucket pushed to.
+    pub fn bucket(&self) -> &str {
+        &self.push.bucket
+    }
+
+    /// The channel pushed to.
+    pub fn channel(&self) -> &str {
+        &self.push.channel
+    }
+
+    /// The segmenter's counters: frames in and out, and every frame not used, by reason.
+    pub fn stats(&self) -> &livechannel_hls::Stats {
+        self.segmenter.stats()
+    }
+
+    /// True once the channel was disabled: end the RTMP publish and call [`finish`](Self::finish).
+    pub fn is_disabled(&self) -> bool {
+        self.push.entry.is_disabled()
+    }
+
+    /// What the operator should hear about this publish, once each (see
+    /// [`IngestWarning`]). Worth calling after [`audio`](Self::audio).
+    pub fn poll_warning(&mut self) -> Option<IngestWarning> {
+        self.warnings.pop_front()
+    }
+
+    /// An RTMP video message (an FLV video tag body), received at `now`:
+    /// a segment it starts is dated `now`.
+    pub async fn video(
+        &mut self,
+        timestamp: u32,
+        body: Bytes,
+        now: SystemTime,
+    ) -> Result<(), IngestError> {
+        // One conversion for the check and the drain.
+        let now_ms = unix_ms(now);
+        self.check(now_ms)?;
+        self.count_media(&body);
+        self.meter.video_bytes += body.len() as u64;
+        self.meter.video_frames += 1;
+        if let Err(e) = self.segmenter.push_video_at(timestamp, body, now_ms) {
+            if e.is_fatal() {
+                return Err(IngestError::Unsupported(e));
+            }
+            // A damaged frame: counted in stats(), the stream goes on.
+        }
+        self.drain(now_ms).await
+    }
+
+    /// An RTMP audio message (an FLV audio tag body), received at `now`.
+    /// Audio other than AAC is discarded (and counted), as OSS does; the
+    /// video goes on, and [`poll_warning`](Self::poll_warning) says so once.
+    pub async fn audio(
+        &mut self,
+        timestamp: u32,
+        body: Bytes,
+        now: SystemTime,
+    ) -> Result<(), IngestError> {
+        let now_ms = unix_ms(now);
+        self.check(now_ms)?;
+        self.count_media(&body);
+        self.meter.audio_bytes += body.len() as u64;
+        let _ = self.segmenter.push_audio_at(timestamp, body, now_ms);
+        if !self.audio_warned {
+            if let Some(discarded) = self.segmenter.discarded_audio() {
+                self.audio_warned = true;
+                self.warnings.push_back(IngestWarning::AudioDiscarded {
+                    codec: discarded.format,
+                });
+            }
+        }
+        self.drain(now_ms).await
+    }
+
+    /// The publish ended (the publisher left, or the channel was disabled):
+    /// stores the last partial segment, ends the playlist (EXT-X-ENDLIST),
+    /// records the session in the channel's history and frees the channel.
+    pub async fn finish(mut self, now: SystemTime) -> Result<(), IngestError> {
+        self.finished = true;
+        self.segmenter.finish();
+        let mut result = self.drain(unix_ms(now)).await;
+        if result.is_ok() {
+            result = self.writer.end(&self.push).await;
+        }
+        // The record spans every segment of the publish, so that a VOD
+        // over its times holds them all, even where a segment's time is
+        // after the disconnect (bumped past an earlier publish's names).
+        let (first_ms, last_ms) = self.writer.stored_wall_ms().unwrap_or((u64::MAX, 0));
+        let record = LiveRecord {
+            start_ms: self.connected_ms.min(first_ms),
+            end_ms: unix_ms(now).max(last_ms),
+            remote_addr: self.remote_addr.clone(),
+        };
+        let push = &self.push;
+        let catalog = &push.ctx.catalog;
+        let history = push
+            .retry("history", || {
+                catalog.add_history(&push.bucket, &push.channel, record.clone())
+            })
+            .await;
+        let lease = push
+            .retry("lease", || {
+                catalog.release_lease(&push.bucket, &push.channel, &self.lease)
+            })
+            .await;
+        push.release();
+        result?;
+        history?;
+        lease?;
+        Ok(())
+    }
+
+    fn count_media(&self, body: &Bytes) {
+        let counters = &self.push.ctx.counters;
+        counters.media_bytes.fetch_add(body.len() as u64, Relaxed);
+    }
+
+    /// A disabled channel is noticed within [`DISABLED_CHECK_MS`] of `now_ms`:
+    /// the flag lives in this process's `LiveEntry`, which the API's
+    /// threads write, so reading it on every message would be a cache miss
+    /// each time. Only this node's API sets it; a channel disabled through
+    /// another node is seen in the store when the lease is renewed.
+    fn check(&mut self, now_ms: u64) -> Result<(), IngestError> {
+        if now_ms < self.disabled_check_ms {
+            return Ok(());
+        }
+        self.disabled_check_ms = now_ms.saturating_add(DISABLED_CHECK_MS);
+        if self.push.entry.is_disabled() {
+            return Err(IngestError::Disabled);
+        }
+        Ok(())
+    }
+
+    /// Store whatever segments are ready, in order, and refresh the stats and the lease.
+    async fn drain(&mut self, now_ms: u64) -> Result<(), IngestError> {
+        while let Some(output) = self.segmenter.poll_output() {
+            match output {
+                Output::Chunk(chunk) => self.writer.chunk(&self.push, chunk).await?,
+                Output::Segment(segment) => self.writer.segment(&self.push, &segment).await?,
+            }
+        }
+        self.meter
+            .refresh(now_ms, &self.segmenter, &self.push.entry);
+        // Renew the lease once a third of it has passed.
+        let lease_ms = self.push.ctx.lease_ms;
+        if !self.finished && now_ms + lease_ms * 2 / 3 >= self.lease.expires_ms {
+            self.renew_lease(now_ms).await?;
+        }
+        Ok(())
+    }
+
+    /// Renew the lease, and look whether the channel was disabled through
+    /// another node.
+    async fn renew_lease(&mut self, now_ms: u64) -> Result<(), IngestError> {
+        let push = &self.push;
+        let (catalog, lease_ms) = (&push.ctx.catalog, push.ctx.lease_ms);
+        let stat = push.entry.stat();
+        let lease = &self.lease;
+        let renewed = push
+            .retry("lease", || {
+                let stat = Some(stat.clone());
+                catalog.renew_lease(&push.bucket, &push.channel, lease, now_ms + lease_ms, stat)
+            })
+            .await?;
+        match renewed {
+            Some(lease) => self.lease = lease,
+            // Another node took the channel over (our lease had expired).
+            None => return Err(IngestError::Disabled),
+        }
+        // Another node's PutLiveChannelStatus only reaches the stored
+        // record: look at it as often as the lease is renewed (every
+        // 10 s by default, as OSS ends a disabled push within about 10 s).
+        let push = &self.push;
+        let record = push
+            .retry("channel", || catalog.channel(&push.bucket, &push.channel))
+            .await?;
+        if record.is_some_and(|r| r.config.status == ChannelStatus::Disabled) {
+            return Err(IngestError::Disabled);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        // A publisher dropped without finish() (the driver's task was
+        // cancelled): free the channel here at least; the store lease
+        // expires on its own.
+        if !self.finished {
+            self.push.release();
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The socket side of an RTMP connection, shared by `livechannel-server`
+//! and `rtmp-dump`: read in place into the connection's buffer, act on
+//! it, write what it has to send (bounded in time), wake it at its
+//! deadline, and tell it when the server shuts down. What a connection
+//! does with what it receives is its [`Driven`] implementation's business:
+//! [`livechannel::Connection`] for the server, a file writer for `rtmp-dump`.
+
+use std::future::Future;
+use std::io;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+/// A sans-IO RTMP connection that [`drive`] can run over a socket.
+pub trait Driven {
+    /// Room for at least `room` more bytes: the socket is read into it.
+    fn input_buffer(&mut self, room: usize) -> &mut BytesMut;
+    /// `n` bytes were read into the buffer at `now`.
+    fn handle_received(&mut self, n: usize, now: Instant);
+    /// The peer closed its side, or the socket failed.
+    fn handle_eof(&mut self);
+    /// The deadline from [`poll_timeout`](Self::poll_timeout) came (or a little earlier).
+    fn handle_timeout(&mut self, now: Instant);
+    /// The server is shutting down: end the publish and close.
+    fn shut_down(&mut self, reason: &str);
+    /// A write did not complete in time: close without a word.
+    fn close(&mut self, reason: &str);
+    /// Bytes to write, in order.
+    fn poll_transmit(&mut self) -> Option<Bytes>;
+    /// When to call [`handle_timeout`](Self::handle_timeout).
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// Whether the session is over.
+    fn is_closed(&self) -> bool;
+    /// Act on what was received (all of one read at `wall`).
+    fn process(&mut self, wall: SystemTime) -> impl Future<Output = io::Result<()>> + Send;
+}
+
+/// How [`drive`] treats the socket.
+#[derive(Debug)]
+pub struct DriveOptions {
+    /// A write to the peer that does not complete in this time closes the
+    /// connection: a publisher that stops reading (acks, pings) must not
+    /// hold the task forever.
+    pub write_timeout: Duration,
+    /// Turns true when the server shuts down.
+    pub shutdown: Option<watch::Receiver<bool>>,
+}
+
+/// The most read from the socket at once: ample for a few Mb/s.
+const READ_ROOM: usize = 16 * 1024;
+
+/// Run `conn` over `socket` until its session is over. `on_read` sees the
+/// size of every read (for metrics). Returns the first write error; read
+/// errors end the session like an end of stream.
+pub async fn drive<C: Driven>(
+    conn: &mut C,
+    socket: &mut TcpStream,
+    options: DriveOptions,
+    mut on_read: impl FnMut(usize),
+) -> io::Result<()> {
+    let DriveOptions {
+        write_timeout,
+        shutdown,
+    } = options;
+    socket.set_nodelay(true)?;
+    // One timer and one shutdown wait for the whole connection: making new
+    // ones on every read cost a trip through tokio's timer wheel per read.
+    // The timer is moved only to an earlier deadline; waking early is
+    // harmless (the connection checks its own deadlines).
+    let timer = tokio::time::sleep(IDLE_WAKE);
+    tokio::pin!(timer);
+    let mut shutdown = shutdown;
+    let mut shutting_down = shutdown.is_none();
+    let shutdown_signal = async move {
+        match shutdown.as_mut() {
+            Some(rx) => {
+                let _ = rx.changed().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(shutdown_signal);
+    // The time of the last read or wake: one clock read per event. The
+    // timer's deadline counts from it; it may lag a little (a store write
+    // in between), which only wakes the timer early.
+    let mut now = Instant::now();
+    loop {
+        while let Some(bytes) = conn.poll_transmit() {
+            match tokio::time::timeout(write_timeout, socket.write_all(&bytes)).await {
+                Ok(written) => written?,
+                Err(_) => {
+                    conn.close("write timeout");
+                    break;
+                }
+            }
+        }
+        if conn.is_closed() {
+            return Ok(());
+        }
+        let wanted = conn.poll_timeout().unwrap_or(now + IDLE_WAKE);
+        if timer.is_elapsed() || wanted < timer.deadline().into_std() {
+            timer.as_mut().reset(tokio::time::Instant::from_std(wanted));
+        }
+        tokio::select! {
+            // Read straight into the connection's buffer (no copy through
+            // ours). `read_buf`, not `readable` + `try_read_buf`: after a
+            // short read tokio knows the socket is drained, where
+            // `try_read_buf` needs a second recv that fails with EAGAIN (a
+            // third of all recv calls under load).
+            read = socket.read_buf(conn.input_buffer(READ_ROOM)) => match read {
+                // The buffer has room, so 0 is the end of the stream.
+                Ok(0) | Err(_) => conn.handle_eof(),
+                Ok(n) => {
+                    now = Instant::now();
+                    on_read(n);
+                    conn.handle_received(n, now);
+                }
+            },
+            _ = &mut timer => {
+                now = Instant::now();
+                conn.handle_timeout(now);
+            }
+            _ = &mut shutdown_signal, if !shutting_down => {
+                shutting_down = true;
+                conn.shut_down("server shutting down");
+            }
+        }
+        // One wall-clock time for all the messages of one read.
+        conn.process(SystemTime::now()).await?;
+    }
+}
+
+/// How long to sleep when the connection names no deadline.
+const IDLE_WAKE: Duration = Duration::from_secs(3600);
