@@ -13,9 +13,12 @@ use std::process::Command;
 
 use crate::run;
 
-/// What ffprobe counted: per stream type, and its error output.
+/// What ffprobe counted: per stream type, per stream, and its error output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counts {
+    /// Each stream once, in index order: (codec type, count), e.g.
+    /// `("video", 240)`; for "is there an audio stream at all".
+    pub streams: Vec<(String, u64)>,
     /// Summed over the video streams.
     pub video: u64,
     /// Summed over the audio streams.
@@ -31,10 +34,15 @@ impl Counts {
     }
 }
 
+/// Frames as ffprobe decodes them (`-count_frames`).
+pub fn frames(path: &Path) -> Counts {
+    count(path, "frames", None)
+}
+
 /// Frames per stream type as ffprobe decodes them (`-count_frames`):
-/// `(video, audio, errors)`.
+/// `(video, audio, errors)`; [`frames`] as a tuple.
 pub fn count_frames(path: &Path) -> (u64, u64, String) {
-    count(path, "frames", None).into_tuple()
+    frames(path).into_tuple()
 }
 
 /// Packets per stream type as ffprobe reads them, without decoding
@@ -56,7 +64,8 @@ pub fn assert_frames(path: &Path, video: u64, audio: u64) {
         video: v,
         audio: a,
         errors,
-    } = count(path, "frames", None);
+        ..
+    } = frames(path);
     assert_eq!(errors.trim(), "", "ffprobe {}", path.display());
     assert_eq!(
         (v, a),
@@ -82,9 +91,14 @@ fn count(path: &Path, what: &str, format: Option<&str>) -> Counts {
     ])
     .arg(path);
     let (out, errors) = run(&mut cmd);
+    parse(&out, what, errors)
+}
+
+/// ffprobe's `-of compact` stream lines, summed per stream type.
+fn parse(out: &str, what: &str, errors: String) -> Counts {
     // For HLS input ffprobe lists each stream twice (in the program and in
     // the stream list): count each stream index once.
-    let mut streams = BTreeMap::new();
+    let mut streams = BTreeMap::<u64, (String, u64)>::new();
     let count_field = format!("nb_read_{what}=");
     for line in out.lines() {
         let field = |name: &str| {
@@ -95,7 +109,8 @@ fn count(path: &Path, what: &str, format: Option<&str>) -> Counts {
                 .to_owned()
         };
         let n: u64 = field(&count_field).parse().unwrap_or(0);
-        streams.insert(field("index="), (field("codec_type="), n));
+        let index = field("index=").parse().unwrap_or(u64::MAX);
+        streams.insert(index, (field("codec_type="), n));
     }
     let sum = |kind: &str| {
         streams
@@ -107,6 +122,7 @@ fn count(path: &Path, what: &str, format: Option<&str>) -> Counts {
     Counts {
         video: sum("video"),
         audio: sum("audio"),
+        streams: streams.into_values().collect(),
         errors,
     }
 }
@@ -136,4 +152,31 @@ pub fn video_packets(path: &Path) -> Vec<(f64, f64, bool)> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hls_streams_listed_twice_count_once() {
+        let out = "program|stream|index=0|codec_type=video|nb_read_frames=240\n\
+                   program|stream|index=1|codec_type=audio|nb_read_frames=346\n\
+                   stream|index=0|codec_type=video|nb_read_frames=240\n\
+                   stream|index=1|codec_type=audio|nb_read_frames=346\n";
+        let counts = parse(out, "frames", String::new());
+        assert_eq!((counts.video, counts.audio), (240, 346));
+        assert_eq!(
+            counts.streams,
+            [("video".to_owned(), 240), ("audio".to_owned(), 346)]
+        );
+    }
+
+    #[test]
+    fn streams_of_a_type_add_up() {
+        let out = "stream|index=0|codec_type=audio|nb_read_packets=3\n\
+                   stream|index=1|codec_type=audio|nb_read_packets=4\n";
+        let counts = parse(out, "packets", "warning".into());
+        assert_eq!(counts.into_tuple(), (0, 7, "warning".to_owned()));
+    }
 }

@@ -100,3 +100,42 @@ pub fn media_events(events: &[ServerEvent]) -> Vec<ServerEvent> {
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use livechannel_rtmp::{ClientConfig, ClientSession};
+
+    #[test]
+    fn a_client_publishes_and_the_media_is_collected() {
+        let now = Instant::now();
+        let mut client = ClientSession::new(ClientConfig::new("live", "rtmp://h/live", "ch"), now);
+        let mut server = AcceptAll::new(ServerConfig::default(), now);
+        let mut sent = false;
+        for _ in 0..20 {
+            while let Some(b) = client.poll_transmit() {
+                server.input(&b, now).unwrap();
+            }
+            let answers = server.take_sent();
+            if !answers.is_empty() {
+                client.handle_input(&answers, now).unwrap();
+            }
+            if client.is_publishing() && !sent {
+                sent = true;
+                client.send_audio(0, vec![0xAF, 1, 2].into()).unwrap();
+            }
+        }
+        assert!(sent, "{:?}", server.events);
+        assert!(matches!(
+            server.events[..2],
+            [
+                ServerEvent::ConnectRequested { .. },
+                ServerEvent::PublishRequested { .. }
+            ]
+        ));
+        assert!(matches!(
+            &server.media_events()[..],
+            [ServerEvent::Audio { timestamp: 0, data, .. }] if data[..] == [0xAF, 1, 2]
+        ));
+    }
+}
