@@ -117,7 +117,7 @@ fn a_channel_moves_to_another_node_when_its_node_dies() {
     // The VOD playlist over the whole span marks the discontinuity and
     // plays. Its segment names are relative to the channel (as on OSS), so
     // it is stored next to them with PostVodPlaylist and read from there.
-    let now = now_s();
+    let now = common::now_ms() / 1000;
     let post = format!(
         "http://127.0.0.1:{}/demo/ch/vod.m3u8?vod&startTime={}&endTime={}",
         b.http,
@@ -138,11 +138,4 @@ fn a_channel_moves_to_another_node_when_its_node_dies() {
         video >= 8 * 30 && audio > 0,
         "{video} video, {audio} audio frames"
     );
-}
-
-fn now_s() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }

@@ -51,7 +51,7 @@ impl Target {
                 static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
                 let prefix = format!(
                     "livechannel-test-{}-{}-{}",
-                    livechannel_now_ms(),
+                    common::now_ms(),
                     std::process::id(),
                     N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                 );
@@ -83,13 +83,6 @@ impl Target {
             Target::Remote { .. } => None,
         }
     }
-}
-
-fn livechannel_now_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
 }
 
 fn b(data: &'static str) -> Bytes {
@@ -368,7 +361,7 @@ async fn put_if_absent_is_exclusive() {
 }
 
 fn now_s() -> u64 {
-    (livechannel_now_ms() / 1000) as u64
+    common::now_ms() / 1000
 }
 
 /// The files below `dir`, as `/`-separated paths relative to it.

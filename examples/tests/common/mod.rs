@@ -17,6 +17,14 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The wall clock, Unix milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
 /// An HTTP request through curl: (status, body); status 0 when nothing answered.
 pub fn curl(url: &str, method: &str, body: Option<&str>) -> (u16, String) {
     let mut cmd = Command::new("curl");

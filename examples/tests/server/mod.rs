@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use futures::executor::block_on;
 use livechannel::catalog::{Acl, BucketRecord};
@@ -56,7 +55,7 @@ impl TestServer {
             let record = BucketRecord {
                 name: name.into(),
                 acl,
-                created_ms: now_ms(),
+                created_ms: crate::common::now_ms(),
             };
             block_on(service.catalog().put_bucket(&record)).unwrap();
         }
@@ -126,13 +125,6 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
-}
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 /// Copy a channel's segments and a VOD playlist naming them into `dir`, for ffprobe.
