@@ -98,7 +98,7 @@ fn count(path: &Path, what: &str, format: Option<&str>) -> Counts {
 fn parse(out: &str, what: &str, errors: String) -> Counts {
     // For HLS input ffprobe lists each stream twice (in the program and in
     // the stream list): count each stream index once.
-    let mut streams = BTreeMap::<u64, (String, u64)>::new();
+    let mut streams = BTreeMap::new();
     let count_field = format!("nb_read_{what}=");
     for line in out.lines() {
         let field = |name: &str| {
@@ -109,8 +109,10 @@ fn parse(out: &str, what: &str, errors: String) -> Counts {
                 .to_owned()
         };
         let n: u64 = field(&count_field).parse().unwrap_or(0);
-        let index = field("index=").parse().unwrap_or(u64::MAX);
-        streams.insert(index, (field("codec_type="), n));
+        // Lines without a stream index (an HLS program's own line) are no stream.
+        if let Ok(index) = field("index=").parse::<u64>() {
+            streams.insert(index, (field("codec_type="), n));
+        }
     }
     let sum = |kind: &str| {
         streams
@@ -160,7 +162,8 @@ mod tests {
 
     #[test]
     fn hls_streams_listed_twice_count_once() {
-        let out = "program|stream|index=0|codec_type=video|nb_read_frames=240\n\
+        let out = "program\n\
+                   program|stream|index=0|codec_type=video|nb_read_frames=240\n\
                    program|stream|index=1|codec_type=audio|nb_read_frames=346\n\
                    stream|index=0|codec_type=video|nb_read_frames=240\n\
                    stream|index=1|codec_type=audio|nb_read_frames=346\n";
