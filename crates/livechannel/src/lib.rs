@@ -10,11 +10,12 @@
 //! ([`Service::handle`]: addressing, signatures, access rules, XML bodies,
 //! errors), the records kept in the store ([`catalog`]: buckets, channels,
 //! history, the VOD index, publish leases), the [`ObjectStore`](store::ObjectStore)
-//! trait with an in-memory store, and RTMP ingest from a publish request to
-//! stored segments and playlists ([`Service::publish`], [`Publisher`]). The
-//! RTMP protocol, FLV, codecs, MPEG-TS, playlists and segmenting belong to
-//! the other crates of the workspace; sockets, files and clocks to the
-//! driver (`examples/`).
+//! trait with an in-memory store, and RTMP ingest from a publisher's bytes
+//! to stored segments and playlists ([`Connection`], which runs a
+//! `livechannel-rtmp` session and feeds a [`Publisher`]). The RTMP
+//! protocol, FLV, codecs, MPEG-TS, playlists and segmenting belong to the
+//! other crates of the workspace; sockets, files and clocks to the driver
+//! (`examples/`).
 //!
 //! [`Service`] composes the media crates (FLV tag bodies → `livechannel-hls`
 //! segments → `livechannel-m3u8` playlists) with channel records kept in an
