@@ -13,9 +13,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::live_push;
 use common::server_process::free_port;
-use common::{have, live_push};
 use fantoccini::{Client, ClientBuilder, Locator};
+use livechannel_testkit::have;
 use server::{ffmpeg_push, TestServer};
 
 struct Driver(Child);

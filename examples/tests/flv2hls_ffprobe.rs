@@ -8,10 +8,12 @@ mod common;
 use std::path::Path;
 
 use bytes::Bytes;
-use common::{count_frames, fixture, have, video_packets};
+use common::fixture;
 use livechannel_examples::flv2hls::{run, Options};
 use livechannel_flv::{TagType, VideoTag};
 use livechannel_m3u8::MediaPlaylist;
+use livechannel_testkit::ffprobe::{count_frames, video_packets};
+use livechannel_testkit::have;
 
 fn remux(input: &Path, out: &Path, frag_duration: f64) -> livechannel_examples::flv2hls::Report {
     let opts = Options {
@@ -53,7 +55,7 @@ fn check(input: &Path, frag_duration: f64, expect_audio: bool) {
 
     // Decode order is valid over the whole rendition: DTS strictly
     // increasing and never after PTS (negative composition times included).
-    let (out, warnings) = common::run(
+    let (out, warnings) = livechannel_testkit::run(
         std::process::Command::new("ffprobe")
             .args([
                 "-v",

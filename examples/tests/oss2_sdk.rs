@@ -9,52 +9,21 @@
 mod common;
 mod server;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use common::fixture;
 use common::server_process::{file_store, free_port, Server};
-use common::{fixture, have};
+use livechannel_testkit::have;
 use server::{TestServer, AK, SK};
-
-/// A venv with oss2, made once under target/.
-fn oss2_python() -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/oss2-venv");
-    let python = venv.join("bin/python");
-    let ready = |p: &Path| {
-        Command::new(p)
-            .args(["-c", "import oss2"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !ready(&python) {
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(venv.join("bin/pip"))
-                .args(["install", "-q", "oss2==2.19.1"])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !made || !ready(&python) {
-            assert_ne!(
-                std::env::var("CI").as_deref(),
-                Ok("true"),
-                "CI=true: the oss2 SDK could not be installed"
-            );
-            eprintln!("\n!!!!!!!! SKIPPED: could not install the oss2 SDK (python3 -m venv, pip install oss2) !!!!!!!!\n");
-            return None;
-        }
-    }
-    Some(python)
-}
 
 fn flow(mode: &str, auth: &str) {
     if !have("ffmpeg") || !have("curl") {
         return;
     }
-    let Some(python) = oss2_python() else { return };
+    let Some(python) = livechannel_testkit::oss2::python() else {
+        return;
+    };
     let server = TestServer::start();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oss2_flow.py");
     let mut cmd = Command::new(python);
@@ -123,7 +92,9 @@ fn oss2_sdk_path_style_auth_v2() {
 /// `AccessDenied`), V1 and V2 do not care.
 #[test]
 fn the_region_flag_of_the_server_binary() {
-    let Some(python) = oss2_python() else { return };
+    let Some(python) = livechannel_testkit::oss2::python() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let (http, rtmp) = (free_port(), free_port());
     let server = Server::start_with(&file_store(dir.path()), http, rtmp, |cmd| {
@@ -178,7 +149,7 @@ fn run_and_push(python: &Path, script: &str, server: &Server, store: &Path) {
         url.starts_with(&format!("rtmp://127.0.0.1:{}/demo/live/ch1?", server.http)),
         "{url}"
     );
-    common::run(
+    livechannel_testkit::run(
         Command::new("ffmpeg")
             .args(["-v", "error", "-i"])
             .arg(fixture("high_bframes_gop2s_aac44k.flv"))
@@ -196,7 +167,9 @@ fn the_readme_oss2_example_runs_as_written_on_the_default_server() {
     if !have("ffmpeg") || !have("curl") {
         return;
     }
-    let Some(python) = oss2_python() else { return };
+    let Some(python) = livechannel_testkit::oss2::python() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&file_store(dir.path()), free_port(), free_port());
     let script = readme_example(server.http);

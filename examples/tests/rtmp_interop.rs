@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fixture, have, run};
+use common::fixture;
 use livechannel_examples::rtmp_publish::{publish, Media};
+use livechannel_testkit::{have, run};
 
 const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
 

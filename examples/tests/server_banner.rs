@@ -9,8 +9,8 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::have;
 use common::server_process::{file_store, free_port, Server};
+use livechannel_testkit::have;
 
 /// The commands in the banner, in order, as printed (one per line).
 fn banner_commands(banner: &str) -> Vec<String> {
@@ -28,12 +28,12 @@ fn banner_commands(banner: &str) -> Vec<String> {
 
 /// Run `line` through `sh -c`; its stdout, failing the test when it fails.
 fn sh(line: &str) -> String {
-    common::run(Command::new("sh").args(["-c", line])).0
+    livechannel_testkit::run(Command::new("sh").args(["-c", line])).0
 }
 
 /// The codecs ffprobe finds at `url`, each once.
 fn codecs(url: &str) -> Vec<String> {
-    let (out, _) = common::run(Command::new("ffprobe").args([
+    let (out, _) = livechannel_testkit::run(Command::new("ffprobe").args([
         "-v",
         "error",
         "-show_entries",
@@ -120,7 +120,8 @@ fn the_banner_commands_work_when_pasted() {
     assert!(!posted.contains("<Error>"), "{posted}");
     let vod_url = play_vod.strip_prefix("ffplay ").unwrap();
     assert_eq!(codecs(vod_url), ["aac", "h264"], "vod");
-    let (video, audio, errors) = common::count_frames(std::path::Path::new(vod_url));
+    let (video, audio, errors) =
+        livechannel_testkit::ffprobe::count_frames(std::path::Path::new(vod_url));
     assert_eq!(errors.trim(), "", "VOD");
     // 12 s at 30 fps; AAC at 44.1 kHz is 43 frames a second.
     assert!((350..=370).contains(&video), "VOD video frames: {video}");

@@ -10,20 +10,15 @@ mod common;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use common::server_process::{create, file_store, free_port, Server};
-use common::{count_frames, count_packets, fixture, have, run};
+use common::{fixture, now_ms};
+use livechannel_testkit::ffprobe::{count_frames, count_packets};
+use livechannel_testkit::{have, run};
 
 /// The longest fixture: 12 s of 320x180 H.264 (5 s GOP) and AAC.
 const SOURCE: &str = "long_gop_5s.flv";
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
 
 /// `ffmpeg -i FILE -c copy -f flv URL`, as the OSS guide pushes a file
 /// (no `-re`); fails the test if ffmpeg fails.

@@ -11,7 +11,9 @@ mod server;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{count_frames, fixture, have, run};
+use common::fixture;
+use livechannel_testkit::ffprobe::count_frames;
+use livechannel_testkit::{have, run};
 use server::{ffmpeg_push, vod_dir, TestServer, AK, SK, SOURCE};
 
 fn stat(server: &TestServer, bucket: &str, ch: &str) -> String {
@@ -72,7 +74,7 @@ fn ffmpeg_push_is_playable_live_and_complete_as_vod() {
     assert_eq!(errors.trim(), "");
     assert_eq!((video, audio), (240, 346));
     // The API's VOD playlist names the same segments and plays over HTTP.
-    let now = server::now_ms() / 1000;
+    let now = common::now_ms() / 1000;
     let (status, body) = server.curl(
         "GET",
         &format!(
@@ -179,7 +181,7 @@ fn pushes_to_a_private_bucket_need_a_valid_signature() {
             enc(&sig)
         )
     };
-    let now = server::now_ms() / 1000;
+    let now = common::now_ms() / 1000;
     assert!(refused(&sign(now - 10)), "expired");
     assert!(
         refused(&sign(now + 3600).replace("Signature=", "Signature=X")),

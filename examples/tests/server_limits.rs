@@ -13,8 +13,9 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::fixture;
 use common::server_process::{create, file_store, free_port, Server};
-use common::{fixture, have};
+use livechannel_testkit::have;
 
 /// At most 64 open files: enough to start and serve, few enough for a
 /// burst of 100 connections to run out.

@@ -8,9 +8,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::live_push;
 use common::s3s::S3sFs;
 use common::server_process::{free_port, Server};
-use common::{have, live_push};
+use livechannel_testkit::have;
 
 /// Lease time of both nodes: short, so that the test is quick.
 const LEASE_SECS: u64 = 3;
@@ -116,7 +117,7 @@ fn a_channel_moves_to_another_node_when_its_node_dies() {
     // The VOD playlist over the whole span marks the discontinuity and
     // plays. Its segment names are relative to the channel (as on OSS), so
     // it is stored next to them with PostVodPlaylist and read from there.
-    let now = now_s();
+    let now = common::now_ms() / 1000;
     let post = format!(
         "http://127.0.0.1:{}/demo/ch/vod.m3u8?vod&startTime={}&endTime={}",
         b.http,
@@ -129,18 +130,12 @@ fn a_channel_moves_to_another_node_when_its_node_dies() {
     assert!(playlist.contains("#EXT-X-DISCONTINUITY"), "{playlist}");
     assert!(playlist.contains("#EXT-X-ENDLIST"), "{playlist}");
     let vod = format!("http://127.0.0.1:{}/demo/ch/vod.m3u8", b.http);
-    let (video, audio, errors) = common::count_frames(std::path::Path::new(&vod));
+    let (video, audio, errors) =
+        livechannel_testkit::ffprobe::count_frames(std::path::Path::new(&vod));
     assert_eq!(errors.trim(), "");
     // Node A's stored segments (2 s or more) and node B's 6 s, at 30 fps.
     assert!(
         video >= 8 * 30 && audio > 0,
         "{video} video, {audio} audio frames"
     );
-}
-
-fn now_s() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }

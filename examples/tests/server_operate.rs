@@ -13,12 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{count_frames, have};
 use futures::executor::block_on;
 use livechannel::store::{
     BoxFuture, ListPage, MemoryStore, Object, ObjectMeta, ObjectStore, StoreError,
 };
 use livechannel_m3u8::MediaPlaylist;
+use livechannel_testkit::ffprobe::count_frames;
+use livechannel_testkit::have;
 use server::{ffmpeg_push, vod_dir, TestServer};
 
 /// Samples of `/metrics` by name and labels (`name{a="x",b="y"}` → value).

@@ -8,8 +8,8 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::have;
 use common::server_process::{create, file_store, free_port, Server};
+use livechannel_testkit::have;
 
 /// The fixture every publish of these tests sends.
 const SOURCE: &str = "long_gop_5s.flv";

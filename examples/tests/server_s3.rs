@@ -28,9 +28,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use common::s3s::S3sFs;
 use common::server_process::{create, free_port, Server};
-use common::{count_frames, have};
 use livechannel::store::{ObjectStore, StoreError};
 use livechannel_examples::s3_store::S3Store;
+use livechannel_testkit::ffprobe::count_frames;
+use livechannel_testkit::have;
 
 /// The fixture the server tests publish: 240 video and 346 audio frames, 8 s.
 const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
@@ -50,7 +51,7 @@ impl Target {
                 static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
                 let prefix = format!(
                     "livechannel-test-{}-{}-{}",
-                    livechannel_now_ms(),
+                    common::now_ms(),
                     std::process::id(),
                     N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                 );
@@ -82,13 +83,6 @@ impl Target {
             Target::Remote { .. } => None,
         }
     }
-}
-
-fn livechannel_now_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
 }
 
 fn b(data: &'static str) -> Bytes {
@@ -367,7 +361,7 @@ async fn put_if_absent_is_exclusive() {
 }
 
 fn now_s() -> u64 {
-    (livechannel_now_ms() / 1000) as u64
+    common::now_ms() / 1000
 }
 
 /// The files below `dir`, as `/`-separated paths relative to it.
@@ -418,7 +412,7 @@ fn ffmpeg_publishes_into_s3_and_a_sigterm_restart_keeps_everything() {
     server.wait(15, "a live playlist", || {
         server.get("/demo/ch/playlist.m3u8").0 == 200
     });
-    let (out, _) = common::run(
+    let (out, _) = livechannel_testkit::run(
         Command::new("ffprobe")
             .args([
                 "-v",

@@ -722,17 +722,7 @@ fn the_access_matrix_through_handle() {
             api.create_bucket("bkt", acl);
             api.create_channel("bkt", "ch");
             api.signed("PUT", "/bkt/obj.txt", &[], b"hello");
-            let block_on = futures::executor::block_on;
-            block_on(api.service.catalog().add_segment(
-                "bkt",
-                "ch",
-                livechannel::catalog::SegmentEntry {
-                    start_ms: 1_700_000_000_000,
-                    duration_ms: 2000,
-                    discontinuity: false,
-                },
-            ))
-            .unwrap();
+            api.add_segments("bkt", "ch", &[(1_700_000_000_000, 2000, false)]);
             let uri = uri.replace("{b}", "bkt");
             let res = api.anon(method, &uri, &[("x-oss-acl", "public-read")], body);
             let ok = res.status().is_success();

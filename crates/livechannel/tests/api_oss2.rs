@@ -8,11 +8,9 @@ use std::time::SystemTime;
 
 use api_support::*;
 use bytes::Bytes;
-use futures::executor::block_on;
 use http::Request;
 use livechannel::addressing::{parse_query, Plus};
 use livechannel::auth::verify_rtmp;
-use livechannel::catalog::SegmentEntry;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/oss2_{name}.txt", env!("CARGO_MANIFEST_DIR"));
@@ -88,19 +86,7 @@ fn the_oss2_session_replays() {
     ];
     for (name, status) in steps {
         if *name == "post_vod_playlist" {
-            for i in 0..3u64 {
-                let entry = SegmentEntry {
-                    start_ms: 1_700_000_000_000 + i * 5000,
-                    duration_ms: 5000,
-                    discontinuity: false,
-                };
-                block_on(
-                    api.service
-                        .catalog()
-                        .add_segment("test-bucket", "test-channel", entry),
-                )
-                .unwrap();
-            }
+            api.add_oss2_segments(3);
         }
         let res = replay(&api, name);
         assert_eq!(res.status(), *status, "{name}: {}", text(&res));

@@ -20,46 +20,9 @@ use bytes::Bytes;
 use futures::executor::block_on;
 use livechannel::addressing::{parse_query, Plus};
 use livechannel::auth::verify_rtmp;
-use livechannel::catalog::SegmentEntry;
 use livechannel::Service;
-
-/// A Python with oss2 2.19.1: `$OSS2_PYTHON`, else a venv under the
-/// workspace's target/ (made on first use, shared with the server's oss2
-/// tests). Under `CI=true` not having one fails the test.
-fn python() -> Option<String> {
-    let ok = |py: &str| {
-        std::process::Command::new(py)
-            .args(["-c", "import oss2; assert oss2.__version__ == '2.19.1'"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if let Some(py) = std::env::var("OSS2_PYTHON").ok().filter(|p| ok(p)) {
-        return Some(py);
-    }
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/oss2-venv");
-    let py = venv.join("bin/python").to_string_lossy().into_owned();
-    if !ok(&py) {
-        let _ = std::process::Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status();
-        let _ = std::process::Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "oss2==2.19.1"])
-            .status();
-    }
-    if ok(&py) {
-        return Some(py);
-    }
-    skipped("no python with oss2 2.19.1 (python3 -m venv + pip install oss2==2.19.1 failed; or set OSS2_PYTHON)")
-}
-
-/// Fails under `CI=true`, else prints a loud SKIPPED line: `None`.
-fn skipped<T>(why: &str) -> Option<T> {
-    assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true: {why}");
-    eprintln!("\n!!!!!!!! SKIPPED: {why} !!!!!!!!\n");
-    None
-}
+use livechannel_testkit::oss2::python;
+use livechannel_testkit::skip_or_fail;
 
 /// Serves `service` on a loopback port (one thread per connection); the port.
 fn listen(service: Arc<Service>) -> u16 {
@@ -302,19 +265,7 @@ fn oss2_sdk_end_to_end(mode: &str) {
         return;
     };
     let api = Api::new();
-    for i in 0..3u64 {
-        let entry = SegmentEntry {
-            start_ms: 1_700_000_000_000 + i * 5000,
-            duration_ms: 5000,
-            discontinuity: false,
-        };
-        block_on(
-            api.service
-                .catalog()
-                .add_segment("test-bucket", "test-channel", entry),
-        )
-        .unwrap();
-    }
+    api.add_oss2_segments(3);
     for (start, addr) in [
         (1_700_000_000_000u64, "10.1.2.3:4567"),
         (1_700_000_100_000, "10.1.2.3:4568"),
@@ -397,7 +348,7 @@ fn oss2_sdk_end_to_end_sts_v2() {
 /// `tests/common.py`, from the oss2 2.19.1 source distribution, which this
 /// fetches with pip into target/ at run time; nothing of it is in the
 /// repository). Under `CI=true` not having them fails the test.
-fn oss2_source_tests(python: &str) -> Option<std::path::PathBuf> {
+fn oss2_source_tests(python: &std::path::Path) -> Option<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/oss2-sdist");
     let root = dir.join("oss2-2.19.1");
     if !root.join("tests/test_live_channel.py").is_file() {
@@ -426,7 +377,8 @@ fn oss2_source_tests(python: &str) -> Option<std::path::PathBuf> {
     if root.join("tests/test_live_channel.py").is_file() {
         return Some(root);
     }
-    skipped("oss2's own test_live_channel.py could not be fetched (pip download oss2==2.19.1 --no-binary :all:)")
+    skip_or_fail("oss2's own test_live_channel.py could not be fetched (pip download oss2==2.19.1 --no-binary :all:)");
+    None
 }
 
 /// Runs oss2's `tests/test_live_channel.py` with `OSS_TEST_AUTH_VERSION`

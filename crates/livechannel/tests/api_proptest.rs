@@ -293,17 +293,11 @@ fn fixture() -> Api {
         &[],
         b"#EXTM3U\n",
     );
-    let entry = livechannel::catalog::SegmentEntry {
-        start_ms: 1_700_000_000_000,
-        duration_ms: 2000,
-        discontinuity: false,
-    };
-    block_on(
-        api.service
-            .catalog()
-            .add_segment("test-bucket", "test-channel", entry),
-    )
-    .unwrap();
+    api.add_segments(
+        "test-bucket",
+        "test-channel",
+        &[(1_700_000_000_000, 2000, false)],
+    );
     api
 }
 

@@ -4,8 +4,6 @@
 mod api_support;
 
 use api_support::*;
-use futures::executor::block_on;
-use livechannel::catalog::SegmentEntry;
 
 /// Segments at 1543895706.266 s (7.12 s) and .468 (13.32 s) as in OSS's
 /// GetVodPlaylist example, then a second session with a discontinuity, then one a day later.
@@ -20,19 +18,7 @@ fn setup() -> Api {
         (1_543_895_802_000, 2_000, false),
         (1_543_990_000_000, 2_000, true),
     ];
-    for (start_ms, duration_ms, discontinuity) in segments {
-        let entry = SegmentEntry {
-            start_ms,
-            duration_ms,
-            discontinuity,
-        };
-        block_on(
-            api.service
-                .catalog()
-                .add_segment("test-bucket", "test-channel", entry),
-        )
-        .unwrap();
-    }
+    api.add_segments("test-bucket", "test-channel", &segments);
     api
 }
 

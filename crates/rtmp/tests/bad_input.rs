@@ -9,6 +9,8 @@ use livechannel_rtmp::{
     ChunkDecoder, ChunkEncoder, ChunkLimits, CloseReason, Command, Error, Handshake, Message,
     RawMessage, ServerConfig, ServerEvent, ServerSession, UserControlEvent,
 };
+// A server driven with auto-accept.
+use livechannel_testkit::rtmp::AcceptAll as Server;
 
 const HS: u64 = 3073;
 
@@ -68,50 +70,15 @@ impl Peer {
     }
 }
 
-/// A server driven with auto-accept.
-struct Server {
-    session: ServerSession,
-    events: Vec<ServerEvent>,
-    sent: Vec<u8>,
-    /// Bytes given to the session so far.
-    received: u64,
+/// What a test reads from the accept-all server: its close reason, the
+/// status codes it sent.
+trait Seen {
+    fn closed_with(&self) -> Option<CloseReason>;
+    /// The status codes of onStatus / _error commands we sent (after the handshake).
+    fn sent_status_codes(&self) -> Vec<String>;
 }
 
-impl Server {
-    fn new(config: ServerConfig, now: Instant) -> Self {
-        Server {
-            session: ServerSession::new(config, now),
-            events: Vec::new(),
-            sent: Vec::new(),
-            received: 0,
-        }
-    }
-
-    fn input(&mut self, data: &[u8], now: Instant) -> Result<(), Error> {
-        self.received += data.len() as u64;
-        let r = self.session.handle_input(data, now);
-        self.drain();
-        r
-    }
-
-    fn drain(&mut self) {
-        while let Some(e) = self.session.poll_event() {
-            match &e {
-                ServerEvent::ConnectRequested { request, .. } => {
-                    self.session.accept_connect(*request).unwrap()
-                }
-                ServerEvent::PublishRequested { request, .. } => {
-                    self.session.accept_publish(*request).unwrap()
-                }
-                _ => {}
-            }
-            self.events.push(e);
-        }
-        while let Some(b) = self.session.poll_transmit() {
-            self.sent.extend_from_slice(&b);
-        }
-    }
-
+impl Seen for Server {
     fn closed_with(&self) -> Option<CloseReason> {
         self.events.iter().find_map(|e| match e {
             ServerEvent::Closed { reason } => Some(reason.clone()),
@@ -119,7 +86,6 @@ impl Server {
         })
     }
 
-    /// The status codes of onStatus / _error commands we sent (after the handshake).
     fn sent_status_codes(&self) -> Vec<String> {
         let mut d = ChunkDecoder::new();
         d.push(&self.sent[HS as usize..]);

@@ -5,9 +5,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use livechannel_amf0::Value;
-use livechannel_rtmp::{
-    ClientConfig, ClientEvent, ClientSession, ServerConfig, ServerEvent, ServerSession,
-};
+use livechannel_rtmp::{ClientConfig, ClientEvent, ClientSession, ServerConfig, ServerEvent};
+use livechannel_testkit::rtmp::AcceptAll;
 use rml_rtmp::handshake::{Handshake as RmlHandshake, HandshakeProcessResult, PeerType};
 use rml_rtmp::sessions::{
     ClientSession as RmlClient, ClientSessionConfig, ClientSessionEvent, ClientSessionResult,
@@ -16,33 +15,17 @@ use rml_rtmp::sessions::{
 };
 use rml_rtmp::time::RtmpTimestamp;
 
-/// Our server with auto-accept, collecting non-request events.
+/// Our server with auto-accept, collecting every event.
 struct Ours {
-    session: ServerSession,
-    events: Vec<ServerEvent>,
+    server: AcceptAll,
     now: Instant,
 }
 
 impl Ours {
+    /// Feeds `bytes`; what the server answered.
     fn input(&mut self, bytes: &[u8]) -> Vec<u8> {
-        self.session.handle_input(bytes, self.now).unwrap();
-        while let Some(e) = self.session.poll_event() {
-            match &e {
-                ServerEvent::ConnectRequested { request, .. } => {
-                    self.session.accept_connect(*request).unwrap()
-                }
-                ServerEvent::PublishRequested { request, .. } => {
-                    self.session.accept_publish(*request).unwrap()
-                }
-                _ => {}
-            }
-            self.events.push(e);
-        }
-        let mut out = Vec::new();
-        while let Some(b) = self.session.poll_transmit() {
-            out.extend_from_slice(&b);
-        }
-        out
+        self.server.input(bytes, self.now).unwrap();
+        self.server.take_sent()
     }
 }
 
@@ -77,14 +60,13 @@ fn pump(
 fn rml_client_publishes_to_our_server() {
     let now = Instant::now();
     let mut ours = Ours {
-        session: ServerSession::new(
+        server: AcceptAll::new(
             ServerConfig {
                 seed: 3,
                 ..ServerConfig::default()
             },
             now,
         ),
-        events: Vec::new(),
         now,
     };
 
@@ -156,7 +138,7 @@ fn rml_client_publishes_to_our_server() {
     let stop = client.stop_publishing().unwrap();
     pump(&mut client, &mut ours, stop, &mut events);
 
-    let mut ev = ours.events.into_iter();
+    let mut ev = ours.server.events.into_iter();
     match ev.next() {
         Some(ServerEvent::ConnectRequested {
             app,

@@ -1,4 +1,6 @@
-//! Helpers for tests that drive external programs (ffmpeg, ffprobe, ...).
+//! Helpers of the examples' tests that drive external programs (ffmpeg,
+//! curl, ...). The ones other crates' tests use too (the required-tool
+//! check `have`, `run`, the ffprobe counts) are in livechannel-testkit.
 #![allow(dead_code)]
 
 pub mod s3s;
@@ -8,26 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// True when `tool` can be run. Under `CI=true` a missing tool fails the
-/// test; elsewhere the test is skipped with a loud message on stderr.
-pub fn have(tool: &str) -> bool {
-    let runs = |flag: &str| {
-        Command::new(tool)
-            .arg(flag)
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
-    let found = runs("-version") || runs("--version");
-    if !found {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{tool} is required under CI=true but was not found on PATH");
-        }
-        eprintln!("\n!!!!!!!! SKIPPED: {tool} not found on PATH; install it (apt-get install ffmpeg) to run this test !!!!!!!!\n");
-    }
-    found
-}
-
 /// A fixture committed under `tests/fixtures/`.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,91 +17,12 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Run a command, fail the test with its stderr when it fails, and return (stdout, stderr).
-pub fn run(cmd: &mut Command) -> (String, String) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{cmd:?} failed: {stderr}");
-    (stdout, stderr)
-}
-
-/// Frames per stream type as ffprobe decodes them: (video, audio), and
-/// ffprobe's error output (empty when it found nothing wrong).
-pub fn count_frames(path: &Path) -> (u64, u64, String) {
-    ffprobe_count(path, "frames")
-}
-
-/// Packets per stream type as ffprobe reads them, without decoding (for
-/// long files): (video, audio), and ffprobe's error output.
-pub fn count_packets(path: &Path) -> (u64, u64, String) {
-    ffprobe_count(path, "packets")
-}
-
-/// ffprobe `-count_{what}`, summed per stream type.
-fn ffprobe_count(path: &Path, what: &str) -> (u64, u64, String) {
-    let (out, err) = run(Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            &format!("-count_{what}"),
-            "-show_entries",
-            &format!("stream=index,codec_type,nb_read_{what}"),
-            "-of",
-            "compact",
-        ])
-        .arg(path));
-    // For HLS input ffprobe lists each stream twice (in the program and in
-    // the stream list): count each stream index once.
-    let mut streams = std::collections::BTreeMap::new();
-    let count_field = format!("nb_read_{what}=");
-    for line in out.lines() {
-        let field = |name: &str| {
-            line.split('|')
-                .find_map(|f| f.strip_prefix(name))
-                .unwrap_or_default()
-                .trim()
-                .to_owned()
-        };
-        let n: u64 = field(&count_field).parse().unwrap_or(0);
-        streams.insert(field("index="), (field("codec_type="), n));
-    }
-    let sum = |kind: &str| {
-        streams
-            .values()
-            .filter(|(k, _)| k == kind)
-            .map(|(_, n)| n)
-            .sum()
-    };
-    (sum("video"), sum("audio"), err)
-}
-
-/// Video packets of a file as ffprobe sees them: (pts seconds, duration seconds, keyframe).
-pub fn video_packets(path: &Path) -> Vec<(f64, f64, bool)> {
-    let (out, _) = run(Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v",
-            "-show_entries",
-            "packet=pts_time,duration_time,flags",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path));
-    out.lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            Some((
-                f.first()?.parse().ok()?,
-                f.get(1)?.parse().unwrap_or(0.0),
-                f.get(2)?.contains('K'),
-            ))
-        })
-        .collect()
+/// The wall clock, Unix milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
 }
 
 /// An HTTP request through curl: (status, body); status 0 when nothing answered.
@@ -143,33 +46,6 @@ pub fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// A program installed with `cargo install`, found on PATH or in
-/// `$CARGO_HOME/bin` (`~/.cargo/bin`). Like [`have`]: under `CI=true` a
-/// missing program fails the test, elsewhere the test is skipped loudly.
-pub fn cargo_installed(tool: &str, install: &str) -> Option<PathBuf> {
-    let runs = |program: &Path| {
-        Command::new(program)
-            .arg("--version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
-        .map(|home| home.join("bin").join(tool));
-    let found = std::iter::once(PathBuf::from(tool))
-        .chain(cargo_bin)
-        .find(|p| runs(p));
-    if found.is_none() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{tool} is required under CI=true but was found neither on PATH nor in ~/.cargo/bin; install it: {install}");
-        }
-        eprintln!("\n!!!!!!!! SKIPPED: {tool} not found on PATH or in ~/.cargo/bin; install it ({install}) to run this test !!!!!!!!\n");
-    }
-    found
 }
 
 /// ffmpeg publishing a live 640x360 test picture (1 s GOP, 30 fps) and a

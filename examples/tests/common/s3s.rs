@@ -8,7 +8,9 @@ use livechannel_examples::s3_store::S3Store;
 use object_store::aws::AmazonS3Builder;
 
 use super::server_process::{free_port, Server};
-use super::{cargo_installed, wait_for};
+use livechannel_testkit::cargo_installed;
+
+use super::wait_for;
 
 /// How to install it (the newest version that builds on rustc 1.95).
 pub const INSTALL: &str = "cargo install s3s-fs --version 0.14.1 --locked --features binary";

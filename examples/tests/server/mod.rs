@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use futures::executor::block_on;
 use livechannel::catalog::{Acl, BucketRecord};
@@ -13,6 +12,7 @@ use livechannel::store::{MemoryStore, Store};
 use livechannel::{Service, ServiceConfig};
 use livechannel_examples::metrics::{MeteredStore, Metrics};
 use livechannel_examples::server::{serve, Listeners, TokioSleep};
+use livechannel_testkit::vod::{write_vod, Segment};
 
 pub const AK: &str = "AKIDTEST";
 pub const SK: &str = "SECRETTEST";
@@ -55,7 +55,7 @@ impl TestServer {
             let record = BucketRecord {
                 name: name.into(),
                 acl,
-                created_ms: now_ms(),
+                created_ms: crate::common::now_ms(),
             };
             block_on(service.catalog().put_bucket(&record)).unwrap();
         }
@@ -127,13 +127,6 @@ impl Drop for TestServer {
     }
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
 /// Copy a channel's segments and a VOD playlist naming them into `dir`, for ffprobe.
 pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> PathBuf {
     let entries = block_on(
@@ -143,27 +136,15 @@ pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> 
             .segments(bucket, channel, 0, u64::MAX),
     )
     .unwrap();
-    let mut segments = Vec::new();
-    for e in &entries {
-        let data = server
+    let segments = entries.iter().map(|e| Segment {
+        name: e.file_name(),
+        duration_ms: e.duration_ms,
+        discontinuity: e.discontinuity,
+        data: server
             .object(&format!("{bucket}/{channel}/{}", e.file_name()))
-            .expect("segment stored");
-        std::fs::write(dir.join(e.file_name()), data).unwrap();
-        segments.push(livechannel_m3u8::MediaSegment {
-            uri: e.file_name(),
-            duration: e.duration_ms as f64 / 1000.0,
-            // As GetVodPlaylist: nothing to separate the first segment from.
-            discontinuity: e.discontinuity && !segments.is_empty(),
-            title: String::new(),
-        });
-    }
-    let path = dir.join("vod.m3u8");
-    std::fs::write(
-        &path,
-        livechannel_m3u8::MediaPlaylist::vod(segments).to_string(),
-    )
-    .unwrap();
-    path
+            .expect("segment stored"),
+    });
+    write_vod(dir, segments)
 }
 
 /// ffmpeg pushing the fixture `source` to `url` (in real time with `realtime`).

@@ -2,7 +2,6 @@
 //! h264-reader's Annex B splitter, and ADTS output checked with ffprobe.
 
 use std::io::Read;
-use std::process::Command;
 
 use bytes::Bytes;
 use h264_reader::annexb::AnnexBReader;
@@ -181,6 +180,9 @@ fn annexb_nal_payloads_are_zero_copy() {
 /// ffprobe counts the frames of an ADTS file we wrote; skipped loudly without ffprobe (fails
 /// under CI=true).
 fn ffprobe_frame_count(adts: &[u8], tag: &str) -> Option<usize> {
+    if !livechannel_testkit::have("ffprobe") {
+        return None;
+    }
     let dir = std::env::temp_dir().join(format!(
         "livechannel-codec-adts-{}-{tag}",
         std::process::id()
@@ -188,37 +190,9 @@ fn ffprobe_frame_count(adts: &[u8], tag: &str) -> Option<usize> {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("out.aac");
     std::fs::write(&file, adts).unwrap();
-    let output = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "aac",
-            "-count_frames",
-            "-show_entries",
-            "stream=nb_read_frames",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&file)
-        .output();
+    let counts = livechannel_testkit::ffprobe::count_frames_as(&file, "aac");
     let _ = std::fs::remove_dir_all(&dir);
-    match output {
-        Ok(o) if o.status.success() => Some(
-            String::from_utf8_lossy(&o.stdout)
-                .trim()
-                .parse()
-                .expect("ffprobe prints a count"),
-        ),
-        Ok(o) => panic!("ffprobe failed: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("ffprobe is required under CI: {e}");
-            }
-            eprintln!("SKIP!!! ffprobe not runnable ({e}); ADTS frame count not checked by FFmpeg");
-            None
-        }
-    }
+    Some(counts.audio as usize)
 }
 
 #[test]

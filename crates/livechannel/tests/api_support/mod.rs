@@ -10,6 +10,7 @@ use bytes::Bytes;
 use futures::executor::block_on;
 use http::{HeaderMap, Request, Response};
 use livechannel::auth::{sign, string_to_sign};
+use livechannel::catalog::SegmentEntry;
 use livechannel::store::MemoryStore;
 use livechannel::{Service, ServiceConfig};
 use percent_encoding::percent_decode_str;
@@ -106,6 +107,30 @@ impl Api {
     pub fn create_bucket(&self, bucket: &str, acl: &str) {
         let res = self.signed("PUT", &format!("/{bucket}/"), &[("x-oss-acl", acl)], b"");
         assert_eq!(res.status(), 200, "{}", text(&res));
+    }
+
+    /// Seeds `bucket/channel`'s VOD index with `(start_ms, duration_ms,
+    /// discontinuity)` entries, as ingest records segments; writes no
+    /// segment objects.
+    pub fn add_segments(&self, bucket: &str, channel: &str, entries: &[(u64, u64, bool)]) {
+        for &(start_ms, duration_ms, discontinuity) in entries {
+            let entry = SegmentEntry {
+                start_ms,
+                duration_ms,
+                discontinuity,
+            };
+            block_on(self.service.catalog().add_segment(bucket, channel, entry)).unwrap();
+        }
+    }
+
+    /// `count` back-to-back 5 s segments of test-bucket/test-channel from
+    /// 2023-11-14T22:13:20Z (`NOW_S`) on: what the oss2 SDK tests list and
+    /// make VOD playlists of.
+    pub fn add_oss2_segments(&self, count: u64) {
+        let entries: Vec<_> = (0..count)
+            .map(|i| (NOW_S * 1000 + i * 5000, 5000, false))
+            .collect();
+        self.add_segments("test-bucket", "test-channel", &entries);
     }
 
     pub fn create_channel(&self, bucket: &str, channel: &str) {

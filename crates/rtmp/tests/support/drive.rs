@@ -3,58 +3,11 @@
 use std::time::Instant;
 
 use livechannel_amf0::Value;
-use livechannel_rtmp::{
-    ClientConfig, ClientEvent, ClientSession, Error, ServerConfig, ServerEvent, ServerSession,
-};
+use livechannel_rtmp::{ClientConfig, ClientEvent, ClientSession, ServerConfig, ServerEvent};
+pub use livechannel_testkit::rtmp::media_events;
+use livechannel_testkit::rtmp::AcceptAll;
 
 use super::flv::Tag;
-
-/// Feeds bytes to a server, auto-accepting every request; returns the
-/// events (requests included) seen.
-pub struct AutoServer {
-    pub session: ServerSession,
-    pub events: Vec<ServerEvent>,
-    /// Every byte the session sent, when `record_output` is set.
-    pub sent: Vec<u8>,
-    pub record_output: bool,
-}
-
-impl AutoServer {
-    pub fn new(config: ServerConfig, now: Instant) -> Self {
-        AutoServer {
-            session: ServerSession::new(config, now),
-            events: Vec::new(),
-            sent: Vec::new(),
-            record_output: false,
-        }
-    }
-
-    pub fn input(&mut self, data: &[u8], now: Instant) -> Result<(), Error> {
-        let result = self.session.handle_input(data, now);
-        self.drain();
-        result
-    }
-
-    pub fn drain(&mut self) {
-        while let Some(event) = self.session.poll_event() {
-            match &event {
-                ServerEvent::ConnectRequested { request, .. } => {
-                    let _ = self.session.accept_connect(*request);
-                }
-                ServerEvent::PublishRequested { request, .. } => {
-                    let _ = self.session.accept_publish(*request);
-                }
-                _ => {}
-            }
-            self.events.push(event);
-        }
-        if self.record_output {
-            while let Some(b) = self.session.poll_transmit() {
-                self.sent.extend_from_slice(&b);
-            }
-        }
-    }
-}
 
 /// What a full in-memory publish produced.
 pub struct Publish {
@@ -69,7 +22,9 @@ pub struct Publish {
 pub fn publish(tags: &[Tag], client_config: ClientConfig, server_config: ServerConfig) -> Publish {
     let now = Instant::now();
     let mut client = ClientSession::new(client_config, now);
-    let mut server = AutoServer::new(server_config, now);
+    let mut server = AcceptAll::new(server_config, now);
+    // An accept the session refuses is not this helper's failure.
+    server.ignore_accept_errors = true;
     let mut client_bytes = Vec::new();
     let mut client_events = Vec::new();
     let mut sent = false;
@@ -80,7 +35,8 @@ pub fn publish(tags: &[Tag], client_config: ClientConfig, server_config: ServerC
             server.input(&b, now).expect("server accepts client bytes");
             progress = true;
         }
-        while let Some(b) = server.session.poll_transmit() {
+        let b = server.take_sent();
+        if !b.is_empty() {
             client
                 .handle_input(&b, now)
                 .expect("client accepts server bytes");
@@ -118,22 +74,6 @@ pub fn publish(tags: &[Tag], client_config: ClientConfig, server_config: ServerC
         server_events: server.events,
         client_events,
     }
-}
-
-/// The media and metadata events only.
-pub fn media_events(events: &[ServerEvent]) -> Vec<ServerEvent> {
-    events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e,
-                ServerEvent::Audio { .. }
-                    | ServerEvent::Video { .. }
-                    | ServerEvent::Metadata { .. }
-            )
-        })
-        .cloned()
-        .collect()
 }
 
 pub fn metadata_of(tag: &Tag) -> Value {
