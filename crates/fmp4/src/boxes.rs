@@ -1,7 +1,5 @@
 //! Writing boxes: a header whose size is patched once the body is written.
 
-use crate::Error;
-
 /// A four-character code.
 pub(crate) type FourCc = [u8; 4];
 
@@ -20,22 +18,10 @@ pub(crate) fn begin_full(out: &mut Vec<u8>, kind: &FourCc, version: u8, flags: u
     start
 }
 
-/// Patches the size of the box begun at `start` to end here.
-///
-/// Every caller bounds its contents (see [`Error::ConfigTooLarge`]), so
-/// the error only guards the arithmetic.
-pub(crate) fn end(out: &mut [u8], start: usize, track_id: u32) -> Result<(), Error> {
-    let len = out.len() - start;
-    let size = u32::try_from(len).map_err(|_| Error::ConfigTooLarge {
-        track_id,
-        len: len as u64,
-        max: u64::from(u32::MAX),
-    })?;
-    out[start..start + 4].copy_from_slice(&size.to_be_bytes());
-    Ok(())
-}
-
-/// Patches the size of a box whose contents are a few fixed fields.
+/// Patches the size of the box begun at `start` to end here. Callers
+/// bound what they write (fixed fields, records of at most
+/// [`MAX_CONFIG_RECORD`](crate::MAX_CONFIG_RECORD) bytes, `moof` checked by
+/// the fragment layout), so the size always fits.
 pub(crate) fn close(out: &mut [u8], start: usize) {
     let size = (out.len() - start) as u32;
     out[start..start + 4].copy_from_slice(&size.to_be_bytes());

@@ -1,8 +1,13 @@
 //! The init segment: `ftyp` + `moov` (ISO/IEC 14496-12 §4.3, §8.2–§8.8;
 //! CMAF header, ISO/IEC 23000-19 §7.3.2.1).
 
-use crate::boxes::{self, begin, begin_full, close, end, matrix, u16, u32, u64};
+use crate::boxes::{self, begin, begin_full, close, matrix, u16, u32, u64};
 use crate::{Codec, Error, MuxerConfig, MAX_CONFIG_RECORD};
+
+/// An upper bound of the `moov` size: per track the largest record plus
+/// well over the ~700 bytes of fixed boxes around it.
+const MOOV_BOUND: u64 = crate::MAX_TRACKS as u64 * (MAX_CONFIG_RECORD + 4096);
+const _: () = assert!(MOOV_BOUND < u32::MAX as u64);
 
 /// Movie timescale of `mvhd`; nothing in it is timed (durations are 0).
 const MOVIE_TIMESCALE: u32 = 1000;
@@ -35,19 +40,24 @@ pub(crate) fn write(config: &MuxerConfig) -> Result<Vec<u8>, Error> {
             max,
         });
     }
+    for (i, codec) in config.tracks.iter().enumerate() {
+        check(i as u32 + 1, codec)?;
+    }
+    // From here on nothing can fail: MAX_TRACKS and MAX_CONFIG_RECORD keep
+    // every box far below its 32-bit size (see `MOOV_BOUND`).
     let mut out = Vec::with_capacity(512 + config.tracks.len() * 600);
     ftyp(&mut out);
     let moov = begin(&mut out, b"moov");
     mvhd(&mut out, config.tracks.len() as u32 + 1);
     for (i, codec) in config.tracks.iter().enumerate() {
-        trak(&mut out, i as u32 + 1, codec)?;
+        trak(&mut out, i as u32 + 1, codec);
     }
     let mvex = begin(&mut out, b"mvex");
     for i in 0..config.tracks.len() {
         trex(&mut out, i as u32 + 1);
     }
-    end(&mut out, mvex, 0)?;
-    end(&mut out, moov, 0)?;
+    close(&mut out, mvex);
+    close(&mut out, moov);
     Ok(out)
 }
 
@@ -77,8 +87,7 @@ pub(crate) fn mvhd(out: &mut Vec<u8>, next_track_id: u32) {
     close(out, start);
 }
 
-fn trak(out: &mut Vec<u8>, track_id: u32, codec: &Codec) -> Result<(), Error> {
-    check(track_id, codec)?;
+fn trak(out: &mut Vec<u8>, track_id: u32, codec: &Codec) {
     let trak = begin(out, b"trak");
     tkhd(out, track_id, codec);
     let mdia = begin(out, b"mdia");
@@ -92,20 +101,20 @@ fn trak(out: &mut Vec<u8>, track_id: u32, codec: &Codec) -> Result<(), Error> {
     }
     dinf(out);
     let stbl = begin(out, b"stbl");
-    stsd(out, track_id, codec)?;
+    stsd(out, codec);
     for kind in [b"stts", b"stsc", b"stco"] {
         let start = begin_full(out, kind, 0, 0);
         u32(out, 0); // entry_count
-        end(out, start, track_id)?;
+        close(out, start);
     }
     let stsz = begin_full(out, b"stsz", 0, 0);
     u32(out, 0); // sample_size
     u32(out, 0); // sample_count
-    end(out, stsz, track_id)?;
-    end(out, stbl, track_id)?;
-    end(out, minf, track_id)?;
-    end(out, mdia, track_id)?;
-    end(out, trak, track_id)
+    close(out, stsz);
+    close(out, stbl);
+    close(out, minf);
+    close(out, mdia);
+    close(out, trak);
 }
 
 fn check(track_id: u32, codec: &Codec) -> Result<(), Error> {
@@ -212,7 +221,7 @@ pub(crate) fn dinf(out: &mut Vec<u8>) {
     close(out, dinf);
 }
 
-fn stsd(out: &mut Vec<u8>, track_id: u32, codec: &Codec) -> Result<(), Error> {
+fn stsd(out: &mut Vec<u8>, codec: &Codec) {
     let stsd = begin_full(out, b"stsd", 0, 0);
     u32(out, 1); // entry_count
     match codec {
@@ -220,42 +229,35 @@ fn stsd(out: &mut Vec<u8>, track_id: u32, codec: &Codec) -> Result<(), Error> {
             width,
             height,
             avcc,
-        } => visual_entry(out, track_id, b"avc1", *width, *height, b"avcC", avcc)?,
+        } => visual_entry(out, b"avc1", *width, *height, b"avcC", avcc),
         Codec::Hevc {
             width,
             height,
             hvcc,
-        } => visual_entry(out, track_id, b"hvc1", *width, *height, b"hvcC", hvcc)?,
+        } => visual_entry(out, b"hvc1", *width, *height, b"hvcC", hvcc),
         Codec::Av1 {
             width,
             height,
             av1c,
-        } => visual_entry(out, track_id, b"av01", *width, *height, b"av1C", av1c)?,
+        } => visual_entry(out, b"av01", *width, *height, b"av1C", av1c),
         Codec::Aac {
             sample_rate,
             channels,
             audio_specific_config,
-        } => mp4a(
-            out,
-            track_id,
-            *sample_rate,
-            *channels,
-            audio_specific_config,
-        )?,
+        } => mp4a(out, *sample_rate, *channels, audio_specific_config),
     }
-    end(out, stsd, track_id)
+    close(out, stsd);
 }
 
 /// A VisualSampleEntry (§12.1.3) holding one configuration box.
 pub(crate) fn visual_entry(
     out: &mut Vec<u8>,
-    track_id: u32,
     kind: &boxes::FourCc,
     width: u16,
     height: u16,
     config_kind: &boxes::FourCc,
     config: &[u8],
-) -> Result<(), Error> {
+) {
     let entry = begin(out, kind);
     out.extend_from_slice(&[0; 6]); // reserved
     u16(out, 1); // data_reference_index
@@ -273,18 +275,12 @@ pub(crate) fn visual_entry(
     u16(out, 0xFFFF); // pre_defined = -1
     let config_box = begin(out, config_kind);
     out.extend_from_slice(config);
-    end(out, config_box, track_id)?;
-    end(out, entry, track_id)
+    close(out, config_box);
+    close(out, entry);
 }
 
 /// An AudioSampleEntry (§12.2.3) `mp4a` with its `esds` (ISO/IEC 14496-14 §5.6).
-pub(crate) fn mp4a(
-    out: &mut Vec<u8>,
-    track_id: u32,
-    sample_rate: u32,
-    channels: u16,
-    asc: &[u8],
-) -> Result<(), Error> {
+pub(crate) fn mp4a(out: &mut Vec<u8>, sample_rate: u32, channels: u16, asc: &[u8]) {
     let entry = begin(out, b"mp4a");
     out.extend_from_slice(&[0; 6]); // reserved
     u16(out, 1); // data_reference_index
@@ -294,8 +290,8 @@ pub(crate) fn mp4a(
     u16(out, 0); // pre_defined
     u16(out, 0); // reserved
     u32(out, sample_rate << 16); // 16.16; the rate was checked to fit 16 bits
-    esds(out, track_id, asc)?;
-    end(out, entry, track_id)
+    esds(out, asc);
+    close(out, entry);
 }
 
 /// Object type indication "Audio ISO/IEC 14496-3" (ISO/IEC 14496-1 Table 5).
@@ -306,7 +302,7 @@ const STREAM_TYPE_AUDIO: u8 = 0x05 << 2 | 1;
 /// `esds`: ES_Descriptor ⊃ DecoderConfigDescriptor ⊃ DecoderSpecificInfo
 /// (the AudioSpecificConfig), then an SLConfigDescriptor with predefined 2
 /// (ISO/IEC 14496-1 §7.2.6.5–7, §7.3.2.3; sizes in the expandable class form).
-pub(crate) fn esds(out: &mut Vec<u8>, track_id: u32, asc: &[u8]) -> Result<(), Error> {
+pub(crate) fn esds(out: &mut Vec<u8>, asc: &[u8]) {
     let asc_len = asc.len() as u32; // at most MAX_CONFIG_RECORD
     let dsi = 1 + size_len(asc_len) + asc_len;
     let dcd_body = 13 + dsi;
@@ -329,7 +325,7 @@ pub(crate) fn esds(out: &mut Vec<u8>, track_id: u32, asc: &[u8]) -> Result<(), E
     descriptor_size(out, asc_len);
     out.extend_from_slice(asc);
     out.extend_from_slice(&[0x06, 0x01, 0x02]); // SLConfigDescrTag, size 1, predefined MP4
-    end(out, start, track_id)
+    close(out, start);
 }
 
 /// Bytes of the expandable size field for `n` (7 bits per byte, < 2^28).
@@ -459,7 +455,7 @@ mod tests {
 
     #[test]
     fn avc1_entry_bytes() {
-        let out = with(|o| visual_entry(o, 1, b"avc1", 320, 240, b"avcC", &[1, 2, 3]).unwrap());
+        let out = with(|o| visual_entry(o, b"avc1", 320, 240, b"avcC", &[1, 2, 3]));
         assert_eq!(out.len(), 86 + 11);
         assert_eq!(&out[..8], b"\0\0\0\x61avc1");
         assert_eq!(out[8..16], [0, 0, 0, 0, 0, 0, 0, 1]); // reserved, data_reference_index
@@ -472,7 +468,7 @@ mod tests {
 
     #[test]
     fn mp4a_and_esds_bytes() {
-        let out = with(|o| mp4a(o, 2, 44_100, 2, &[0x12, 0x10]).unwrap());
+        let out = with(|o| mp4a(o, 44_100, 2, &[0x12, 0x10]));
         // mp4a header and AudioSampleEntry fields.
         assert_eq!(
             hex(&out[..36]),
