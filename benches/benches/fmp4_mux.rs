@@ -4,58 +4,45 @@
 
 use bytes::Bytes;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use livechannel_benches::{synthetic_stream, Unit};
 use livechannel_fmp4::{Codec, Muxer, MuxerConfig, Sample, SampleData};
 
-/// Fragments (one per keyframe, as `ts_mux` starts a segment per keyframe)
-/// of the `ts_mux` stream: ~2 MB, 30 fps video of 2–60 KB with a keyframe
-/// every 60 frames, 43 AAC frames/s of 370 bytes.
+/// The `ts_mux` input cut into fragments, one per keyframe as `ts_mux`
+/// starts a segment per keyframe: video in 90 kHz, AAC frames of 1024
+/// ticks at 44.1 kHz.
 fn synthetic_fragments() -> (Vec<[Vec<Sample>; 2]>, u64) {
+    let (units, total) = synthetic_stream();
     let mut fragments: Vec<[Vec<Sample>; 2]> = Vec::new();
-    let mut total = 0u64;
-    let mut seed = 0x2545F4914F6CDD1Du64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    let (mut frame, mut audio) = (0i64, 0i64);
-    while total < 2 << 20 {
-        let video_dts = frame * 3000;
-        let audio_pts = audio * 1024 * 90_000 / 44_100;
-        if video_dts <= audio_pts {
-            let key = frame % 60 == 0;
-            let len = if key {
-                60_000
-            } else {
-                2_000 + (next() % 38_000) as usize
-            };
-            let mut data = vec![0u8; len];
-            data[..6].copy_from_slice(&[0, 0, 0, 1, 0x09, 0xF0]);
-            data[6..].iter_mut().for_each(|b| *b = next() as u8);
-            total += len as u64;
-            if key {
-                fragments.push([Vec::new(), Vec::new()]);
+    let mut audio_frames = 0u64;
+    for unit in units {
+        match unit {
+            Unit::Video {
+                pts,
+                dts,
+                key,
+                data,
+            } => {
+                if key {
+                    fragments.push([Vec::new(), Vec::new()]);
+                }
+                fragments.last_mut().unwrap()[0].push(Sample {
+                    dts: dts as u64,
+                    duration: 3000,
+                    composition_offset: (pts - dts) as i32,
+                    is_sync: key,
+                    data: SampleData::One(Bytes::from(data)),
+                });
             }
-            fragments.last_mut().unwrap()[0].push(Sample {
-                dts: video_dts as u64,
-                duration: 3000,
-                composition_offset: if key { 3000 } else { 6000 },
-                is_sync: key,
-                data: SampleData::One(Bytes::from(data)),
-            });
-            frame += 1;
-        } else {
-            let data: Vec<u8> = (0..370).map(|_| next() as u8).collect();
-            total += 370;
-            fragments.last_mut().unwrap()[1].push(Sample {
-                dts: audio as u64 * 1024,
-                duration: 1024,
-                composition_offset: 0,
-                is_sync: true,
-                data: SampleData::One(Bytes::from(data)),
-            });
-            audio += 1;
+            Unit::Audio { data, .. } => {
+                fragments.last_mut().unwrap()[1].push(Sample {
+                    dts: audio_frames * 1024,
+                    duration: 1024,
+                    composition_offset: 0,
+                    is_sync: true,
+                    data: SampleData::One(Bytes::from(data)),
+                });
+                audio_frames += 1;
+            }
         }
     }
     (fragments, total)
