@@ -1,5 +1,6 @@
 //! ffprobe reads an fMP4 built from the real H.264 and AAC frames of an FLV
-//! fixture: every frame back, the right codecs and picture size.
+//! fixture: every frame back, the right codecs and picture size, and every
+//! packet's pts, dts and key flag as written.
 //!
 //! Needs `ffprobe` on the PATH: without it the test fails under `CI=true`
 //! and prints a loud SKIPPED line elsewhere.
@@ -126,6 +127,23 @@ fn samples(input: &Input, sample_rate: u32) -> (Vec<Sample>, Vec<Sample>) {
     (video, audio)
 }
 
+/// `packet,pts,dts,K|_` for every packet of one stream type.
+fn packets(path: &Path, stream: &str) -> Vec<String> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", stream])
+        .args(["-show_entries", "packet=pts,dts,flags", "-of", "csv"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        // Flags are K (key), D (discard), C (corrupt): keep K.
+        .map(|l| l.trim_end_matches(['_', 'D', 'C']).to_owned())
+        .map(|l| if l.ends_with(',') { l + "_" } else { l })
+        .collect()
+}
+
 #[test]
 fn ffprobe_reads_every_frame_of_an_h264_aac_fmp4() {
     let input = read_fixture();
@@ -211,6 +229,20 @@ fn ffprobe_reads_every_frame_of_an_h264_aac_fmp4() {
         ],
         "{report}"
     );
+
+    // Packet times and key flags as ffmpeg's demuxer reads tfdt and trun.
+    let expected = |samples: &[Sample]| -> Vec<String> {
+        samples
+            .iter()
+            .map(|s| {
+                let pts = s.dts as i64 + i64::from(s.composition_offset);
+                let key = if s.is_sync { "K" } else { "_" };
+                format!("packet,{pts},{},{key}", s.dts)
+            })
+            .collect()
+    };
+    assert_eq!(packets(&path, "v"), expected(&video));
+    assert_eq!(packets(&path, "a"), expected(&audio));
     eprintln!(
         "ffprobe read {} video and {} audio frames of {}x{} in {fragments} fragments",
         video.len(),
