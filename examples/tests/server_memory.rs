@@ -12,8 +12,6 @@
 //! again with `LIVECHANNEL_MEMORY_CHILD` set, so their buffers are not
 //! counted.
 
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -150,7 +148,7 @@ fn publishers_child() {
 
 #[test]
 fn heap_per_stream_with_the_file_store_stays_under_the_bound() {
-    if std::env::var(CHILD).is_ok() || !common::have("ffmpeg") {
+    if std::env::var(CHILD).is_ok() || !livechannel_testkit::tools::have("ffmpeg") {
         return;
     }
     let input = input();

@@ -16,23 +16,6 @@ use livechannel_fmp4::{Codec, Muxer, MuxerConfig, Sample, SampleData};
 
 const FIXTURE: &str = "../../tests/fixtures/high_bframes_gop2s_aac44k.flv";
 
-fn have_ffprobe() -> bool {
-    let found = Command::new("ffprobe")
-        .arg("-version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "ffprobe is required under CI=true"
-        );
-        eprintln!("\n!!!!!!!! SKIPPED: ffprobe not found; install ffmpeg to run the fMP4 frame check !!!!!!!!\n");
-    }
-    found
-}
-
 /// A video frame: FLV dts and composition time (ms), key flag, AVCC bytes.
 struct Frame {
     dts_ms: u32,
@@ -188,7 +171,7 @@ fn ffprobe_reads_every_frame_of_an_h264_aac_fmp4() {
     assert_eq!(a, audio.len());
     assert!(fragments >= 2, "the fixture has several GOPs");
 
-    if !have_ffprobe() {
+    if !livechannel_testkit::tools::have("ffprobe") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,6 @@
 //! then the stored objects are checked.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -20,6 +19,9 @@ use livechannel::{
 use livechannel_flv::{Tag, TagType};
 use livechannel_m3u8::MediaPlaylist;
 use livechannel_rtmp::{ClientConfig, ClientEvent, ClientSession};
+use livechannel_testkit::ffprobe::{self, Counts};
+use livechannel_testkit::have;
+use livechannel_testkit::vod::{write_vod, Segment};
 
 const FIXTURE: &str = "high_bframes_gop2s_aac44k.flv";
 /// 2023-11-14T22:13:20Z: the virtual wall clock at connect time.
@@ -222,54 +224,10 @@ fn get(store: &MemoryStore, key: &str) -> Option<Vec<u8>> {
     block_on(store.get(key, None)).ok().map(|o| o.data.to_vec())
 }
 
-fn have_ffprobe() -> bool {
-    let found = Command::new("ffprobe")
-        .arg("-version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "ffprobe is required under CI=true"
-        );
-        eprintln!("\n!!!!!!!! SKIPPED: ffprobe not found; install ffmpeg to run the VOD frame check !!!!!!!!\n");
-    }
-    found
-}
-
-/// ffprobe's frame count of each stream of `playlist` (compact lines);
-/// fails on any ffprobe error.
-fn ffprobe_frames(playlist: &Path) -> String {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-show_entries",
-            "stream=index,codec_type,nb_read_frames",
-            "-of",
-            "compact",
-        ])
-        .arg(playlist)
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// `ffprobe_frames` found every frame of the fixture.
-fn assert_every_frame(text: &str) {
-    // ffprobe lists HLS streams twice (program and stream list): 240 video + 346 audio frames, each stream once.
-    assert!(
-        text.contains("codec_type=video|nb_read_frames=240"),
-        "{text}"
-    );
-    assert!(
-        text.contains("codec_type=audio|nb_read_frames=346"),
-        "{text}"
-    );
+/// The fixture's every frame, and no ffprobe complaint.
+fn assert_every_frame(counts: &Counts) {
+    assert_eq!(counts.errors.trim(), "");
+    assert_eq!((counts.video, counts.audio), (240, 346), "{counts:?}");
 }
 
 /// An anonymous path-style API request (bkt is public-read-write) at
@@ -294,7 +252,7 @@ fn post_vod(
     store: &MemoryStore,
     start_s: u64,
     end_s: u64,
-) -> (Vec<String>, Option<String>) {
+) -> (Vec<String>, Option<Counts>) {
     let uri = format!("/bkt/ch/vod.m3u8?vod&startTime={start_s}&endTime={end_s}");
     let (status, body) = api(service, "POST", &uri, end_s * 1000 + 5_000);
     assert_eq!(status, 200, "PostVodPlaylist {start_s}..{end_s}: {body}");
@@ -305,7 +263,7 @@ fn post_vod(
         .iter()
         .map(|s| s.uri.clone())
         .collect();
-    if !have_ffprobe() {
+    if !have("ffprobe") {
         return (names, None);
     }
     let dir = tempfile::tempdir().unwrap();
@@ -314,7 +272,7 @@ fn post_vod(
         std::fs::write(dir.path().join(name), ts).unwrap();
     }
     std::fs::write(dir.path().join("vod.m3u8"), &text).unwrap();
-    (names, Some(ffprobe_frames(&dir.path().join("vod.m3u8"))))
+    (names, Some(ffprobe::frames(&dir.path().join("vod.m3u8"))))
 }
 
 /// The names of a VOD over the `i`th History record's StartTime and
@@ -376,12 +334,11 @@ fn a_publish_becomes_segments_a_live_playlist_and_a_complete_vod() {
             assert!(entry.duration_ms >= 2000, "{entry:?}");
             assert_eq!(index[i + 1].start_ms - entry.start_ms, entry.duration_ms);
         }
-        std::fs::write(dir.path().join(entry.file_name()), &ts).unwrap();
-        vod.push(livechannel_m3u8::MediaSegment {
-            uri: entry.file_name(),
-            duration: entry.duration_ms as f64 / 1000.0,
-            discontinuity: entry.discontinuity && i > 0,
-            title: String::new(),
+        vod.push(Segment {
+            name: entry.file_name(),
+            duration_ms: entry.duration_ms,
+            discontinuity: entry.discontinuity,
+            data: ts,
         });
     }
     // History: one session, connect to disconnect.
@@ -397,13 +354,8 @@ fn a_publish_becomes_segments_a_live_playlist_and_a_complete_vod() {
     let names: Vec<u64> = index.iter().map(|e| e.start_ms - T0_MS).collect();
     assert_eq!(names, [0, 2000, 4000, 6000]);
 
-    if have_ffprobe() {
-        std::fs::write(
-            dir.path().join("vod.m3u8"),
-            MediaPlaylist::vod(vod).to_string(),
-        )
-        .unwrap();
-        assert_every_frame(&ffprobe_frames(&dir.path().join("vod.m3u8")));
+    if have("ffprobe") {
+        ffprobe::assert_frames(&write_vod(dir.path(), vod), 240, 346);
     }
 }
 
@@ -516,8 +468,8 @@ fn a_push_faster_than_real_time_is_dated_by_arrival_and_its_vod_is_complete() {
     // The push's span in whole seconds (start down, end up): all of it.
     let (names, frames) = post_vod(&service, &store, connect / 1000, end.div_ceil(1000));
     assert_eq!(names.len(), 4, "{names:?}");
-    if let Some(text) = frames {
-        assert_every_frame(&text);
+    if let Some(counts) = frames {
+        assert_every_frame(&counts);
     }
 
     // History: 22:13:20 to 22:13:21, not 22:13:20 to 22:13:20 (an empty
@@ -606,12 +558,9 @@ fn mp3_audio_is_dropped_with_one_warning_and_stat_names_it() {
     // The video is all there.
     let (names, frames) = post_vod(&service, &store, T0_MS / 1000, T0_MS / 1000 + 10);
     assert_eq!(names.len(), 4);
-    if let Some(text) = frames {
-        assert!(
-            text.contains("codec_type=video|nb_read_frames=240"),
-            "{text}"
-        );
-        assert!(!text.contains("codec_type=audio"), "{text}");
+    if let Some(counts) = frames {
+        assert_eq!(counts.errors.trim(), "");
+        assert_eq!(counts.streams, [("video".to_owned(), 240)], "{counts:?}");
     }
 }
 
