@@ -128,9 +128,11 @@ if [ "$mode" = callgrind ]; then
                 # --test runs each bench's routine exactly once; only what runs
                 # inside Bencher::iter (the routine and two clock reads) is counted.
                 # The benches read their fixtures relative to the package.
+                # Criterion spawns a child (its gnuplot probe): count the
+                # process valgrind started, the first to report.
                 count=$(cd "$dir/benches" && valgrind --tool=callgrind --callgrind-out-file=/dev/null \
                     --toggle-collect='criterion::bencher::Bencher*::iter*' "$exe" --test --exact "$id" 2>&1 >/dev/null \
-                    | sed -n 's/^==[0-9]*== Collected : //p')
+                    | awk 'NR == 1 { main = $1 } $1 == main && $2 == "Collected" { print $4 }')
                 printf '%s\t%s\n' "$id" "${count:-?}" >>"$out/$sha.txt"
             done < <("$exe" --list 2>/dev/null | sed -n 's/: benchmark$//p')
         done < <(bench_executables "$dir")

@@ -67,8 +67,17 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, Linux {os.uname().release}"
 
 
+def hidden(root, path):
+    """Whether path is in a dot directory below root: a store's own files (the
+    file store's metadata sidecars, `.tmp-meta/KEY`), named like the objects."""
+    return any(part.startswith(".") for part in os.path.relpath(path, root).split(os.sep) if part != ".")
+
+
 def janitor(root, stop):
-    """Delete segments older than 8 s under root until stop is set; count them and their bytes."""
+    """Delete segments older than 8 s under root until stop is set; count them and their bytes.
+
+    Files under dot directories named like segments (sidecars) go too, as
+    deleting the object would take them, but are not counted."""
     removed, size = 0, 0
     while not stop.wait(1.0):
         old = time.time() - 8
@@ -80,8 +89,9 @@ def janitor(root, stop):
                         st = os.stat(full)
                         if st.st_mtime < old:
                             os.unlink(full)
-                            removed += 1
-                            size += st.st_size
+                            if not hidden(root, path):
+                                removed += 1
+                                size += st.st_size
                     except FileNotFoundError:
                         pass
     return removed, size
@@ -156,7 +166,8 @@ def load(name, proc, pid, url, n, src, seconds, out_dir, work, publisher="target
     proc.terminate()
     proc.wait()
     # A server that wrote no segments did not do the work being compared.
-    segments = [os.path.join(path, f) for path, _, files in os.walk(out_dir) for f in files if f.endswith(".ts")]
+    segments = [os.path.join(path, f) for path, _, files in os.walk(out_dir) if not hidden(out_dir, path)
+                for f in files if f.endswith(".ts")]
     written = len(segments) + sum(r for r, _ in removed)
     # The media in them: a server that drops frames writes fewer bytes.
     ts_mb = (sum(os.path.getsize(f) for f in segments) + sum(b for _, b in removed)) / 1e6
