@@ -28,33 +28,29 @@
 # (All N connect at once. `--max-connecting 32` spreads them out, but then
 # a busy server takes new publishers slowly, nginx-rtmp 560 in 12-14 s and
 # ours 1280 in 4-5 s, and fewer than N streams ever run together.)
+#
+# The measuring is benches/measure.py and lib-measure.sh, shared with
+# benches/compare-revisions.sh (the same load against two commits of ours).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 shift || true
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(10 50 100 200)
+# shellcheck source=benches/lib-measure.sh
+. benches/lib-measure.sh
 command -v ffmpeg >/dev/null || { echo "ffmpeg is required" >&2; exit 1; }
 if ! [ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]; then
     echo "installing nginx and libnginx-mod-rtmp" >&2
     apt-get install -y -qq nginx libnginx-mod-rtmp >/dev/null
 fi
 
-fixtures=target/bench-fixtures
-input="$fixtures/720p_3mbps_${seconds}s.flv"
-mkdir -p "$fixtures"
-if [ ! -s "$input" ]; then
-    ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1280x720:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
-        -t "$seconds" -c:v libx264 -preset veryfast -profile:v high -bf 2 -g 60 -keyint_min 60 -sc_threshold 0 \
-        -b:v 3000k -maxrate 3000k -bufsize 6000k -pix_fmt yuv420p -c:a aac -b:a 128k -ac 2 "$input"
-fi
+input=$(bench_fixture "$seconds")
 cargo build --release --quiet --example livechannel-server --example rtmp-publish
 work=$(mktemp -d)
 # Both servers write to tmpfs; all of it goes when the script ends, however it ends.
-shm=$(mktemp -d /dev/shm/livechannel-bench.XXXXXX)
-# nginx's worker runs as nobody: it must reach its HLS directory in here.
-chmod 755 "$shm"
-export BENCH_SHM="$shm"
+bench_shm
+shm="$BENCH_SHM"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"' EXIT
 
 # nginx-rtmp, HLS into tmpfs.
@@ -82,71 +78,25 @@ rtmp {
 }
 CONF
 
+bench_machine
 python3 - "$work" "$input" "$seconds" "${counts[@]}" <<'PY'
-import os, re, statistics, subprocess, sys, threading, time, urllib.request
+import os, statistics, subprocess, sys, time
+sys.dont_write_bytecode = True  # no __pycache__ in benches/
+sys.path.insert(0, "benches")
+from measure import SERVER_CPU, create_channels, load, start_livechannel
 work, src, seconds, counts = sys.argv[1], sys.argv[2], int(sys.argv[3]), [int(c) for c in sys.argv[4:]]
-TICK = os.sysconf("SC_CLK_TCK")
-
-def cpu(pid):
-    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / TICK
-
-def rss_kib(pid):
-    return int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{pid}/status").read()).group(1))
-
-PIN = os.environ.get("PIN") == "1"
-SERVER_CPU = ["taskset", "-c", "1"] if PIN else []
-LOAD_CPU = ["taskset", "-c", "0"] if PIN else []
-if PIN:
-    # This script's sampling and the janitor belong with the load.
-    os.sched_setaffinity(0, {0})
-KEEP = os.environ.get("KEEP_SEGMENTS") == "1"
 
 def out_dir(name):
     return os.path.join(os.environ["BENCH_SHM"], "nginx-hls" if name == "nginx-rtmp" else "livechannel")
 
-def janitor(root, stop):
-    """Delete segments older than 8 s under root until stop is set; count them and their bytes."""
-    removed, size = 0, 0
-    while not stop.wait(1.0):
-        old = time.time() - 8
-        for path, _, files in os.walk(root):
-            for f in files:
-                if f.endswith(".ts"):
-                    full = os.path.join(path, f)
-                    try:
-                        st = os.stat(full)
-                        if st.st_mtime < old:
-                            os.unlink(full)
-                            removed += 1
-                            size += st.st_size
-                    except FileNotFoundError:
-                        pass
-    return removed, size
-
 def start(name):
     if name == "livechannel":
-        store = os.path.join(os.environ["BENCH_SHM"], "livechannel")
-        subprocess.run(["rm", "-rf", store])
-        p = subprocess.Popen(SERVER_CPU + ["target/release/examples/livechannel-server", "--http", "127.0.0.1:19360", "--rtmp", "127.0.0.1:19362",
-                              "--store", f"file://{store}"], stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen("http://127.0.0.1:19360/demo/?live"); break
-            except Exception:
-                time.sleep(0.05)
-        return p, "rtmp://127.0.0.1:19362/demo/live/ch"
+        return start_livechannel("target/release/examples/livechannel-server", out_dir(name))
     p = subprocess.Popen(SERVER_CPU + ["nginx", "-c", f"{work}/nginx.conf"], stderr=subprocess.DEVNULL)
     time.sleep(0.5)
     # nginx forks a worker: measure the worker.
     kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
     return p, "rtmp://127.0.0.1:19361/live/ch", int(kids[0]) if kids else p.pid
-
-def create_channels(n):
-    body = b"<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>2</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>"
-    for i in range(n):
-        req = urllib.request.Request(f"http://127.0.0.1:19360/demo/ch-{i}?live", data=body, method="PUT")
-        urllib.request.urlopen(req).read()
 
 def run_once(name, n):
     started = start(name)
@@ -154,57 +104,8 @@ def run_once(name, n):
     pid = started[2] if len(started) > 2 else proc.pid
     if name == "livechannel":
         create_channels(n)
-    time.sleep(0.3)
-    idle_rss, cpu0, t0 = rss_kib(pid), cpu(pid), time.time()
-    # The report goes to a file: a pipe nobody reads while we sample fills
-    # up (a line per connection) and blocks the publisher for good.
-    report = open(os.path.join(work, "publish.out"), "w+")
-    pub = subprocess.Popen(LOAD_CPU + ["target/release/examples/rtmp-publish", url, src, "--connections", str(n)],
-                           stdout=report, stderr=subprocess.STDOUT, text=True)
-    stop, removed = threading.Event(), []
-    cleaner = threading.Thread(target=lambda: removed.append(janitor(out_dir(name), stop)))
-    if not KEEP:
-        cleaner.start()
-    peak = idle_rss
-    while pub.poll() is None:
-        peak = max(peak, rss_kib(pid))
-        time.sleep(0.2)
-    stop.set()
-    if not KEEP:
-        cleaner.join()
-    report.seek(0)
-    out = report.read()
-    report.close()
-    wall, used = time.time() - t0, cpu(pid) - cpu0
-    lags = [float(m) for m in re.findall(r"max lag behind real time ([\d.]+) ms", out)]
-    ok = len(lags) == n and pub.returncode == 0
-    if not ok:
-        failed = [l for l in out.splitlines() if l.strip() and "max lag" not in l and not l.startswith("total")]
-        print(f"{name}: {n - len(lags)} of {n} connections failed, e.g. {failed[:1]}", flush=True)
-    worst = max(lags) if lags else float("inf")
-    proc.terminate(); proc.wait()
-    # A server that wrote no segments did not do the work being compared.
-    segments = [os.path.join(path, f) for path, _, files in os.walk(out_dir(name)) for f in files if f.endswith(".ts")]
-    written = len(segments) + sum(r for r, _ in removed)
-    # The media in them: a server that drops frames writes fewer bytes.
-    ts_mb = (sum(os.path.getsize(f) for f in segments) + sum(b for _, b in removed)) / 1e6
-    # 2 s segments: about seconds / 2 per stream. nginx-rtmp wrote up to
-    # 15 % fewer in some saturated runs that kept up; why is not known.
-    expected = n * seconds // 2
-    if written < n:
-        sys.exit(f"{name} wrote {written} segments for {n} streams: check its setup")
-    # The next round counts only its own segments (nginx keeps its directory).
-    for entry in os.listdir(out_dir(name)):
-        subprocess.run(["rm", "-rf", os.path.join(out_dir(name), entry)])
-    # Streams started while the server was too busy to take new connections
-    # quickly never all ran at once: that N was not sustained either.
-    ramp = re.search(r"all publishing after ([\d.]+) s", out)
-    ramp = float(ramp.group(1)) if ramp else float("inf")
-    sustained = ok and worst < 1000 and ramp <= 5.0
-    print(f"{name:12s} N={n:4d} sustained={str(sustained):5s} worst lag {worst:8.1f} ms  server cpu {used:6.2f} s "
-          f"({100*used/wall:5.1f}% of a core)  rss/stream {(peak-idle_rss)/n:8.0f} KiB  segments {written}/{expected} ({ts_mb:.0f} MB)  "
-          f"all publishing after {ramp:.1f} s", flush=True)
-    return sustained, used / wall, (peak - idle_rss) / n
+    r = load(name, proc, pid, url, n, src, seconds, out_dir(name), work)
+    return r["sustained"], r["cores"], r["rss"]
 
 # The machine is noisy: each N runs ROUNDS times, the two servers taking
 # turns, and the summary uses medians.

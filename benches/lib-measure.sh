@@ -1,0 +1,36 @@
+# shellcheck shell=bash
+# Shell side of the load measurements, sourced by compare-nginx.sh and
+# compare-revisions.sh from the repository root; the measuring itself is
+# benches/measure.py.
+
+# bench_fixture SECONDS: the path of the 720p 3 Mb/s H.264 + AAC FLV input,
+# SECONDS long, made with ffmpeg the first time.
+bench_fixture() {
+    local seconds="$1" fixtures=target/bench-fixtures
+    local input="$fixtures/720p_3mbps_${seconds}s.flv"
+    command -v ffmpeg >/dev/null || { echo "ffmpeg is required" >&2; return 1; }
+    mkdir -p "$fixtures"
+    if [ ! -s "$input" ]; then
+        ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1280x720:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
+            -t "$seconds" -c:v libx264 -preset veryfast -profile:v high -bf 2 -g 60 -keyint_min 60 -sc_threshold 0 \
+            -b:v 3000k -maxrate 3000k -bufsize 6000k -pix_fmt yuv420p -c:a aac -b:a 128k -ac 2 "$input" >&2
+    fi
+    echo "$input"
+}
+
+# bench_shm: a fresh directory on tmpfs for the servers' output (the memory
+# store would count every stored segment as server memory), exported as
+# BENCH_SHM; the caller removes it.
+bench_shm() {
+    BENCH_SHM=$(mktemp -d /dev/shm/livechannel-bench.XXXXXX)
+    # nginx's worker runs as nobody: it must reach its HLS directory in here.
+    chmod 755 "$BENCH_SHM"
+    export BENCH_SHM
+}
+
+# bench_machine: CPU model, cores and kernel, one line.
+bench_machine() {
+    local model
+    model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+    echo "machine: ${model:-unknown}, $(nproc) cores, Linux $(uname -r)"
+}
