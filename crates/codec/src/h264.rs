@@ -5,7 +5,7 @@
 //! with [`Sps::parse`], then feed every AVC NALU tag to [`AnnexBConverter::convert`].
 
 mod annexb;
-mod avcc;
+pub(crate) mod avcc;
 mod nal;
 mod sps;
 

@@ -52,8 +52,12 @@
 #![forbid(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod aac;
+pub mod av1;
 mod bits;
 mod error;
 pub mod h264;
+pub mod hevc;
+mod nal_length;
 
 pub use error::Error;
+pub use nal_length::{length_prefixed_nal_units, LengthPrefixedNalUnits};

@@ -11,6 +11,8 @@ mod avcc;
 mod fixtures;
 #[path = "codec/flv_walk.rs"]
 mod flv_walk;
+#[path = "codec/hevc.rs"]
+mod hevc;
 #[path = "codec/malformed.rs"]
 mod malformed;
 #[path = "codec/sps_builder.rs"]

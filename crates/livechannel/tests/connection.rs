@@ -82,7 +82,8 @@ impl Pair {
                 let _ = self.client.handle_input(&bytes, self.now);
                 moved = true;
             }
-            self.events.extend(std::iter::from_fn(|| self.conn.poll_event()));
+            self.events
+                .extend(std::iter::from_fn(|| self.conn.poll_event()));
             self.client_events
                 .extend(std::iter::from_fn(|| self.client.poll_event()));
             if !moved {
@@ -162,7 +163,10 @@ fn a_channel_disabled_while_no_media_flows_ends_at_the_next_timeout() {
     let mut pair = Pair::new(&service, "live", "rtmp://bkt.oss.example/live", "ch");
     assert!(pair.client.is_publishing());
     // While publishing, the bridge asks to be woken to look at the channel.
-    let wake = pair.conn.poll_timeout().expect("a wake-up while publishing");
+    let wake = pair
+        .conn
+        .poll_timeout()
+        .expect("a wake-up while publishing");
     assert!(wake <= pair.now + Duration::from_secs(1));
     assert!(service.disconnect("bkt", "ch"));
     pair.conn.handle_timeout(wake);

@@ -1,0 +1,1 @@
+//! AV1 (placeholder)
