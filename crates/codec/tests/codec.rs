@@ -5,6 +5,8 @@
 mod aac;
 #[path = "codec/annexb.rs"]
 mod annexb;
+#[path = "codec/av1.rs"]
+mod av1;
 #[path = "codec/avcc.rs"]
 mod avcc;
 #[path = "codec/fixtures.rs"]
