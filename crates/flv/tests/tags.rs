@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use livechannel_amf0::{encode, Value};
 use livechannel_flv::{
-    AacPacketType, AudioTag, Error, FourCc, FrameType, ScriptTag, SoundFormat, VideoCodec,
+    AacPacketType, AudioTag, Error, FourCc, FrameType, ModEx, ScriptTag, SoundFormat, VideoCodec,
     VideoPacketType, VideoTag,
 };
 use proptest::prelude::*;
@@ -338,6 +338,7 @@ fn video_tag() -> impl Strategy<Value = VideoTag> {
                 packet_type,
                 composition_time,
                 data,
+                mod_ex: Vec::new(),
             },
         );
     let legacy = (
@@ -351,6 +352,7 @@ fn video_tag() -> impl Strategy<Value = VideoTag> {
             packet_type: VideoPacketType::CodedFrames,
             composition_time: 0,
             data,
+            mod_ex: Vec::new(),
         });
     let enhanced = (
         prop_oneof![
@@ -380,8 +382,23 @@ fn video_tag() -> impl Strategy<Value = VideoTag> {
                 packet_type,
                 composition_time: if has_cts { cts } else { 0 },
                 data,
+                mod_ex: Vec::new(),
             }
         });
+    let mod_ex = (
+        0u8..16,
+        prop::collection::vec(any::<u8>(), 1..300),
+        any::<bool>(),
+    )
+        .prop_map(|(mod_ex_type, data, wide)| ModEx {
+            mod_ex_type,
+            wide_size: wide || data.len() > 255,
+            data: Bytes::from(data),
+        });
+    let enhanced = (enhanced, prop::collection::vec(mod_ex, 0..3)).prop_map(|(mut tag, mod_ex)| {
+        tag.mod_ex = mod_ex;
+        tag
+    });
     prop_oneof![avc, legacy, enhanced]
 }
 
