@@ -7,7 +7,7 @@
 mod annexb;
 pub(crate) mod avcc;
 mod nal;
-mod sps;
+pub(crate) mod sps;
 
 pub use crate::Error;
 pub use annexb::{AccessUnitInfo, AnnexB, AnnexBConverter};

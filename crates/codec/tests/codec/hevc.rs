@@ -60,7 +60,11 @@ fn fixture_records_and_sps() {
             c.general_constraint_indicator_flags
         );
         assert!(ptl.progressive_source());
-        assert!(sps.vui.as_ref().is_some_and(|v| v.complete));
+        let vui = sps.vui.as_ref().unwrap();
+        assert!(vui.complete);
+        // ffprobe: "SAR 1:1", "yuv420p(tv, ...)" (limited range).
+        assert_eq!(vui.sample_aspect_ratio, Some((1, 1)), "{name}");
+        assert!(!vui.video_full_range.unwrap_or(false), "{name}");
     }
     // 180 rows are coded as 184 (8-sample minimum coding blocks) and cropped by 2 chroma rows.
     let sps = Sps::parse(record(HEVC_MAIN10).1.sps().next().unwrap()).unwrap();

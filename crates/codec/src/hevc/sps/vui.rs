@@ -1,6 +1,7 @@
 //! vui_parameters() of H.265 Annex E (§E.2.1), read up to the timing info.
 
 use crate::bits::BitReader;
+use crate::h264::sps::vui::read_head;
 use crate::h264::{ColourDescription, TimingInfo};
 use crate::Error;
 
@@ -8,8 +9,8 @@ use crate::Error;
 /// the bitstream restrictions) is not read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Vui {
-    /// aspect_ratio_idc, with sar_width and sar_height when it is 255 (EXTENDED_SAR).
-    pub aspect_ratio: Option<(u8, Option<(u16, u16)>)>,
+    /// Sample aspect ratio (width, height), when signalled and not "unspecified" (Table E-1).
+    pub sample_aspect_ratio: Option<(u16, u16)>,
     /// video_full_range_flag, when the video signal type is present.
     pub video_full_range: Option<bool>,
     /// The colour description, when present.
@@ -38,35 +39,12 @@ impl Vui {
     }
 
     fn read_fields(&mut self, r: &mut BitReader<'_>) -> Result<(), Error> {
-        if r.read_flag("aspect_ratio_info_present_flag")? {
-            let idc = r.read_u8(8, "aspect_ratio_idc")?;
-            let sar = if idc == 255 {
-                let w = r.read_bits(16, "sar_width")? as u16;
-                let h = r.read_bits(16, "sar_height")? as u16;
-                Some((w, h))
-            } else {
-                None
-            };
-            self.aspect_ratio = Some((idc, sar));
-        }
-        if r.read_flag("overscan_info_present_flag")? {
-            r.read_flag("overscan_appropriate_flag")?;
-        }
-        if r.read_flag("video_signal_type_present_flag")? {
-            r.read_bits(3, "video_format")?;
-            self.video_full_range = Some(r.read_flag("video_full_range_flag")?);
-            if r.read_flag("colour_description_present_flag")? {
-                self.colour_description = Some(ColourDescription {
-                    colour_primaries: r.read_u8(8, "colour_primaries")?,
-                    transfer_characteristics: r.read_u8(8, "transfer_characteristics")?,
-                    matrix_coefficients: r.read_u8(8, "matrix_coeffs")?,
-                });
-            }
-        }
-        if r.read_flag("chroma_loc_info_present_flag")? {
-            r.read_ue_max("chroma_sample_loc_type_top_field", 5)?;
-            r.read_ue_max("chroma_sample_loc_type_bottom_field", 5)?;
-        }
+        read_head(
+            r,
+            &mut self.sample_aspect_ratio,
+            &mut self.video_full_range,
+            &mut self.colour_description,
+        )?;
         r.read_flag("neutral_chroma_indication_flag")?;
         self.field_seq = r.read_flag("field_seq_flag")?;
         r.read_flag("frame_field_info_present_flag")?;
