@@ -121,9 +121,11 @@ impl Sps {
     /// [`Error::Truncated`] (no header), [`Error::UnexpectedNalUnitType`],
     /// [`Error::BitstreamEnd`], [`Error::ExpGolombOverflow`], [`Error::OutOfRange`],
     /// [`Error::InvalidCropping`]. A VUI that ends before its timing info is accepted with
-    /// [`Vui::complete`] false. Nothing after the VUI timing info is read.
+    /// [`Vui::complete`] false. Nothing after the VUI timing info is read. Only base-layer
+    /// SPS (nuh_layer_id 0) are read: the multi-layer syntax of Annex F is refused with
+    /// [`Error::OutOfRange`].
     pub fn parse(nal: &[u8]) -> Result<Sps, Error> {
-        let Some((&[first, _], payload)) = nal.split_first_chunk::<2>() else {
+        let Some((&[first, second], payload)) = nal.split_first_chunk::<2>() else {
             return Err(Error::Truncated {
                 what: "HEVC SPS NAL unit header",
                 offset: 0,
@@ -137,6 +139,11 @@ impl Sps {
                 expected_type: NAL_SPS,
                 found: nal_unit_type(first),
             });
+        }
+        // Layers above 0 (multi-layer extensions, Annex F) use another SPS syntax.
+        let nuh_layer_id = ((first & 1) << 5) | (second >> 3);
+        if nuh_layer_id != 0 {
+            return Err(out_of_range("nuh_layer_id", nuh_layer_id.into(), 0));
         }
         let rbsp = remove_emulation_prevention(payload);
         let mut r = BitReader::new(&rbsp);
