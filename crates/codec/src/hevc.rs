@@ -8,6 +8,7 @@
 
 mod hvcc;
 mod nal;
+mod ptl;
 mod sps;
 
 pub use hvcc::{HevcDecoderConfigurationRecord, NalArray};
@@ -15,4 +16,5 @@ pub use nal::{
     access_unit_is_irap, is_irap, is_vcl, nal_unit_type, NalUnitHeader, NAL_AUD, NAL_EOB, NAL_EOS,
     NAL_FD, NAL_PPS, NAL_PREFIX_SEI, NAL_SPS, NAL_SUFFIX_SEI, NAL_VPS,
 };
-pub use sps::{ConformanceWindow, ProfileTierLevel, Sps, Vui};
+pub use ptl::ProfileTierLevel;
+pub use sps::{ConformanceWindow, Sps, Vui};

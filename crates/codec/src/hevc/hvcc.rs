@@ -5,6 +5,7 @@ use bytes::Bytes;
 
 use crate::h264::avcc::Cursor;
 use crate::hevc::nal::{NAL_PPS, NAL_PREFIX_SEI, NAL_SPS, NAL_SUFFIX_SEI, NAL_VPS};
+use crate::hevc::ProfileTierLevel;
 use crate::Error;
 
 /// One entry of the record's NAL unit arrays: NAL units of one type.
@@ -30,15 +31,17 @@ pub struct NalArray {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use livechannel_codec::hevc::{HevcDecoderConfigurationRecord, NalArray};
+/// use livechannel_codec::hevc::{HevcDecoderConfigurationRecord, NalArray, ProfileTierLevel};
 ///
 /// let record = HevcDecoderConfigurationRecord {
-///     general_profile_space: 0,
-///     general_tier_flag: false,
-///     general_profile_idc: 1,
-///     general_profile_compatibility_flags: 0x6000_0000,
-///     general_constraint_indicator_flags: 0x9000_0000_0000,
-///     general_level_idc: 93,
+///     profile_tier_level: ProfileTierLevel {
+///         general_profile_space: 0,
+///         general_tier_flag: false,
+///         general_profile_idc: 1,
+///         general_profile_compatibility_flags: 0x6000_0000,
+///         general_constraint_indicator_flags: 0x9000_0000_0000,
+///         general_level_idc: 93,
+///     },
 ///     min_spatial_segmentation_idc: 0,
 ///     parallelism_type: 0,
 ///     chroma_format_idc: 1,
@@ -65,18 +68,10 @@ pub struct NalArray {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HevcDecoderConfigurationRecord {
-    /// general_profile_space (2 bits).
-    pub general_profile_space: u8,
-    /// general_tier_flag: false Main tier, true High tier.
-    pub general_tier_flag: bool,
-    /// general_profile_idc (5 bits): 1 Main, 2 Main 10, 3 Main Still Picture, 4 RExt, ...
-    pub general_profile_idc: u8,
-    /// general_profile_compatibility_flags (flag 0 is the most significant bit).
-    pub general_profile_compatibility_flags: u32,
-    /// general_constraint_indicator_flags: 48 bits, in the low bits of the `u64`.
-    pub general_constraint_indicator_flags: u64,
-    /// general_level_idc: 30 times the level (93 is level 3.1).
-    pub general_level_idc: u8,
+    /// general_profile_space, general_tier_flag, general_profile_idc,
+    /// general_profile_compatibility_flags, general_constraint_indicator_flags (48 bits) and
+    /// general_level_idc (30 times the level: 93 is level 3.1), as in the SPS.
+    pub profile_tier_level: ProfileTierLevel,
     /// min_spatial_segmentation_idc (12 bits).
     pub min_spatial_segmentation_idc: u16,
     /// parallelismType (2 bits).
@@ -151,13 +146,15 @@ impl HevcDecoderConfigurationRecord {
             });
         }
         Ok(HevcDecoderConfigurationRecord {
-            general_profile_space: profile >> 6,
-            general_tier_flag: profile & 0x20 != 0,
-            general_profile_idc: profile & 0x1F,
-            general_profile_compatibility_flags: (u32::from(compat_hi) << 16)
-                | u32::from(compat_lo),
-            general_constraint_indicator_flags: constraints,
-            general_level_idc,
+            profile_tier_level: ProfileTierLevel {
+                general_profile_space: profile >> 6,
+                general_tier_flag: profile & 0x20 != 0,
+                general_profile_idc: profile & 0x1F,
+                general_profile_compatibility_flags: (u32::from(compat_hi) << 16)
+                    | u32::from(compat_lo),
+                general_constraint_indicator_flags: constraints,
+                general_level_idc,
+            },
             min_spatial_segmentation_idc,
             parallelism_type,
             chroma_format_idc,
@@ -179,15 +176,16 @@ impl HevcDecoderConfigurationRecord {
     /// arrays of at most 65535 NAL units of at most 65535 bytes are written; entries beyond those
     /// limits are dropped. Reserved bits are written as ones.
     pub fn encode(&self, out: &mut Vec<u8>) {
+        let ptl = &self.profile_tier_level;
         out.push(1);
         out.push(
-            (self.general_profile_space & 0x03) << 6
-                | u8::from(self.general_tier_flag) << 5
-                | (self.general_profile_idc & 0x1F),
+            (ptl.general_profile_space & 0x03) << 6
+                | u8::from(ptl.general_tier_flag) << 5
+                | (ptl.general_profile_idc & 0x1F),
         );
-        out.extend_from_slice(&self.general_profile_compatibility_flags.to_be_bytes());
-        out.extend_from_slice(&self.general_constraint_indicator_flags.to_be_bytes()[2..]);
-        out.push(self.general_level_idc);
+        out.extend_from_slice(&ptl.general_profile_compatibility_flags.to_be_bytes());
+        out.extend_from_slice(&ptl.general_constraint_indicator_flags.to_be_bytes()[2..]);
+        out.push(ptl.general_level_idc);
         out.extend_from_slice(
             &(0xF000 | (self.min_spatial_segmentation_idc & 0x0FFF)).to_be_bytes(),
         );
@@ -260,20 +258,21 @@ impl HevcDecoderConfigurationRecord {
     /// `hvc1.1.6.L93.B0`: profile space letter and profile, the compatibility flags bit-reversed
     /// in hex, tier letter and level, then the constraint bytes with trailing zero bytes dropped.
     pub fn codec_string(&self) -> String {
-        let space = match self.general_profile_space {
+        let ptl = &self.profile_tier_level;
+        let space = match ptl.general_profile_space {
             1 => "A",
             2 => "B",
             3 => "C",
             _ => "",
         };
-        let tier = if self.general_tier_flag { 'H' } else { 'L' };
+        let tier = if ptl.general_tier_flag { 'H' } else { 'L' };
         let mut s = format!(
             "hvc1.{space}{}.{:X}.{tier}{}",
-            self.general_profile_idc,
-            self.general_profile_compatibility_flags.reverse_bits(),
-            self.general_level_idc
+            ptl.general_profile_idc,
+            ptl.general_profile_compatibility_flags.reverse_bits(),
+            ptl.general_level_idc
         );
-        let bytes = &self.general_constraint_indicator_flags.to_be_bytes()[2..];
+        let bytes = &ptl.general_constraint_indicator_flags.to_be_bytes()[2..];
         let used = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
         for b in &bytes[..used] {
             s.push_str(&format!(".{b:X}"));
@@ -300,10 +299,11 @@ mod tests {
     fn parses_fixed_fields_and_round_trips() {
         let data = Bytes::from(record());
         let r = HevcDecoderConfigurationRecord::parse(&data).unwrap();
-        assert_eq!(r.general_profile_idc, 1);
-        assert_eq!(r.general_profile_compatibility_flags, 0x6000_0000);
-        assert_eq!(r.general_constraint_indicator_flags, 0x9000_0000_0000);
-        assert_eq!(r.general_level_idc, 63);
+        let ptl = r.profile_tier_level;
+        assert_eq!(ptl.general_profile_idc, 1);
+        assert_eq!(ptl.general_profile_compatibility_flags, 0x6000_0000);
+        assert_eq!(ptl.general_constraint_indicator_flags, 0x9000_0000_0000);
+        assert_eq!(ptl.general_level_idc, 63);
         assert_eq!(r.chroma_format_idc, 1);
         assert_eq!(
             (r.num_temporal_layers, r.temporal_id_nested, r.length_size),

@@ -1,16 +1,15 @@
 //! HEVC sequence parameter set (H.265 (V10, 07/2024) §7.3.2.2.1, semantics §7.4.3.2.1), read up
 //! to and including the VUI timing info.
 
-mod ptl;
 mod rps;
 mod vui;
 
-pub use ptl::ProfileTierLevel;
 pub use vui::Vui;
 
 use crate::bits::BitReader;
 use crate::h264::remove_emulation_prevention;
 use crate::hevc::nal::{nal_unit_type, NAL_SPS};
+use crate::hevc::ptl::{self, ProfileTierLevel};
 use crate::Error;
 
 /// Cap on pic_width/height_in_luma_samples. Level 6.2 allows at most 35,651,584 luma samples per
@@ -177,7 +176,7 @@ impl Sps {
     /// The profile's name as in H.265 Annex A and as FFmpeg prints it: "Main", "Main 10",
     /// "Main Still Picture", "Rext", ...; "Unknown" for other values.
     pub fn profile_name(&self) -> &'static str {
-        ptl::profile_name(&self.profile_tier_level)
+        self.profile_tier_level.profile_name()
     }
 }
 

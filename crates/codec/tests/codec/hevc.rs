@@ -4,8 +4,8 @@
 
 use bytes::Bytes;
 use livechannel_codec::hevc::{
-    access_unit_is_irap, nal_unit_type, HevcDecoderConfigurationRecord, NalArray, Sps, NAL_PPS,
-    NAL_PREFIX_SEI, NAL_SPS, NAL_VPS,
+    access_unit_is_irap, nal_unit_type, HevcDecoderConfigurationRecord, NalArray, ProfileTierLevel,
+    Sps, NAL_PPS, NAL_PREFIX_SEI, NAL_SPS, NAL_VPS,
 };
 use livechannel_codec::length_prefixed_nal_units;
 use proptest::prelude::*;
@@ -27,8 +27,12 @@ fn fixture_records_and_sps() {
         (HEVC_MAIN10, 2, "Main 10", 60, 10, 320, 180, 30.0),
     ] {
         let (raw, c) = record(name);
-        assert_eq!(c.general_profile_idc, profile_idc, "{name}");
-        assert_eq!(c.general_level_idc, level, "{name}");
+        assert_eq!(
+            c.profile_tier_level.general_profile_idc, profile_idc,
+            "{name}"
+        );
+        assert_eq!(c.profile_tier_level.general_level_idc, level, "{name}");
+        assert_eq!(c.profile_tier_level.profile_name(), profile, "{name}");
         assert_eq!(c.chroma_format_idc, 1, "{name}");
         assert_eq!(c.bit_depth_luma_minus8 + 8, depth, "{name}");
         assert_eq!(c.length_size, 4, "{name}");
@@ -50,16 +54,9 @@ fn fixture_records_and_sps() {
         assert_eq!(sps.frame_rate, Some(fps), "{name}");
         assert_eq!((sps.bit_depth_luma, sps.bit_depth_chroma), (depth, depth));
         assert_eq!(sps.chroma_format_idc, 1);
-        let ptl = sps.profile_tier_level;
-        assert_eq!(
-            ptl.general_profile_compatibility_flags,
-            c.general_profile_compatibility_flags
-        );
-        assert_eq!(
-            ptl.general_constraint_indicator_flags,
-            c.general_constraint_indicator_flags
-        );
-        assert!(ptl.progressive_source());
+        // The record repeats the SPS's profile_tier_level.
+        assert_eq!(sps.profile_tier_level, c.profile_tier_level, "{name}");
+        assert!(sps.profile_tier_level.progressive_source());
         let vui = sps.vui.as_ref().unwrap();
         assert!(vui.complete);
         // ffprobe: "SAR 1:1", "yuv420p(tv, ...)" (limited range).
@@ -134,12 +131,14 @@ fn arb_record() -> impl Strategy<Value = HevcDecoderConfigurationRecord> {
         prop::collection::vec(array, 0..5),
     )
         .prop_map(|(a, b, c, arrays)| HevcDecoderConfigurationRecord {
-            general_profile_space: a.0,
-            general_tier_flag: a.1,
-            general_profile_idc: a.2,
-            general_profile_compatibility_flags: a.3,
-            general_constraint_indicator_flags: a.4,
-            general_level_idc: a.5,
+            profile_tier_level: ProfileTierLevel {
+                general_profile_space: a.0,
+                general_tier_flag: a.1,
+                general_profile_idc: a.2,
+                general_profile_compatibility_flags: a.3,
+                general_constraint_indicator_flags: a.4,
+                general_level_idc: a.5,
+            },
             min_spatial_segmentation_idc: b.0,
             parallelism_type: b.1,
             chroma_format_idc: b.2,

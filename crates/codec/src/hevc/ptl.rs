@@ -1,9 +1,13 @@
-//! profile_tier_level() (H.265 §7.3.3), read with profilePresentFlag = 1 as in an SPS.
+//! profile_tier_level() (H.265 §7.3.3), read with profilePresentFlag = 1 as in an SPS; its
+//! general part is repeated in the hvcC record.
 
 use crate::bits::BitReader;
 use crate::Error;
 
-/// The general part of profile_tier_level(): what the hvcC record repeats.
+/// The general part of profile_tier_level(): what the hvcC record repeats, so
+/// [`Sps::profile_tier_level`](crate::hevc::Sps::profile_tier_level) and
+/// [`HevcDecoderConfigurationRecord::profile_tier_level`](crate::hevc::HevcDecoderConfigurationRecord::profile_tier_level)
+/// compare equal in a consistent stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProfileTierLevel {
     /// general_profile_space (2 bits).
@@ -31,10 +35,16 @@ impl ProfileTierLevel {
     pub fn interlaced_source(&self) -> bool {
         self.general_constraint_indicator_flags & (1 << 46) != 0
     }
+
+    /// The profile's name as in H.265 Annex A and as FFmpeg prints it: "Main", "Main 10",
+    /// "Main Still Picture", "Rext", ...; "Unknown" for other values.
+    pub fn profile_name(&self) -> &'static str {
+        profile_name(self)
+    }
 }
 
 /// Reads profile_tier_level(1, max_sub_layers_minus1); the sub-layer parts are read and dropped.
-pub(super) fn read(
+pub(crate) fn read(
     r: &mut BitReader<'_>,
     max_sub_layers_minus1: u8,
 ) -> Result<ProfileTierLevel, Error> {
@@ -81,7 +91,7 @@ pub(super) fn read(
 
 /// Profile names of H.265 Annex A, from general_profile_idc or, when that is 0, the first
 /// compatibility flag set (as FFmpeg does).
-pub(super) fn profile_name(ptl: &ProfileTierLevel) -> &'static str {
+fn profile_name(ptl: &ProfileTierLevel) -> &'static str {
     let idc = if ptl.general_profile_idc == 0 {
         // The index of the highest-order set flag, 32 when none.
         ptl.general_profile_compatibility_flags.leading_zeros() as u8
