@@ -2,7 +2,9 @@
 //!
 //! With inter RPS prediction the number of coded flags depends on NumDeltaPocs of the reference
 //! set, which depends on its delta POC values (equations 7-61 and 7-62), so the sets are
-//! derived, not just skipped.
+//! derived, not just skipped. Entries whose derived delta POC is 0 are dropped, as (7-61) and
+//! (7-62) say (a picture cannot reference itself, so a conforming stream has none; other
+//! readers may count them, which only matters for broken streams).
 
 use crate::bits::BitReader;
 use crate::Error;
