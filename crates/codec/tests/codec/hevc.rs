@@ -202,7 +202,7 @@ proptest! {
 /// its bit count through the sets agrees with this parser's.
 #[test]
 fn other_encoders_sps_match_ffprobe() {
-    let cases: [(&str, &str, &str, u32, u32, f64, u32, u8, u32); 7] = [
+    let cases = [
         // name, SPS hex, profile, width, height, fps, chroma_format_idc, bit depth, sets
         (
             "kvazaar 328x184 15 fps",
