@@ -184,3 +184,40 @@ proptest! {
         let _ = SequenceHeader::parse(&obu.payload[..cut]);
     }
 }
+
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Sequence headers from libaom and rav1e (FFmpeg 9, 2 frames of 320x240, `-f obu`), against
+/// ffprobe 5.1 on the same raw OBU streams. With `-aom-params timing-info=constant` libaom
+/// writes timing info, and ffprobe's r_frame_rate of 30000/1001 can only come from it (without
+/// timing info ffprobe guesses 25/1 for raw OBU, as it does for the other two files, which
+/// were encoded at 24 fps).
+#[test]
+fn other_encoders_sequence_headers() {
+    let timed = SequenceHeader::parse(&unhex("0400000fa40001d4c3400000bc3cffbcdaf90040")).unwrap();
+    assert_eq!((timed.max_frame_width, timed.max_frame_height), (320, 240));
+    let timing = timed.timing_info.unwrap();
+    assert_eq!(
+        (timing.num_units_in_display_tick, timing.time_scale),
+        (1001, 30000)
+    );
+    assert_eq!(timing.num_ticks_per_picture, Some(1));
+    assert_eq!(timed.frame_rate, Some(30000.0 / 1001.0));
+    assert_eq!(timed.color_config.bit_depth, 8);
+
+    for hex in ["000000043cffbcdaf90040", "000000fa1e7fde210a88101010a0"] {
+        let seq = SequenceHeader::parse(&unhex(hex)).unwrap();
+        assert_eq!(
+            (seq.max_frame_width, seq.max_frame_height),
+            (320, 240),
+            "{hex}"
+        );
+        assert_eq!((seq.frame_rate, seq.seq_profile), (None, 0), "{hex}");
+        assert_eq!(seq.color_config.bit_depth, 8, "{hex}");
+    }
+}
