@@ -1,6 +1,6 @@
 //! The one error type of this crate.
 
-/// Everything that can go wrong while parsing or converting H.264 and AAC data.
+/// Everything that can go wrong while parsing or converting H.264, HEVC, AV1 and AAC data.
 ///
 /// Each variant carries the facts needed to find the problem in a capture: byte or bit offsets,
 /// the value found and the limit it broke. The enum holds no I/O errors, so it is `Clone` and
@@ -185,4 +185,50 @@ pub enum Error {
         /// Bytes left in the stream from `offset` on.
         available: usize,
     },
+    /// A parser was given a NAL unit of another type (e.g. [`hevc::Sps::parse`](crate::hevc::Sps::parse)
+    /// given a PPS).
+    #[error("expected {expected} (NAL unit type {expected_type}), found NAL unit type {found}")]
+    UnexpectedNalUnitType {
+        /// What the parser reads.
+        expected: &'static str,
+        /// The nal_unit_type it reads.
+        expected_type: u8,
+        /// The nal_unit_type found.
+        found: u8,
+    },
+    /// The AV1CodecConfigurationRecord does not start with marker 1 and version 1.
+    #[error(
+        "av1C starts with marker {marker} and version {version}, expected marker 1 and version 1"
+    )]
+    InvalidAv1ConfigHeader {
+        /// The marker bit.
+        marker: u8,
+        /// The 7-bit version.
+        version: u8,
+    },
+    /// An AV1 OBU header has its forbidden bit set.
+    #[error("OBU header at offset {offset} has the forbidden bit set")]
+    ObuForbiddenBit {
+        /// Offset of the OBU header.
+        offset: usize,
+    },
+    /// A leb128() value (AV1 §4.10.5) is longer than 8 bytes or larger than 2^32 - 1.
+    #[error("leb128 value at offset {offset} is longer than 8 bytes or exceeds 2^32 - 1")]
+    InvalidLeb128 {
+        /// Offset of the first byte of the value.
+        offset: usize,
+    },
+    /// An OBU's obu_size runs past the end of the data.
+    #[error("OBU at offset {offset} declares {size} payload bytes but only {remaining} remain")]
+    ObuSizeOutOfBounds {
+        /// Offset of the OBU header.
+        offset: usize,
+        /// The declared obu_size.
+        size: u64,
+        /// Bytes left after the OBU header.
+        remaining: usize,
+    },
+    /// No sequence header OBU where one was required.
+    #[error("no AV1 sequence header OBU found")]
+    NoSequenceHeader,
 }

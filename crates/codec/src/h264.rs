@@ -5,9 +5,9 @@
 //! with [`Sps::parse`], then feed every AVC NALU tag to [`AnnexBConverter::convert`].
 
 mod annexb;
-mod avcc;
+pub(crate) mod avcc;
 mod nal;
-mod sps;
+pub(crate) mod sps;
 
 pub use crate::Error;
 pub use annexb::{AccessUnitInfo, AnnexB, AnnexBConverter};

@@ -1,4 +1,4 @@
-//! Codec bitstream helpers for remuxing RTMP/FLV into MPEG-TS: H.264 and AAC.
+//! Codec bitstream helpers for remuxing RTMP/FLV: H.264, HEVC, AV1 and AAC.
 //!
 //! | Specification | Section | What is implemented |
 //! |---|---|---|
@@ -6,6 +6,10 @@
 //! | [ITU-T H.264](https://www.itu.int/rec/T-REC-H.264) (08/2021) | §7.3.2.1.1, §7.4.2.1.1 | Sequence parameter set: profile, level, size after cropping |
 //! | [ITU-T H.264](https://www.itu.int/rec/T-REC-H.264) | Annex E §E.1.1, §E.1.2 | VUI: aspect ratio, colour, timing (frame rate), HRD (skipped), bitstream restrictions |
 //! | [ITU-T H.264](https://www.itu.int/rec/T-REC-H.264) | §7.3.1, §7.4.1.2.3, Annex B | NAL headers, emulation prevention, access unit order, byte stream format |
+//! | [ISO/IEC 14496-15](https://www.iso.org/standard/83336.html) | §8.3.3.1 | HEVCDecoderConfigurationRecord (`hvcC`) parse and encode |
+//! | [ITU-T H.265](https://www.itu.int/rec/T-REC-H.265) (V10, 07/2024) | §7.3.1.2, §7.3.2.2.1, §7.3.3, §7.3.4, §7.3.7, §E.2.1 | NAL header, SPS (profile_tier_level, conformance window, bit depths, RPS walk), VUI up to timing info |
+//! | [AV1 ISOBMFF binding](https://aomediacodec.github.io/av1-isobmff/) v1.2.0 | §2.3.3 | AV1CodecConfigurationRecord (`av1C`) parse and encode |
+//! | [AV1 bitstream](https://aomediacodec.github.io/av1-spec/) v1.0.0 errata 1 | §4.10.5, §5.3, §5.5, §5.9.2 | leb128, OBU headers, sequence header, key frame detection |
 //! | [ISO/IEC 14496-3](https://www.iso.org/standard/76383.html) | §1.6.2.1, §4.4.1 | AudioSpecificConfig with GASpecificConfig, PCE and SBR/PS signalling |
 //! | [ISO/IEC 14496-3](https://www.iso.org/standard/76383.html) | §1.A.2 | ADTS fixed and variable headers |
 //! | [RFC 6381](https://www.rfc-editor.org/rfc/rfc6381) | §3.3 | `avc1.PPCCLL` and `mp4a.40.N` codec strings |
@@ -52,8 +56,12 @@
 #![forbid(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod aac;
+pub mod av1;
 mod bits;
 mod error;
 pub mod h264;
+pub mod hevc;
+mod nal_length;
 
 pub use error::Error;
+pub use nal_length::{length_prefixed_nal_units, LengthPrefixedNalUnits};

@@ -5,12 +5,16 @@
 mod aac;
 #[path = "codec/annexb.rs"]
 mod annexb;
+#[path = "codec/av1.rs"]
+mod av1;
 #[path = "codec/avcc.rs"]
 mod avcc;
 #[path = "codec/fixtures.rs"]
 mod fixtures;
 #[path = "codec/flv_walk.rs"]
 mod flv_walk;
+#[path = "codec/hevc.rs"]
+mod hevc;
 #[path = "codec/malformed.rs"]
 mod malformed;
 #[path = "codec/sps_builder.rs"]

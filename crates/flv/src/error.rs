@@ -99,4 +99,10 @@ pub enum Error {
         /// The requested type number.
         value: u8,
     },
+    /// A multitrack video tag body does not follow Enhanced RTMP v2.
+    #[error("multitrack video tag {reason}")]
+    InvalidMultitrack {
+        /// What was wrong, as the end of a sentence.
+        reason: &'static str,
+    },
 }

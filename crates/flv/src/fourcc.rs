@@ -25,6 +25,8 @@ impl FourCc {
     pub const AV01: FourCc = FourCc(*b"av01");
     /// VP9.
     pub const VP09: FourCc = FourCc(*b"vp09");
+    /// H.266 / VVC (Enhanced RTMP v2).
+    pub const VVC1: FourCc = FourCc(*b"vvc1");
     /// VP8 (Enhanced RTMP v2).
     pub const VP08: FourCc = FourCc(*b"vp08");
     /// All zero: reported by [`VideoTag::parse`](crate::VideoTag::parse)

@@ -11,9 +11,14 @@
 //! [`AudioTag::parse`], [`VideoTag::parse`] and [`ScriptTag::parse`] serve an
 //! RTMP server as well as the [`Demuxer`].
 //!
-//! Not supported: encrypted tags ([`Error::Encrypted`]), Enhanced RTMP v2
-//! audio (ExAudioTagHeader, reported as [`SoundFormat::Other`]`(9)`), and the
-//! bodies of multitrack and ModEx video tags (reported, not parsed).
+//! Enhanced RTMP video is parsed completely: SequenceStart, CodedFrames (with
+//! the SI24 composition time of avc1/hvc1/vvc1), CodedFramesX, SequenceEnd,
+//! MPEG2TSSequenceStart, Metadata ([`VideoTag::metadata`]), command frames
+//! ([`VideoTag::command`]), v2 ModEx ([`VideoTag::mod_ex`]) and Multitrack
+//! ([`VideoTag::multitrack`]).
+//!
+//! Not supported: encrypted tags ([`Error::Encrypted`]) and Enhanced RTMP v2
+//! audio (ExAudioTagHeader, reported as [`SoundFormat::Other`]`(9)`).
 //!
 //! ```
 //! use livechannel_flv::{write_header, write_tag, Demuxer, Event, TagType};
@@ -49,6 +54,8 @@ mod demux;
 mod error;
 mod fourcc;
 mod header;
+mod modex;
+mod multitrack;
 mod script;
 mod tag;
 mod video;
@@ -59,6 +66,8 @@ pub use demux::{read_all, Demuxer, Event, Limits};
 pub use error::Error;
 pub use fourcc::FourCc;
 pub use header::{write_header, Header};
+pub use modex::ModEx;
+pub use multitrack::{Multitrack, MultitrackType, VideoTrack};
 pub use script::ScriptTag;
 pub use tag::{Tag, TagType};
 pub use video::{FrameType, VideoCodec, VideoPacketType, VideoTag};

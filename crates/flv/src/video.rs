@@ -1,9 +1,12 @@
 //! Video tag bodies: the legacy VideoTagHeader (spec E.4.3.1) and the
-//! Enhanced RTMP ExVideoTagHeader.
+//! Enhanced RTMP ExVideoTagHeader (enhanced-rtmp-v1.md "ExVideoTagHeader";
+//! enhanced-rtmp-v2.md "Enhanced Video", with ModEx and Multitrack).
 
 use bytes::Bytes;
 
-use crate::{Error, FourCc};
+use crate::modex::{self, ModEx, MOD_EX};
+use crate::multitrack::Multitrack;
+use crate::{Error, FourCc, ScriptTag};
 
 /// Legacy CodecID of AVC.
 const AVC_CODEC_ID: u8 = 7;
@@ -91,9 +94,11 @@ pub enum VideoPacketType {
     Metadata,
     /// Enhanced 5: MPEG-2 TS sequence start.
     Mpeg2TsSequenceStart,
-    /// Enhanced 6: several tracks in one tag (body not parsed here).
+    /// Enhanced 6: several tracks in one tag; see [`VideoTag::multitrack`].
     Multitrack,
-    /// Any other value (e.g. Enhanced RTMP v2's ModEx, 7).
+    /// Any other value: AVC packet types 3 and up, enhanced 8 and up (reserved). Enhanced
+    /// ModEx (7) is resolved by [`VideoTag::parse`] into [`VideoTag::mod_ex`] and never
+    /// reported.
     Other(u8),
 }
 
@@ -107,7 +112,7 @@ impl VideoPacketType {
         }
     }
 
-    fn from_enhanced(value: u8) -> VideoPacketType {
+    pub(crate) fn from_enhanced(value: u8) -> VideoPacketType {
         match value {
             0 => VideoPacketType::SequenceStart,
             1 => VideoPacketType::CodedFrames,
@@ -146,12 +151,14 @@ fn enhanced_has_fourcc(frame_type: FrameType, packet_type: u8) -> bool {
     !command && packet_type <= 5
 }
 
-fn enhanced_has_cts(packet_type: u8, fourcc: FourCc) -> bool {
+/// v2 ExVideoTagBody: CodedFrames of avc1, hvc1 and vvc1 start with an SI24
+/// compositionTimeOffset; other codecs and CodedFramesX have none.
+pub(crate) fn enhanced_has_cts(packet_type: u8, fourcc: FourCc) -> bool {
     const CODED_FRAMES: u8 = 1;
-    packet_type == CODED_FRAMES && (fourcc == FourCc::AVC1 || fourcc == FourCc::HVC1)
+    packet_type == CODED_FRAMES && matches!(fourcc, FourCc::AVC1 | FourCc::HVC1 | FourCc::VVC1)
 }
 
-fn read_si24(b: [u8; 3]) -> i32 {
+pub(crate) fn read_si24(b: [u8; 3]) -> i32 {
     // Put the 24 bits at the top, then shift back arithmetically to sign-extend.
     i32::from_be_bytes([b[0], b[1], b[2], 0]) >> 8
 }
@@ -198,6 +205,9 @@ pub struct VideoTag {
     pub composition_time: i32,
     /// The payload after the header.
     pub data: Bytes,
+    /// Enhanced RTMP v2 ModEx entries read before the real packet type, in wire
+    /// order (empty for legacy tags and most enhanced ones).
+    pub mod_ex: Vec<ModEx>,
 }
 
 impl VideoTag {
@@ -207,11 +217,15 @@ impl VideoTag {
     /// - legacy AVC: frame type/codec byte, AVCPacketType, SI24 composition
     ///   time (5 bytes, also for command frames, as in the spec's table);
     /// - other legacy codecs: the frame type/codec byte only;
-    /// - enhanced (bit 7 set): frame type/packet type byte, then the FourCC,
-    ///   then for CodedFrames of avc1/hvc1 an SI24 composition time. Command
-    ///   frames and packet types 6 (Multitrack) and up have nothing after the
-    ///   first byte parsed; for Multitrack with one codec the FourCC is still
-    ///   reported in `codec` and the whole rest is `data`.
+    /// - enhanced (bit 7 set): frame type/packet type byte; while the packet
+    ///   type is ModEx (7, v2), a ModEx entry ending in the next packet type
+    ///   (kept in `mod_ex`); then the FourCC, then for CodedFrames of
+    ///   avc1/hvc1/vvc1 an SI24 composition time. Command frames (other than
+    ///   Metadata) have their command byte as `data` ([`command`](Self::command)).
+    ///   Multitrack (6) tags keep everything after the packet type in `data`
+    ///   ([`multitrack`](Self::multitrack) parses it), with the shared FourCC,
+    ///   if any, reported in `codec`. Reserved packet types (8 and up) keep the
+    ///   rest in `data` with [`FourCc::NONE`].
     pub fn parse(body: Bytes) -> Result<VideoTag, Error> {
         let too_short = |needed| Error::TagBodyTooShort {
             kind: "video",
@@ -231,6 +245,7 @@ impl VideoTag {
                     packet_type: VideoPacketType::CodedFrames,
                     composition_time: 0,
                     data: body.slice(1..),
+                    mod_ex: Vec::new(),
                 });
             }
             let Some(&[_, packet_type, c0, c1, c2]) = bytes.get(..5) else {
@@ -242,48 +257,67 @@ impl VideoTag {
                 packet_type: VideoPacketType::from_avc(packet_type),
                 composition_time: read_si24([c0, c1, c2]),
                 data: body.slice(5..),
+                mod_ex: Vec::new(),
             });
         }
 
+        Self::parse_enhanced(body, first)
+    }
+
+    fn parse_enhanced(body: Bytes, first: u8) -> Result<VideoTag, Error> {
+        let too_short = |needed| Error::TagBodyTooShort {
+            kind: "video",
+            len: body.len(),
+            needed,
+        };
         let frame_type = FrameType::from_u8((first >> 4) & 0x07);
-        let raw_packet_type = first & 0x0F;
-        let packet_type = VideoPacketType::from_enhanced(raw_packet_type);
-        if !enhanced_has_fourcc(frame_type, raw_packet_type) {
-            let fourcc = match (packet_type, bytes.get(1..6)) {
-                // Multitrack: AvMultitrackType/packet type byte, then the
-                // shared FourCC unless each track has its own (type 2).
-                (VideoPacketType::Multitrack, Some(&[track, a, b, c, d])) if track >> 4 != 2 => {
-                    FourCc([a, b, c, d])
-                }
-                _ => FourCc::NONE,
-            };
-            return Ok(VideoTag {
-                frame_type,
-                codec: VideoCodec::Enhanced(fourcc),
-                packet_type,
-                composition_time: 0,
-                data: body.slice(1..),
-            });
+        let mut raw_packet_type = first & 0x0F;
+        // v2: each ModEx entry takes at least two bytes, so the loop ends with the body.
+        let mut mod_ex = Vec::new();
+        let mut pos = 1;
+        while raw_packet_type == MOD_EX {
+            let (entry, next, after) = modex::read(&body, pos)?;
+            mod_ex.push(entry);
+            raw_packet_type = next;
+            pos = after;
         }
-        let Some(&[_, a, b, c, d]) = bytes.get(..5) else {
-            return Err(too_short(5));
+        let packet_type = VideoPacketType::from_enhanced(raw_packet_type);
+        let bytes = body.as_ref();
+        let mut tag = VideoTag {
+            frame_type,
+            codec: VideoCodec::Enhanced(FourCc::NONE),
+            packet_type,
+            composition_time: 0,
+            data: body.slice(pos..),
+            mod_ex,
+        };
+        if !enhanced_has_fourcc(frame_type, raw_packet_type) {
+            // Multitrack: AvMultitrackType/packet type byte, then the shared
+            // FourCC unless each track has its own (type 2).
+            let is_multitrack =
+                packet_type == VideoPacketType::Multitrack && frame_type != FrameType::Command;
+            if let (true, Some(&[track, a, b, c, d])) = (is_multitrack, bytes.get(pos..pos + 5)) {
+                if track >> 4 != 2 {
+                    tag.codec = VideoCodec::Enhanced(FourCc([a, b, c, d]));
+                }
+            }
+            return Ok(tag);
+        }
+        let Some(&[a, b, c, d]) = bytes.get(pos..pos + 4) else {
+            return Err(too_short(pos + 4));
         };
         let fourcc = FourCc([a, b, c, d]);
-        let (composition_time, header_len) = if enhanced_has_cts(raw_packet_type, fourcc) {
-            let Some(&[c0, c1, c2]) = bytes.get(5..8) else {
-                return Err(too_short(8));
+        pos += 4;
+        if enhanced_has_cts(raw_packet_type, fourcc) {
+            let Some(&[c0, c1, c2]) = bytes.get(pos..pos + 3) else {
+                return Err(too_short(pos + 3));
             };
-            (read_si24([c0, c1, c2]), 8)
-        } else {
-            (0, 5)
-        };
-        Ok(VideoTag {
-            frame_type,
-            codec: VideoCodec::Enhanced(fourcc),
-            packet_type,
-            composition_time,
-            data: body.slice(header_len..),
-        })
+            tag.composition_time = read_si24([c0, c1, c2]);
+            pos += 3;
+        }
+        tag.codec = VideoCodec::Enhanced(fourcc);
+        tag.data = body.slice(pos..);
+        Ok(tag)
     }
 
     /// Whether this is H.264: legacy AVC or enhanced `avc1`.
@@ -341,14 +375,88 @@ impl VideoTag {
             VideoCodec::Legacy(id) => out.push(frame_type | (id & 0x0F)),
             VideoCodec::Enhanced(fourcc) => {
                 let packet_type = packet_type & 0x0F;
-                out.push(0x80 | frame_type | packet_type);
-                if enhanced_has_fourcc(self.frame_type, packet_type) {
-                    out.extend_from_slice(&fourcc.0);
-                    if enhanced_has_cts(packet_type, fourcc) {
-                        write_si24(self.composition_time, out);
-                    }
+                let Some((last, rest)) = self.mod_ex.split_last() else {
+                    out.push(0x80 | frame_type | packet_type);
+                    self.write_enhanced_rest(fourcc, packet_type, out);
+                    return;
+                };
+                out.push(0x80 | frame_type | MOD_EX);
+                for entry in rest {
+                    entry.write(MOD_EX, out);
                 }
+                last.write(packet_type, out);
+                self.write_enhanced_rest(fourcc, packet_type, out);
             }
         }
+    }
+
+    /// The enhanced header after the packet type (and any ModEx entries).
+    fn write_enhanced_rest(&self, fourcc: FourCc, packet_type: u8, out: &mut Vec<u8>) {
+        if enhanced_has_fourcc(self.frame_type, packet_type) {
+            out.extend_from_slice(&fourcc.0);
+            if enhanced_has_cts(packet_type, fourcc) {
+                write_si24(self.composition_time, out);
+            }
+        }
+    }
+
+    /// The enhanced FourCC, when the tag names one (not for legacy tags, command frames or
+    /// multitrack tags with one codec per track).
+    pub fn fourcc(&self) -> Option<FourCc> {
+        match self.codec {
+            VideoCodec::Enhanced(fourcc) if fourcc != FourCc::NONE => Some(fourcc),
+            _ => None,
+        }
+    }
+
+    /// Whether this is enhanced `hvc1` (HEVC).
+    pub fn is_hevc(&self) -> bool {
+        self.fourcc() == Some(FourCc::HVC1)
+    }
+
+    /// Whether this is enhanced `av01` (AV1).
+    pub fn is_av1(&self) -> bool {
+        self.fourcc() == Some(FourCc::AV01)
+    }
+
+    /// Whether this is enhanced `vp09` (VP9), which a caller that cannot carry VP9 should
+    /// refuse by name.
+    pub fn is_vp9(&self) -> bool {
+        self.fourcc() == Some(FourCc::VP09)
+    }
+
+    /// The command byte of a command frame (frame type 5, not Metadata): 0 start and 1 end of
+    /// client-side seeking. `None` for other tags or a command frame without the byte.
+    pub fn command(&self) -> Option<u8> {
+        let is_command =
+            self.frame_type == FrameType::Command && self.packet_type != VideoPacketType::Metadata;
+        if !is_command {
+            return None;
+        }
+        self.data.first().copied()
+    }
+
+    /// For a Metadata tag (v1 "Metadata Frame", v2 `VideoPacketType.Metadata`): the first
+    /// AMF0 name/value pair of `data`, such as `colorInfo` and its object. The spec allows a
+    /// series of pairs; only the first is parsed (the body stays in `data`). `None` for other
+    /// packet types; errors are those of [`ScriptTag::parse`] (but `@setDataFrame` has no
+    /// special meaning here, it is unwrapped all the same).
+    pub fn metadata(&self) -> Option<Result<ScriptTag, Error>> {
+        (self.packet_type == VideoPacketType::Metadata).then(|| ScriptTag::parse(&self.data))
+    }
+
+    /// For a Multitrack tag (not a command frame): its tracks, parsed from `data` (see
+    /// [`Multitrack::parse`]). `None` for other tags. A caller that handles one track should
+    /// pick `track_id` 0, or refuse the stream, rather than read `data` as a single track.
+    pub fn multitrack(&self) -> Option<Result<Multitrack, Error>> {
+        let is_multitrack = self.packet_type == VideoPacketType::Multitrack
+            && self.frame_type != FrameType::Command
+            && matches!(self.codec, VideoCodec::Enhanced(_));
+        is_multitrack.then(|| Multitrack::parse(&self.data))
+    }
+
+    /// The nanoseconds a ModEx TimestampOffsetNano adds to the tag's timestamp, when present.
+    pub fn timestamp_offset_nanos(&self) -> Option<u32> {
+        self.mod_ex.iter().find_map(ModEx::timestamp_offset_nanos)
     }
 }

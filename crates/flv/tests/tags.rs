@@ -3,8 +3,8 @@
 use bytes::Bytes;
 use livechannel_amf0::{encode, Value};
 use livechannel_flv::{
-    AacPacketType, AudioTag, Error, FourCc, FrameType, ScriptTag, SoundFormat, VideoCodec,
-    VideoPacketType, VideoTag,
+    AacPacketType, AudioTag, Error, FourCc, FrameType, ModEx, MultitrackType, ScriptTag,
+    SoundFormat, VideoCodec, VideoPacketType, VideoTag,
 };
 use proptest::prelude::*;
 
@@ -295,6 +295,161 @@ fn script_malformed() {
     );
 }
 
+#[test]
+fn mod_ex_timestamp_offset_nano_then_coded_frames() {
+    // Key | ModEx; size 3 (UI8 2), 500,000 ns; TimestampOffsetNano (0) | CodedFrames (1);
+    // "hvc1", SI24 40, one NAL.
+    let body = [
+        0x97, 0x02, 0x07, 0xA1, 0x20, 0x01, b'h', b'v', b'c', b'1', 0, 0, 40, 0, 0, 0, 1, 0x26,
+    ];
+    let tag = video(&body).unwrap();
+    assert_eq!(tag.packet_type, VideoPacketType::CodedFrames);
+    assert_eq!(tag.codec, VideoCodec::Enhanced(FourCc::HVC1));
+    assert_eq!(tag.composition_time, 40);
+    assert_eq!(tag.timestamp_offset_nanos(), Some(500_000));
+    assert_eq!(tag.data.as_ref(), &body[13..]);
+    assert_eq!(rewritten(&tag), body);
+}
+
+#[test]
+fn mod_ex_chains_and_wide_sizes_round_trip() {
+    // Two entries: a 300-byte one of type 5 (16-bit size form), then a 1-byte one coded in
+    // the 16-bit form although it would fit 8 bits; then SequenceStart "av01".
+    let mut body = vec![0x97, 0xFF, 0x01, 0x2B];
+    body.extend_from_slice(&[0xEE; 300]);
+    body.extend_from_slice(&[0x57, 0xFF, 0x00, 0x00, 0x09, 0x10]);
+    body.extend_from_slice(b"av01\x81\x00");
+    let tag = video(&body).unwrap();
+    assert_eq!(tag.packet_type, VideoPacketType::SequenceStart);
+    assert!(tag.is_av1() && tag.is_sequence_header());
+    assert_eq!(tag.mod_ex.len(), 2);
+    assert_eq!(
+        (tag.mod_ex[0].mod_ex_type, tag.mod_ex[0].data.len()),
+        (5, 300)
+    );
+    assert_eq!(
+        tag.mod_ex[1],
+        ModEx {
+            mod_ex_type: 1,
+            data: Bytes::from_static(&[0x09]),
+            wide_size: true
+        }
+    );
+    assert_eq!(tag.timestamp_offset_nanos(), None);
+    assert_eq!(tag.data.as_ref(), &[0x81, 0x00]);
+    assert_eq!(rewritten(&tag), body);
+    // Cut inside the second entry's size.
+    assert!(matches!(
+        video(&body[..306]),
+        Err(Error::TagBodyTooShort { .. })
+    ));
+}
+
+#[test]
+fn multitrack_one_track() {
+    // OneTrack | CodedFrames, "hvc1", track 0, SI24 -1, data.
+    let body = [
+        0x96, 0x01, b'h', b'v', b'c', b'1', 0x00, 0xFF, 0xFF, 0xFF, 0xAA, 0xBB,
+    ];
+    let tag = video(&body).unwrap();
+    assert_eq!(tag.packet_type, VideoPacketType::Multitrack);
+    assert!(!tag.is_coded_frame());
+    let m = tag.multitrack().unwrap().unwrap();
+    assert_eq!(m.multitrack_type, MultitrackType::OneTrack);
+    assert_eq!(m.packet_type, VideoPacketType::CodedFrames);
+    assert_eq!(m.tracks.len(), 1);
+    let t = &m.tracks[0];
+    assert_eq!(
+        (t.track_id, t.codec, t.composition_time),
+        (0, FourCc::HVC1, -1)
+    );
+    assert_eq!(t.data.as_ref(), &[0xAA, 0xBB]);
+    assert_eq!(rewritten(&tag), body);
+}
+
+#[test]
+fn multitrack_many_tracks_many_codecs() {
+    // ManyTracksManyCodecs | CodedFramesX; track 0 "hvc1" of 2 bytes; track 1 "av01" of 1.
+    let body = [
+        0x96, 0x23, b'h', b'v', b'c', b'1', 0x00, 0, 0, 2, 0x26, 0x01, b'a', b'v', b'0', b'1',
+        0x01, 0, 0, 1, 0x12,
+    ];
+    let tag = video(&body).unwrap();
+    assert_eq!(tag.codec, VideoCodec::Enhanced(FourCc::NONE));
+    let m = tag.multitrack().unwrap().unwrap();
+    assert_eq!(m.multitrack_type, MultitrackType::ManyTracksManyCodecs);
+    let summary: Vec<(u8, FourCc, &[u8])> = m
+        .tracks
+        .iter()
+        .map(|t| (t.track_id, t.codec, t.data.as_ref()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (0, FourCc::HVC1, &[0x26, 0x01][..]),
+            (1, FourCc::AV01, &[0x12][..])
+        ]
+    );
+    // ManyTracks | SequenceStart with a shared FourCC, the second track cut short.
+    let body = [
+        0x96, 0x10, b'a', b'v', b'0', b'1', 0x00, 0, 0, 1, 0x81, 0x01, 0, 0, 9, 0x81,
+    ];
+    let tag = video(&body).unwrap();
+    assert_eq!(tag.codec, VideoCodec::Enhanced(FourCc::AV01));
+    assert_eq!(
+        tag.multitrack().unwrap(),
+        Err(Error::InvalidMultitrack {
+            reason: "has a track running past the tag"
+        })
+    );
+}
+
+#[test]
+fn multitrack_refusals() {
+    let reason = |body: &[u8]| match video(body).unwrap().multitrack() {
+        Some(Err(Error::InvalidMultitrack { reason })) => reason,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(reason(&[0x96, 0x31]), "uses a reserved AvMultitrackType");
+    assert_eq!(
+        reason(&[0x96, 0x06]),
+        "nests a Multitrack or ModEx packet type"
+    );
+    assert_eq!(reason(&[0x96]), "is empty");
+    assert_eq!(reason(&[0x96, 0x01, b'h', b'v']), "ends inside a FourCC");
+    // A command frame with packet type Multitrack is a command, not a multitrack tag.
+    let tag = video(&[0xD6, 0x01]).unwrap();
+    assert_eq!((tag.multitrack(), tag.command()), (None, Some(1)));
+}
+
+#[test]
+fn vp09_is_reported_and_vvc1_has_a_composition_time() {
+    let tag = video(&[0x91, b'v', b'p', b'0', b'9', 0xAA]).unwrap();
+    assert!(tag.is_vp9() && tag.is_coded_frame());
+    assert_eq!((tag.composition_time, tag.data.as_ref()), (0, &[0xAA][..]));
+    let tag = video(&[0x91, b'v', b'v', b'c', b'1', 0, 0, 5, 0xAA]).unwrap();
+    assert_eq!(
+        (tag.fourcc(), tag.composition_time),
+        (Some(FourCc::VVC1), 5)
+    );
+}
+
+#[test]
+fn metadata_of_another_tag_is_none_and_bad_amf_is_an_error() {
+    let tag = video(&[0x92, b'h', b'v', b'c', b'1']).unwrap();
+    assert!(tag.metadata().is_none());
+    let tag = video(&[0x84, b'h', b'v', b'c', b'1', 0x00]).unwrap();
+    assert!(matches!(tag.metadata(), Some(Err(_))));
+    let mut body = vec![0x84, b'h', b'v', b'c', b'1'];
+    livechannel_amf0::encode(&Value::String("colorInfo".into()), &mut body).unwrap();
+    livechannel_amf0::encode(&Value::Undefined, &mut body).unwrap();
+    let meta = video(&body).unwrap().metadata().unwrap().unwrap();
+    assert_eq!(
+        (meta.name.as_str(), meta.value),
+        ("colorInfo", Value::Undefined)
+    );
+}
+
 fn frame_type() -> impl Strategy<Value = FrameType> {
     prop_oneof![
         Just(FrameType::Key),
@@ -338,6 +493,7 @@ fn video_tag() -> impl Strategy<Value = VideoTag> {
                 packet_type,
                 composition_time,
                 data,
+                mod_ex: Vec::new(),
             },
         );
     let legacy = (
@@ -351,6 +507,7 @@ fn video_tag() -> impl Strategy<Value = VideoTag> {
             packet_type: VideoPacketType::CodedFrames,
             composition_time: 0,
             data,
+            mod_ex: Vec::new(),
         });
     let enhanced = (
         prop_oneof![
@@ -380,8 +537,23 @@ fn video_tag() -> impl Strategy<Value = VideoTag> {
                 packet_type,
                 composition_time: if has_cts { cts } else { 0 },
                 data,
+                mod_ex: Vec::new(),
             }
         });
+    let mod_ex = (
+        0u8..16,
+        prop::collection::vec(any::<u8>(), 1..300),
+        any::<bool>(),
+    )
+        .prop_map(|(mod_ex_type, data, wide)| ModEx {
+            mod_ex_type,
+            wide_size: wide || data.len() > 255,
+            data: Bytes::from(data),
+        });
+    let enhanced = (enhanced, prop::collection::vec(mod_ex, 0..3)).prop_map(|(mut tag, mod_ex)| {
+        tag.mod_ex = mod_ex;
+        tag
+    });
     prop_oneof![avc, legacy, enhanced]
 }
 

@@ -61,18 +61,18 @@ pub struct AvcDecoderConfigurationRecord {
     pub high_profile_ext: Option<HighProfileExt>,
 }
 
-/// Byte cursor that reports truncation with offsets.
-struct Cursor<'a> {
-    data: &'a Bytes,
-    pos: usize,
+/// Byte cursor that reports truncation with offsets (shared with the hvcC parser).
+pub(crate) struct Cursor<'a> {
+    pub(crate) data: &'a Bytes,
+    pub(crate) pos: usize,
 }
 
 impl Cursor<'_> {
-    fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.data.len().saturating_sub(self.pos)
     }
 
-    fn truncated(&self, what: &'static str, needed: usize) -> Error {
+    pub(crate) fn truncated(&self, what: &'static str, needed: usize) -> Error {
         Error::Truncated {
             what,
             offset: self.pos,
@@ -81,7 +81,7 @@ impl Cursor<'_> {
         }
     }
 
-    fn u8(&mut self, what: &'static str) -> Result<u8, Error> {
+    pub(crate) fn u8(&mut self, what: &'static str) -> Result<u8, Error> {
         let b = self
             .data
             .get(self.pos)
@@ -91,7 +91,7 @@ impl Cursor<'_> {
         Ok(b)
     }
 
-    fn u16(&mut self, what: &'static str) -> Result<u16, Error> {
+    pub(crate) fn u16(&mut self, what: &'static str) -> Result<u16, Error> {
         match self.data.get(self.pos..self.pos + 2) {
             Some(&[a, b]) => {
                 self.pos += 2;
@@ -102,7 +102,7 @@ impl Cursor<'_> {
     }
 
     /// A 16-bit length followed by that many bytes, returned as a zero-copy slice.
-    fn nal(&mut self, what: &'static str) -> Result<Bytes, Error> {
+    pub(crate) fn nal(&mut self, what: &'static str) -> Result<Bytes, Error> {
         let len = usize::from(self.u16(what)?);
         if len > self.remaining() {
             return Err(self.truncated(what, len));

@@ -1,7 +1,7 @@
 //! Sequence parameter set parsing (H.264 §7.3.2.1.1, semantics §7.4.2.1.1).
 
 mod profile;
-mod vui;
+pub(crate) mod vui;
 
 pub use vui::{ColourDescription, TimingInfo, Vui};
 

@@ -9,6 +9,11 @@ pub const BASELINE: &str = "baseline_aac48k";
 pub const VIDEO_ONLY: &str = "video_only";
 pub const LONG_GOP: &str = "long_gop_5s";
 pub const ALL: [&str; 4] = [HIGH, BASELINE, VIDEO_ONLY, LONG_GOP];
+/// Enhanced RTMP fixtures made with FFmpeg 9 (tests/fixtures/README.md).
+pub const HEVC_MAIN: &str = "hevc_main_640x360_25fps_aac";
+pub const HEVC_MAIN10: &str = "hevc_main10_320x180_30fps";
+pub const AV1_MAIN: &str = "av1_main_640x360_25fps_aac";
+pub const AV1_10BIT: &str = "av1_10bit_320x180_30fps";
 
 pub struct VideoFrame {
     /// FLV frame type 1.
@@ -20,6 +25,8 @@ pub struct VideoFrame {
 #[derive(Default)]
 pub struct Tracks {
     pub avc_config: Option<Bytes>,
+    /// The body of the Enhanced RTMP SequenceStart tag after its 5-byte header.
+    pub enhanced_config: Option<Bytes>,
     pub video: Vec<VideoFrame>,
     pub asc: Option<Bytes>,
     pub audio: Vec<Bytes>,
@@ -43,6 +50,23 @@ pub fn read(name: &str) -> Tracks {
         let size = u32::from_be_bytes([0, file[pos + 1], file[pos + 2], file[pos + 3]]) as usize;
         let body = file.slice(pos + 11..pos + 11 + size);
         match tag_type {
+            // Enhanced RTMP: IsExHeader, frame type, packet type, FourCC (v1 ExVideoTagHeader).
+            9 if body[0] & 0x80 != 0 => {
+                let keyframe = (body[0] >> 4) & 7 == 1;
+                let is_hvc1 = &body[1..5] == b"hvc1";
+                match body[0] & 0x0F {
+                    0 => tracks.enhanced_config = Some(body.slice(5..)),
+                    1 => tracks.video.push(VideoFrame {
+                        keyframe,
+                        data: body.slice(if is_hvc1 { 8 } else { 5 }..),
+                    }),
+                    3 => tracks.video.push(VideoFrame {
+                        keyframe,
+                        data: body.slice(5..),
+                    }),
+                    _ => {}
+                }
+            }
             9 if body[0] & 0x0F == 7 => match body[1] {
                 0 => tracks.avc_config = Some(body.slice(5..)),
                 1 => tracks.video.push(VideoFrame {

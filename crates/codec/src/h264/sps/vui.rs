@@ -83,38 +83,12 @@ impl Vui {
     }
 
     fn read_fields(&mut self, r: &mut BitReader<'_>) -> Result<(), Error> {
-        if r.read_flag("aspect_ratio_info_present_flag")? {
-            let idc = r.read_u8(8, "aspect_ratio_idc")?;
-            self.sample_aspect_ratio = if idc == EXTENDED_SAR {
-                let w = r.read_bits(16, "sar_width")? as u16;
-                let h = r.read_bits(16, "sar_height")? as u16;
-                // §E.2.1: a zero in either term means "unspecified".
-                Some((w, h)).filter(|_| w != 0 && h != 0)
-            } else {
-                usize::from(idc)
-                    .checked_sub(1)
-                    .and_then(|i| SAMPLE_ASPECT_RATIOS.get(i))
-                    .copied()
-            };
-        }
-        if r.read_flag("overscan_info_present_flag")? {
-            r.read_flag("overscan_appropriate_flag")?;
-        }
-        if r.read_flag("video_signal_type_present_flag")? {
-            r.read_bits(3, "video_format")?;
-            self.video_full_range = Some(r.read_flag("video_full_range_flag")?);
-            if r.read_flag("colour_description_present_flag")? {
-                self.colour_description = Some(ColourDescription {
-                    colour_primaries: r.read_u8(8, "colour_primaries")?,
-                    transfer_characteristics: r.read_u8(8, "transfer_characteristics")?,
-                    matrix_coefficients: r.read_u8(8, "matrix_coefficients")?,
-                });
-            }
-        }
-        if r.read_flag("chroma_loc_info_present_flag")? {
-            r.read_ue_max("chroma_sample_loc_type_top_field", 5)?;
-            r.read_ue_max("chroma_sample_loc_type_bottom_field", 5)?;
-        }
+        read_head(
+            r,
+            &mut self.sample_aspect_ratio,
+            &mut self.video_full_range,
+            &mut self.colour_description,
+        )?;
         if r.read_flag("timing_info_present_flag")? {
             self.timing_info = Some(TimingInfo {
                 num_units_in_tick: r.read_bits(32, "num_units_in_tick")?,
@@ -157,6 +131,50 @@ impl Vui {
         }
         Some(f64::from(t.time_scale) / (2.0 * f64::from(t.num_units_in_tick)))
     }
+}
+
+/// The start of the VUI, the same in H.264 §E.1.1 and H.265 §E.2.1: aspect ratio, overscan,
+/// video signal type with colour description, chroma location. Each value is stored as soon as
+/// it is read, so a VUI cut short keeps what came before the cut.
+pub(crate) fn read_head(
+    r: &mut BitReader<'_>,
+    sample_aspect_ratio: &mut Option<(u16, u16)>,
+    video_full_range: &mut Option<bool>,
+    colour_description: &mut Option<ColourDescription>,
+) -> Result<(), Error> {
+    if r.read_flag("aspect_ratio_info_present_flag")? {
+        let idc = r.read_u8(8, "aspect_ratio_idc")?;
+        *sample_aspect_ratio = if idc == EXTENDED_SAR {
+            let w = r.read_bits(16, "sar_width")? as u16;
+            let h = r.read_bits(16, "sar_height")? as u16;
+            // §E.2.1: a zero in either term means "unspecified".
+            Some((w, h)).filter(|_| w != 0 && h != 0)
+        } else {
+            usize::from(idc)
+                .checked_sub(1)
+                .and_then(|i| SAMPLE_ASPECT_RATIOS.get(i))
+                .copied()
+        };
+    }
+    if r.read_flag("overscan_info_present_flag")? {
+        r.read_flag("overscan_appropriate_flag")?;
+    }
+    if r.read_flag("video_signal_type_present_flag")? {
+        r.read_bits(3, "video_format")?;
+        *video_full_range = Some(r.read_flag("video_full_range_flag")?);
+        if r.read_flag("colour_description_present_flag")? {
+            *colour_description = Some(ColourDescription {
+                colour_primaries: r.read_u8(8, "colour_primaries")?,
+                transfer_characteristics: r.read_u8(8, "transfer_characteristics")?,
+                matrix_coefficients: r.read_u8(8, "matrix_coefficients")?,
+            });
+        }
+    }
+    if r.read_flag("chroma_loc_info_present_flag")? {
+        r.read_ue_max("chroma_sample_loc_type_top_field", 5)?;
+        r.read_ue_max("chroma_sample_loc_type_bottom_field", 5)?;
+    }
+    Ok(())
 }
 
 /// Walks hrd_parameters() (§E.1.2).
