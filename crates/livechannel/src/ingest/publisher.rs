@@ -121,10 +121,7 @@ impl Publisher {
         body: Bytes,
         now: SystemTime,
     ) -> Result<(), IngestError> {
-        // One conversion for the check and the drain.
-        let now_ms = unix_ms(now);
-        self.check(now_ms)?;
-        self.count_media(&body);
+        let now_ms = self.arrived(&body, now)?;
         self.meter.video_bytes += body.len() as u64;
         self.meter.video_frames += 1;
         if let Err(e) = self.segmenter.push_video_at(timestamp, body, now_ms) {
@@ -145,9 +142,7 @@ impl Publisher {
         body: Bytes,
         now: SystemTime,
     ) -> Result<(), IngestError> {
-        let now_ms = unix_ms(now);
-        self.check(now_ms)?;
-        self.count_media(&body);
+        let now_ms = self.arrived(&body, now)?;
         self.meter.audio_bytes += body.len() as u64;
         let _ = self.segmenter.push_audio_at(timestamp, body, now_ms);
         if !self.audio_warned {
@@ -199,9 +194,15 @@ impl Publisher {
         Ok(())
     }
 
-    fn count_media(&self, body: &Bytes) {
+    /// A message arrived at `now`: counted, and refused once the channel
+    /// is disabled. Returns `now` in Unix ms (one conversion for the check
+    /// and the drain).
+    fn arrived(&mut self, body: &Bytes, now: SystemTime) -> Result<u64, IngestError> {
+        let now_ms = unix_ms(now);
+        self.check(now_ms)?;
         let counters = &self.push.ctx.counters;
         counters.media_bytes.fetch_add(body.len() as u64, Relaxed);
+        Ok(now_ms)
     }
 
     /// A disabled channel is noticed within [`DISABLED_CHECK_MS`] of `now_ms`:
