@@ -44,7 +44,7 @@ struct Args {
     /// certificate of --tls-cert and --tls-key. SIGHUP reads both files
     /// again: new connections get the new certificate, connections made
     /// keep theirs, and a failed reload keeps the old one (logged).
-    #[arg(long, requires_all = ["tls_cert", "tls_key"])]
+    #[arg(long, value_name = "ADDR", requires_all = ["tls_cert", "tls_key"])]
     rtmps: Option<String>,
     /// The RTMPS certificate chain, PEM (leaf first).
     #[arg(long, value_name = "PEM", requires = "rtmps")]
