@@ -172,24 +172,7 @@ pub async fn serve(
             let driven = match transport {
                 Transport::Plain => rtmp_connection(connection, socket, shutdown).await,
                 Transport::Tls(acceptor) => {
-                    // The TLS handshake has the RTMP handshake's bound,
-                    // from the accept: both must be done by then.
-                    let by = accepted + session_config(0).handshake_timeout;
-                    match tokio::time::timeout_at(by.into(), acceptor.accept(socket)).await {
-                        Ok(Ok(tls)) => rtmp_connection(connection, tls, shutdown).await,
-                        Ok(Err(e)) => {
-                            tracing::info!(%peer, "rtmps: TLS handshake failed: {e}");
-                            Ok(())
-                        }
-                        Err(_) => {
-                            tracing::info!(
-                                %peer,
-                                "rtmps: TLS handshake not complete after {:?}",
-                                session_config(0).handshake_timeout
-                            );
-                            Ok(())
-                        }
-                    }
+                    rtmps_connection(connection, socket, acceptor, shutdown).await
                 }
             };
             if let Err(e) = driven {
@@ -391,6 +374,41 @@ async fn rtmp_connection<S: AsyncRead + AsyncWrite + Unpin>(
     ingest.conn.finish(SystemTime::now()).await;
     ingest.log_events();
     driven
+}
+
+/// One RTMPS connection: the TLS handshake, then [`rtmp_connection`] over
+/// the TLS stream. The TLS handshake has the RTMP handshake's bound, from
+/// the accept: both must be done by then. A handshake that fails or runs
+/// out of time ends this connection only, logged at info; shutting down
+/// ends one in progress at once.
+async fn rtmps_connection(
+    connection: Accepted,
+    socket: TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let peer = connection.peer;
+    let bound = session_config(0).handshake_timeout;
+    let handshake = tokio::time::timeout_at(
+        (connection.accepted + bound).into(),
+        acceptor.accept(socket),
+    );
+    let mut stop = shutdown.clone();
+    let tls = tokio::select! {
+        done = handshake => done,
+        _ = stop.changed() => return Ok(()),
+    };
+    match tls {
+        Ok(Ok(tls)) => rtmp_connection(connection, tls, shutdown).await,
+        Ok(Err(e)) => {
+            tracing::info!(%peer, "rtmps: TLS handshake failed: {e}");
+            Ok(())
+        }
+        Err(_) => {
+            tracing::info!(%peer, "rtmps: TLS handshake not complete after {bound:?}");
+            Ok(())
+        }
+    }
 }
 
 /// A [`livechannel::Connection`] whose events go to the log.

@@ -417,3 +417,56 @@ fn sighup_reloads_the_certificate_for_new_connections() {
         "the server exited"
     );
 }
+
+#[test]
+fn a_certificate_that_does_not_load_stops_the_start_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_certificate(dir.path());
+    let other = tempfile::tempdir().unwrap();
+    write_certificate(other.path());
+    let missing = dir.path().join("missing.pem");
+    for (cert, key, named) in [
+        (missing.clone(), dir.path().join("key.pem"), "--tls-cert"),
+        (dir.path().join("cert.pem"), missing.clone(), "--tls-key"),
+        // A key that is not the certificate's.
+        (
+            dir.path().join("cert.pem"),
+            other.path().join("key.pem"),
+            "--tls-key",
+        ),
+    ] {
+        let out = Command::new(common::server_process::binary())
+            .args(["--http", "127.0.0.1:0", "--rtmp", "127.0.0.1:0"])
+            .args(["--rtmps", "127.0.0.1:0", "--store", "memory://"])
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "started with {cert:?} {key:?}");
+        assert!(stderr.contains(named), "{stderr}");
+    }
+}
+
+#[test]
+fn shutdown_does_not_wait_for_a_stalled_tls_handshake() {
+    if !have("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_certificate(dir.path());
+    let mut server = TlsServer::start(dir.path());
+    let mut stalled = TcpStream::connect(("127.0.0.1", server.rtmps)).unwrap();
+    stalled.write_all(&[0x16, 0x03, 0x01]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let asked = Instant::now();
+    assert!(server.server.terminate(), "{}", server.log());
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "shutdown took {:?}",
+        asked.elapsed()
+    );
+}
