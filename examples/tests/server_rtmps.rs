@@ -43,9 +43,19 @@ struct TlsServer {
     server: Server,
     rtmps: u16,
     log: PathBuf,
+    cert: PathBuf,
 }
 
 impl TlsServer {
+    /// The server with a new certificate, in a new directory (kept alive
+    /// by the `TempDir` returned with it).
+    fn start_new() -> (tempfile::TempDir, TlsServer) {
+        let dir = tempfile::tempdir().unwrap();
+        write_certificate(dir.path());
+        let server = TlsServer::start(dir.path());
+        (dir, server)
+    }
+
     fn start(dir: &Path) -> TlsServer {
         let (http, rtmp, rtmps) = (free_port(), free_port(), free_port());
         let log = dir.join("stderr");
@@ -59,7 +69,12 @@ impl TlsServer {
                 .arg(dir.join("key.pem"))
                 .stderr(stderr);
         });
-        TlsServer { server, rtmps, log }
+        TlsServer {
+            server,
+            rtmps,
+            log,
+            cert: dir.join("cert.pem"),
+        }
     }
 
     fn log(&self) -> String {
@@ -85,6 +100,26 @@ impl TlsServer {
         assert_eq!(status, 200, "{body}");
     }
 
+    /// FFmpeg 9 pushing the fixture to `demo/live/CHANNEL` over RTMPS,
+    /// checking the server's certificate (ffmpeg checks by default) against
+    /// the test's own (`-ca_file`).
+    fn push(&self, ffmpeg: &Path, channel: &str, realtime: bool) -> Child {
+        let mut cmd = Command::new(ffmpeg);
+        cmd.args(["-hide_banner", "-v", "error"]);
+        if realtime {
+            cmd.arg("-re");
+        }
+        cmd.arg("-i")
+            .arg(fixture(SOURCE))
+            .args(["-c", "copy", "-ca_file"])
+            .arg(&self.cert)
+            .args(["-f", "flv", &self.url(channel)])
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ffmpeg 9")
+    }
+
     fn url(&self, channel: &str) -> String {
         format!("rtmps://127.0.0.1:{}/live/{channel}", self.rtmps)
     }
@@ -102,25 +137,6 @@ impl TlsServer {
     }
 }
 
-/// FFmpeg 9 pushing the fixture to `url` over RTMPS, checking the server's
-/// certificate against `cert` (ffmpeg checks by default).
-fn rtmps_push(ffmpeg: &Path, cert: &Path, url: &str, realtime: bool) -> Child {
-    let mut cmd = Command::new(ffmpeg);
-    cmd.args(["-hide_banner", "-v", "error"]);
-    if realtime {
-        cmd.arg("-re");
-    }
-    cmd.arg("-i")
-        .arg(fixture(SOURCE))
-        .args(["-c", "copy", "-ca_file"])
-        .arg(cert)
-        .args(["-f", "flv", url])
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ffmpeg 9")
-}
-
 /// The tools every test here needs; false (after the SKIPPED line) when
 /// one is missing.
 fn tools() -> Option<PathBuf> {
@@ -135,18 +151,12 @@ fn tools() -> Option<PathBuf> {
 #[test]
 fn ffmpeg9_pushes_over_rtmps_and_every_frame_is_stored() {
     let Some(ffmpeg) = tools() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    write_certificate(dir.path());
-    let server = TlsServer::start(dir.path());
+    let (_dir, server) = TlsServer::start_new();
     server.create("tls");
-    let push = rtmps_push(
-        &ffmpeg,
-        &dir.path().join("cert.pem"),
-        &server.url("tls"),
-        false,
-    )
-    .wait_with_output()
-    .unwrap();
+    let push = server
+        .push(&ffmpeg, "tls", false)
+        .wait_with_output()
+        .unwrap();
     assert!(
         push.status.success(),
         "ffmpeg: {}\nserver: {}",
@@ -182,17 +192,10 @@ fn closed_within(socket: &mut TcpStream, within: Duration, since: Instant) -> Du
 #[test]
 fn bad_tls_ends_only_its_connection_and_tls_on_plain_ports_is_named() {
     let Some(ffmpeg) = tools() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    write_certificate(dir.path());
-    let server = TlsServer::start(dir.path());
+    let (_dir, server) = TlsServer::start_new();
     server.create("steady");
     // A push in real time (8 s) that everything below must leave alone.
-    let push = rtmps_push(
-        &ffmpeg,
-        &dir.path().join("cert.pem"),
-        &server.url("steady"),
-        true,
-    );
+    let push = server.push(&ffmpeg, "steady", true);
     server.wait_for_log("the publish", &["publishing", "channel=\"steady\""]);
 
     // A stalled TLS handshake: the record header of a ClientHello, then
@@ -456,9 +459,7 @@ fn shutdown_does_not_wait_for_a_stalled_tls_handshake() {
     if !have("curl") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write_certificate(dir.path());
-    let mut server = TlsServer::start(dir.path());
+    let (_dir, mut server) = TlsServer::start_new();
     let mut stalled = TcpStream::connect(("127.0.0.1", server.rtmps)).unwrap();
     stalled.write_all(&[0x16, 0x03, 0x01]).unwrap();
     std::thread::sleep(Duration::from_millis(300));

@@ -52,18 +52,7 @@ fn find() -> Option<PathBuf> {
     if let Some(exe) = from_venv(&python).filter(|e| version_of(e).is_some()) {
         return Some(exe);
     }
-    let _ = Command::new("python3")
-        .arg("-m")
-        .arg("venv")
-        .arg(&venv)
-        .status();
-    let _ = Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "-q",
-            &format!("imageio-ffmpeg=={IMAGEIO_FFMPEG}"),
-        ])
-        .status();
+    crate::tools::pip_install_in_venv(&venv, &format!("imageio-ffmpeg=={IMAGEIO_FFMPEG}"));
     from_venv(&python).filter(|e| version_of(e).is_some())
 }
 
