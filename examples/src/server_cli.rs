@@ -402,7 +402,7 @@ fn banner(args: &Args, store: &str, addrs: Addrs, bucket: Option<&str>, open: bo
         Some(rtmps) => (
             format!(", RTMPS on rtmps://{rtmps}/"),
             format!(
-                "\n  # or over TLS (RTMPS; ffmpeg checks the certificate: add -tls_verify 0 before the URL for a self-signed one)\n\
+                "\n  # or over TLS (RTMPS; recent ffmpeg checks the certificate: for a self-signed one add -ca_file CERT.pem or -tls_verify 0 before the URL)\n\
                  \x20 #   ... -f flv rtmps://{rtmps}/{bucket}/live/ch1\n"
             ),
         ),

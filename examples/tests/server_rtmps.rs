@@ -387,6 +387,8 @@ fn sighup_reloads_the_certificate_for_new_connections() {
     let dir = tempfile::tempdir().unwrap();
     let cert_a = write_certificate(dir.path());
     let mut server = TlsServer::start(dir.path());
+    let banner = format!("RTMPS on rtmps://127.0.0.1:{}/", server.rtmps);
+    assert!(server.log().contains(&banner), "{}", server.log());
     let (mut before, presented) = tls_connect(server.rtmps);
     assert_eq!(presented, cert_a, "the certificate at start");
 
