@@ -20,6 +20,7 @@ pub mod rtmp_socket;
 pub mod s3_store;
 pub mod server;
 pub mod server_cli;
+pub mod tls;
 
 /// Log to stderr through `tracing`, filtered by `RUST_LOG` (default `info`),
 /// with colours only on a terminal.

@@ -56,6 +56,7 @@ pub async fn connection(
         write_timeout: WRITE_TIMEOUT,
         shutdown: None,
     };
+    socket.set_nodelay(true)?;
     let driven = drive(&mut dump, &mut socket, options, |_| {}).await;
     save(&mut dump.file).await?;
     driven

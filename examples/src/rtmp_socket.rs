@@ -10,8 +10,7 @@ use std::io;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
 /// A sans-IO RTMP connection that [`drive`] can run over a socket.
@@ -55,9 +54,14 @@ const READ_ROOM: usize = 16 * 1024;
 /// Run `conn` over `socket` until its session is over. `on_read` sees the
 /// size of every read (for metrics). Returns the first write error; read
 /// errors end the session like an end of stream.
-pub async fn drive<C: Driven>(
+///
+/// `socket` is a TCP stream, or a TLS stream over one (RTMPS) whose
+/// handshake is complete: either way the bytes read land in the
+/// connection's own buffer. Set `TCP_NODELAY` on the TCP socket first
+/// (small writes, acks and pings, must not wait for Nagle).
+pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + Unpin>(
     conn: &mut C,
-    socket: &mut TcpStream,
+    socket: &mut S,
     options: DriveOptions,
     mut on_read: impl FnMut(usize),
 ) -> io::Result<()> {
@@ -65,7 +69,6 @@ pub async fn drive<C: Driven>(
         write_timeout,
         shutdown,
     } = options;
-    socket.set_nodelay(true)?;
     // One timer and one shutdown wait for the whole connection: making new
     // ones on every read cost a trip through tokio's timer wheel per read.
     // The timer is moved only to an earlier deadline; waking early is

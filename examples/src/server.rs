@@ -20,6 +20,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use livechannel::{ConnectionConfig, ConnectionEvent, Service};
 use livechannel_rtmp::ServerConfig;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -42,10 +43,30 @@ pub struct Listeners {
     pub http: TcpListener,
     /// The RTMP ingest listener.
     pub rtmp: TcpListener,
+    /// The RTMPS ingest listener (`--rtmps`), if any.
+    pub rtmps: Option<RtmpsListener>,
     /// The bucket for `rtmp://IP/live/CHANNEL` pushes (no bucket in the URL).
     pub default_bucket: Option<String>,
     /// Bounds on slow and idle HTTP clients.
     pub http_timeouts: HttpTimeouts,
+}
+
+/// The RTMPS listener: TLS with the certificate in use when a connection
+/// is accepted, then the same ingest as plain RTMP.
+#[derive(Debug)]
+pub struct RtmpsListener {
+    /// Where TLS connections are accepted.
+    pub listener: TcpListener,
+    /// The certificate (reloaded on SIGHUP by the command line).
+    pub certificate: Arc<crate::tls::Certificate>,
+}
+
+/// What an accepted RTMP connection speaks.
+enum Transport {
+    /// RTMP from the first byte.
+    Plain,
+    /// TLS first, RTMP inside it.
+    Tls(tokio_rustls::TlsAcceptor),
 }
 
 /// Waits with tokio's timer: the [`Sleep`](livechannel::store::Sleep)
@@ -71,6 +92,7 @@ pub async fn serve(
     let Listeners {
         http,
         rtmp,
+        rtmps,
         default_bucket,
         http_timeouts,
     } = listeners;
@@ -81,7 +103,7 @@ pub async fn serve(
         tokio::sync::mpsc::unbounded_channel::<(TcpStream, SocketAddr, Instant)>();
     let mut seed = 0x5eed_u64;
     loop {
-        let (socket, peer, accepted) = tokio::select! {
+        let (socket, peer, accepted, transport) = tokio::select! {
             accepted = http.accept() => {
                 let Some((socket, peer)) = survive_accept_error(accepted).await else {
                     continue;
@@ -101,7 +123,10 @@ pub async fn serve(
                     let peeked = tokio::time::timeout_at(first_byte_by.into(), socket.peek(&mut first)).await;
                     let deadlines = Deadlines::new(http_timeouts, accepted);
                     match peeked {
-                        Ok(Ok(1)) if first[0] == 0x03 => {
+                        // 0x16 starts a TLS ClientHello: RTMPS sent here
+                        // goes to the RTMP session, which logs that it came
+                        // to a plain port (as on the RTMP port).
+                        Ok(Ok(1)) if first[0] == 0x03 || first[0] == 0x16 => {
                             let _ = rtmp_tx.send((socket, peer, accepted));
                         }
                         Ok(Ok(_)) => http_connection(service, metrics, socket, deadlines).await,
@@ -112,10 +137,18 @@ pub async fn serve(
                 continue;
             }
             accepted = rtmp.accept() => match survive_accept_error(accepted).await {
-                Some((socket, peer)) => (socket, peer, Instant::now()),
+                Some((socket, peer)) => (socket, peer, Instant::now(), Transport::Plain),
                 None => continue,
             },
-            Some(sniffed) = sniffed.recv() => sniffed,
+            accepted = accept_tls(rtmps.as_ref()) => match survive_accept_error(accepted).await {
+                // The certificate in use now, for this connection.
+                Some((socket, peer)) => match &rtmps {
+                    Some(l) => (socket, peer, Instant::now(), Transport::Tls(l.certificate.acceptor())),
+                    None => continue,
+                },
+                None => continue,
+            },
+            Some((socket, peer, accepted)) = sniffed.recv() => (socket, peer, accepted, Transport::Plain),
             _ = shutdown.changed() => break,
             Some(_) = publishers.join_next(), if !publishers.is_empty() => continue,
         };
@@ -131,7 +164,18 @@ pub async fn serve(
         };
         let shutdown = shutdown.clone();
         publishers.spawn(async move {
-            if let Err(e) = rtmp_connection(connection, socket, shutdown).await {
+            // Before TLS wraps it: acks and pings must not wait for Nagle.
+            if let Err(e) = socket.set_nodelay(true) {
+                tracing::debug!(%peer, "rtmp connection: {e}");
+                return;
+            }
+            let driven = match transport {
+                Transport::Plain => rtmp_connection(connection, socket, shutdown).await,
+                Transport::Tls(acceptor) => {
+                    rtmps_connection(connection, socket, acceptor, shutdown).await
+                }
+            };
+            if let Err(e) = driven {
                 tracing::warn!(%peer, "rtmp connection: {e}");
             }
         });
@@ -275,14 +319,32 @@ async fn survive_accept_error(
     }
 }
 
+/// The next connection on the RTMPS listener; never, without one.
+async fn accept_tls(rtmps: Option<&RtmpsListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match rtmps {
+        Some(rtmps) => rtmps.listener.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The RTMP session's configuration (its handshake bound bounds a TLS
+/// handshake too).
+fn session_config(seed: u64) -> ServerConfig {
+    ServerConfig {
+        seed,
+        idle_timeout: IDLE_TIMEOUT,
+        ..ServerConfig::default()
+    }
+}
+
 /// How long to stop accepting after accept fails.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// One RTMP connection: the [`livechannel::Connection`] does the work,
-/// [`rtmp_socket::drive`] the I/O; this logs what happened.
-async fn rtmp_connection(
+/// One RTMP connection, over TCP or TLS: the [`livechannel::Connection`]
+/// does the work, [`rtmp_socket::drive`] the I/O; this logs what happened.
+async fn rtmp_connection<S: AsyncRead + AsyncWrite + Unpin>(
     connection: Accepted,
-    mut socket: TcpStream,
+    mut socket: S,
     shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let Accepted {
@@ -294,11 +356,7 @@ async fn rtmp_connection(
         accepted,
     } = connection;
     let config = ConnectionConfig {
-        session: ServerConfig {
-            seed,
-            idle_timeout: IDLE_TIMEOUT,
-            ..ServerConfig::default()
-        },
+        session: session_config(seed),
         peer: peer.to_string(),
         default_bucket,
     };
@@ -316,6 +374,41 @@ async fn rtmp_connection(
     ingest.conn.finish(SystemTime::now()).await;
     ingest.log_events();
     driven
+}
+
+/// One RTMPS connection: the TLS handshake, then [`rtmp_connection`] over
+/// the TLS stream. The TLS handshake has the RTMP handshake's bound, from
+/// the accept: both must be done by then. A handshake that fails or runs
+/// out of time ends this connection only, logged at info; shutting down
+/// ends one in progress at once.
+async fn rtmps_connection(
+    connection: Accepted,
+    socket: TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let peer = connection.peer;
+    let bound = session_config(0).handshake_timeout;
+    let handshake = tokio::time::timeout_at(
+        (connection.accepted + bound).into(),
+        acceptor.accept(socket),
+    );
+    let mut stop = shutdown.clone();
+    let tls = tokio::select! {
+        done = handshake => done,
+        _ = stop.changed() => return Ok(()),
+    };
+    match tls {
+        Ok(Ok(tls)) => rtmp_connection(connection, tls, shutdown).await,
+        Ok(Err(e)) => {
+            tracing::info!(%peer, "rtmps: TLS handshake failed: {e}");
+            Ok(())
+        }
+        Err(_) => {
+            tracing::info!(%peer, "rtmps: TLS handshake not complete after {bound:?}");
+            Ok(())
+        }
+    }
 }
 
 /// A [`livechannel::Connection`] whose events go to the log.
@@ -355,6 +448,17 @@ impl Ingest {
                     channel,
                     result: Err(e),
                 } => tracing::warn!(bucket, channel, "publish ended with an error: {e}"),
+                ConnectionEvent::Closed { reason }
+                    if matches!(
+                        reason.error(),
+                        Some(livechannel_rtmp::Error::TlsOnPlainPort)
+                    ) =>
+                {
+                    tracing::info!(
+                        %peer,
+                        "TLS on a plain RTMP port; use the rtmps listener (--rtmps)"
+                    )
+                }
                 ConnectionEvent::Closed { reason } => {
                     tracing::info!(%peer, ?reason, "rtmp session closed")
                 }

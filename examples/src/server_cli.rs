@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example livechannel-server -- \
 //!   [--http 127.0.0.1:8080] [--rtmp 127.0.0.1:1935] \
+//!   [--rtmps 127.0.0.1:1936 --tls-cert cert.pem --tls-key key.pem] \
 //!   [--store file://./data | memory:// | s3://BUCKET?endpoint=URL&region=R&prefix=P] \
 //!   [--domain localhost] [--region cn-hangzhou] [--access-key ID:SECRET]... [--bucket NAME[:private|public-read|public-read-write]]...
 //! ```
@@ -13,6 +14,7 @@
 //! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, ...).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -20,7 +22,8 @@ use std::time::SystemTime;
 use crate::file_store::{Appends, FileStore};
 use crate::metrics::{MeteredStore, Metrics};
 use crate::s3_store::S3Store;
-use crate::server::{serve, Listeners, TokioSleep};
+use crate::server::{serve, Listeners, RtmpsListener, TokioSleep};
+use crate::tls::Certificate;
 use clap::Parser;
 use livechannel::catalog::{Acl, BucketRecord};
 use livechannel::store::{MemoryStore, Store};
@@ -36,6 +39,19 @@ struct Args {
     /// RTMP ingest address.
     #[arg(long, default_value = "127.0.0.1:1935")]
     rtmp: String,
+    /// RTMPS ingest address (RTMP over TLS, e.g. 0.0.0.0:1936; off unless
+    /// given): the same ingest as --rtmp, after a TLS handshake with the
+    /// certificate of --tls-cert and --tls-key. SIGHUP reads both files
+    /// again: new connections get the new certificate, connections made
+    /// keep theirs, and a failed reload keeps the old one (logged).
+    #[arg(long, value_name = "ADDR", requires_all = ["tls_cert", "tls_key"])]
+    rtmps: Option<String>,
+    /// The RTMPS certificate chain, PEM (leaf first).
+    #[arg(long, value_name = "PEM", requires = "rtmps")]
+    tls_cert: Option<PathBuf>,
+    /// The RTMPS certificate's private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PEM", requires = "rtmps")]
+    tls_key: Option<PathBuf>,
     /// Where objects and records live: file://DIR, memory://, or
     /// s3://BUCKET?endpoint=URL&region=R&prefix=P (every parameter optional;
     /// credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...).
@@ -186,18 +202,42 @@ async fn run(args: Args) -> Result<(), String> {
     let rtmp = listen(&args.rtmp)
         .await
         .map_err(|e| format!("--rtmp {}: {e}", args.rtmp))?;
+    let rtmps = match (&args.rtmps, &args.tls_cert, &args.tls_key) {
+        (Some(addr), Some(cert), Some(key)) => {
+            let certificate = Arc::new(Certificate::load(cert, key)?);
+            let listener = listen(addr)
+                .await
+                .map_err(|e| format!("--rtmps {addr}: {e}"))?;
+            Some(RtmpsListener {
+                listener,
+                certificate,
+            })
+        }
+        _ => None,
+    };
     let (http_addr, rtmp_addr) = (
         http.local_addr().map_err(|e| e.to_string())?,
         rtmp.local_addr().map_err(|e| e.to_string())?,
     );
+    let rtmps_addr = match &rtmps {
+        Some(l) => Some(l.listener.local_addr().map_err(|e| e.to_string())?),
+        None => None,
+    };
     banner(
         &args,
         &store_name,
-        http_addr,
-        rtmp_addr,
+        Addrs {
+            http: http_addr,
+            rtmp: rtmp_addr,
+            rtmps: rtmps_addr,
+        },
         default_bucket.as_deref(),
         service.config().access_keys.is_empty(),
     );
+    #[cfg(unix)]
+    if let Some(rtmps) = &rtmps {
+        tokio::spawn(crate::tls::reload_on_sighup(rtmps.certificate.clone()));
+    }
 
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -211,6 +251,7 @@ async fn run(args: Args) -> Result<(), String> {
         Listeners {
             http,
             rtmp,
+            rtmps,
             default_bucket,
             http_timeouts: args.http_timeouts,
         },
@@ -334,16 +375,16 @@ async fn wait_for_signal() {
     }
 }
 
-/// How to use the server, printed at start: each command works pasted
-/// into a shell as it is (`examples/tests/server_banner.rs` runs them).
-fn banner(
-    args: &Args,
-    store: &str,
+/// The addresses the listeners are bound to.
+struct Addrs {
     http: std::net::SocketAddr,
     rtmp: std::net::SocketAddr,
-    bucket: Option<&str>,
-    open: bool,
-) {
+    rtmps: Option<std::net::SocketAddr>,
+}
+
+/// How to use the server, printed at start: each command works pasted
+/// into a shell as it is (`examples/tests/server_banner.rs` runs them).
+fn banner(args: &Args, store: &str, addrs: Addrs, bucket: Option<&str>, open: bool) {
     let bucket = bucket.unwrap_or("demo");
     // Listening on every address: the commands go to this machine's loopback.
     let local = |mut addr: std::net::SocketAddr| {
@@ -356,14 +397,24 @@ fn banner(
         }
         addr
     };
-    let (http, rtmp) = (local(http), local(rtmp));
+    let (http, rtmp) = (local(addrs.http), local(addrs.rtmp));
+    let (rtmps_listener, rtmps_push) = match addrs.rtmps.map(local) {
+        Some(rtmps) => (
+            format!(", RTMPS on rtmps://{rtmps}/"),
+            format!(
+                "\n  # or over TLS (RTMPS; recent ffmpeg checks the certificate: for a self-signed one add -ca_file CERT.pem or -tls_verify 0 before the URL)\n\
+                 \x20 #   ... -f flv rtmps://{rtmps}/{bucket}/live/ch1\n"
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     let channel = format!("http://{http}/{bucket}/ch1");
     eprintln!(
-        "\nlivechannel-server: HTTP on http://{http}/ (OSS API, path style; virtual host under *.{domain}; web console at /), RTMP on rtmp://{rtmp}/ and on the HTTP port, store {store}\n\
+        "\nlivechannel-server: HTTP on http://{http}/ (OSS API, path style; virtual host under *.{domain}; web console at /), RTMP on rtmp://{rtmp}/ and on the HTTP port{rtmps_listener}, store {store}\n\
          \n  # create a channel (FragDuration 2 s, 3 segments in the live playlist){auth}\n\
          \x20 curl -X PUT '{channel}?live' -d '<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>2</FragDuration><FragCount>3</FragCount></Target></LiveChannelConfiguration>'\n\
          \n  # push to it, at the URL its PublishUrls names (the HTTP port takes RTMP too; rtmp://{rtmp}/{bucket}/live/ch1 works as well)\n\
-         \x20 ffmpeg -re -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine -c:v libx264 -preset veryfast -g 60 -c:a aac -f flv rtmp://{http}/{bucket}/live/ch1\n\
+         \x20 ffmpeg -re -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine -c:v libx264 -preset veryfast -g 60 -c:a aac -f flv rtmp://{http}/{bucket}/live/ch1\n{rtmps_push}\
          \n  # play it live\n\
          \x20 ffplay {channel}/playlist.m3u8\n\
          \n  # during or after the push: store a VOD playlist of the last hour (PostVodPlaylist), then play it\n\

@@ -259,6 +259,7 @@ async fn start(
     let listeners = Listeners {
         http,
         rtmp,
+        rtmps: None,
         default_bucket: Some("demo".into()),
         http_timeouts: Default::default(),
     };

@@ -30,7 +30,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let server = run(Handshake::server(u64::from(seed)), data, 0);
     assert_eq!(run(Handshake::server(u64::from(seed)), data, split), server);
     match (&server.0, data.first()) {
-        (Err(Error::UnsupportedVersion { found }), Some(v)) => assert_eq!(found, v),
+        (Err(Error::UnsupportedVersion { found }), Some(v)) => {
+            assert_eq!(found, v);
+            assert_ne!(*v, 0x16, "a TLS ClientHello is TlsOnPlainPort");
+        }
+        (Err(Error::TlsOnPlainPort), Some(v)) => assert_eq!(*v, 0x16),
         (Err(e), _) => panic!("unexpected error {e:?}"),
         (Ok(used), _) => {
             assert_eq!(*used, data.len().min(3073));

@@ -19,6 +19,12 @@ pub enum Error {
         /// The version byte received.
         found: u8,
     },
+    /// The first byte from a client is 0x16, the start of a TLS record (a
+    /// ClientHello): the client speaks RTMPS to a plain RTMP port. A server
+    /// tells the operator to point it at its TLS listener; on the wire this
+    /// is refused like any other version.
+    #[error("TLS (a ClientHello, first byte 0x16) on a plain RTMP port: the client speaks RTMPS")]
+    TlsOnPlainPort,
     /// The handshake did not complete within the configured time.
     #[error("handshake not complete after {timeout:?} ({received} handshake bytes received)")]
     HandshakeTimeout {

@@ -12,6 +12,10 @@ use digest::{Signer, DIGEST_LEN, PACKET_LEN};
 /// The only RTMP version this library speaks (§5.2.2).
 pub const RTMP_VERSION: u8 = 3;
 
+/// The first byte of a TLS handshake record (a ClientHello): RTMPS sent to
+/// a plain RTMP port.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
 /// Bytes the handshake takes from the peer: the version byte and two
 /// 1536-byte packets.
 pub const HANDSHAKE_LEN: usize = 1 + 2 * PACKET_LEN;
@@ -147,7 +151,8 @@ impl Handshake {
     /// bytes after the end of the handshake are left for the chunk stream.
     ///
     /// Fails with [`Error::UnsupportedVersion`] when the version byte is not
-    /// 3; the error is sticky.
+    /// 3, or, on the server side, [`Error::TlsOnPlainPort`] when it is 0x16
+    /// (a TLS ClientHello); the error is sticky.
     pub fn handle_input(&mut self, data: &[u8]) -> Result<usize, Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
@@ -160,7 +165,11 @@ impl Handshake {
                 used += 1;
                 self.received += 1;
                 if version != RTMP_VERSION {
-                    let e = Error::UnsupportedVersion { found: version };
+                    let e = if version == TLS_HANDSHAKE_RECORD && self.role == Role::Server {
+                        Error::TlsOnPlainPort
+                    } else {
+                        Error::UnsupportedVersion { found: version }
+                    };
                     self.error = Some(e.clone());
                     return Err(e);
                 }

@@ -152,6 +152,15 @@ fn wrong_version_byte() {
 }
 
 #[test]
+fn tls_client_hello_closes_with_its_own_reason() {
+    let now = Instant::now();
+    let mut s = Server::new(ServerConfig::default(), now);
+    let r = s.input(&[0x16, 0x03, 0x01, 0x02, 0x00], now);
+    assert_closed(&mut s, r, Error::TlsOnPlainPort, now);
+    assert!(s.sent.is_empty());
+}
+
+#[test]
 fn truncated_handshake_then_timeout() {
     let now = Instant::now();
     let mut s = Server::new(ServerConfig::default(), now);

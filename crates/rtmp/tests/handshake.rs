@@ -176,6 +176,23 @@ fn wrong_version_is_refused_and_sticky() {
 }
 
 #[test]
+fn a_tls_client_hello_on_the_server_side_is_named_as_such() {
+    let mut server = Handshake::server(1);
+    // A TLS 1.2/1.3 ClientHello record starts 0x16 0x03 0x01.
+    assert_eq!(
+        server.handle_input(&[0x16, 0x03, 0x01, 0x02, 0x00]),
+        Err(Error::TlsOnPlainPort)
+    );
+    assert_eq!(server.handle_input(&[3]), Err(Error::TlsOnPlainPort));
+    // A client is not on a port of its own: 0x16 is just a wrong version.
+    let mut client = Handshake::client(1);
+    assert_eq!(
+        client.handle_input(&[0x16]),
+        Err(Error::UnsupportedVersion { found: 0x16 })
+    );
+}
+
+#[test]
 fn bytes_after_the_handshake_are_left_over() {
     let mut client = Handshake::client(1);
     let mut server = Handshake::server(2);

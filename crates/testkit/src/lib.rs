@@ -8,6 +8,8 @@
 //!   must check (and return) *before* asserting anything that needs it.
 //! - [`ffprobe`]: frame and packet counts per stream type, as ffprobe reads
 //!   a file, a playlist or a URL.
+//! - [`ffmpeg9`]: FFmpeg 9, from `$FFMPEG9` or the imageio-ffmpeg wheel
+//!   in a venv made under `target/ffmpeg9-venv`.
 //! - [`oss2`]: a Python with the oss2 SDK 2.19.1, from `$OSS2_PYTHON` or a
 //!   venv made under `target/oss2-venv`.
 //! - [`rtmp`]: an in-memory RTMP server session that accepts every connect
@@ -16,6 +18,7 @@
 //!   directory, for ffprobe.
 #![deny(missing_docs)]
 
+pub mod ffmpeg9;
 pub mod ffprobe;
 pub mod oss2;
 pub mod rtmp;

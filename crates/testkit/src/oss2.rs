@@ -41,14 +41,7 @@ pub fn python() -> Option<PathBuf> {
     let venv = venv_dir();
     let py = venv.join("bin/python");
     if !has_oss2(&py) {
-        let _ = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status();
-        let _ = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", &format!("oss2=={VERSION}")])
-            .status();
+        crate::tools::pip_install_in_venv(&venv, &format!("oss2=={VERSION}"));
     }
     if has_oss2(&py) {
         return Some(py);

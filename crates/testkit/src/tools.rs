@@ -86,6 +86,20 @@ pub fn cargo_installed(tool: &str, install: &str) -> Option<PathBuf> {
     found
 }
 
+/// Makes the Python venv `venv` (`python3 -m venv`, nothing when it is
+/// there) and pip-installs `requirement` (e.g. `oss2==2.19.1`) into it,
+/// quietly. Failures are not reported: the caller checks the result.
+pub(crate) fn pip_install_in_venv(venv: &Path, requirement: &str) {
+    let _ = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(venv)
+        .status();
+    let _ = Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", requirement])
+        .status();
+}
+
 /// Runs `cmd`, fails the test with its stderr when it cannot start or exits
 /// unsuccessfully, and returns its (stdout, stderr). Check the program with
 /// [`have`] first: `run` does not skip.

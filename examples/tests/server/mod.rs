@@ -73,6 +73,7 @@ impl TestServer {
         let listeners = Listeners {
             http,
             rtmp,
+            rtmps: None,
             default_bucket: Some("open".into()),
             http_timeouts: Default::default(),
         };
