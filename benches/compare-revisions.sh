@@ -2,7 +2,7 @@
 # Before/after: is revision B slower than revision A? Two measurements of
 # the same two commits, built from their own checkouts:
 #
-#   [ROUNDS=3] [PIN=1] [QUIET=C] benches/compare-revisions.sh REV_A REV_B [SECONDS] [N1 N2 ...]
+#   [ROUNDS=3] [PIN=1] [QUIET=C] [ARGS_A=..] [ARGS_B=..] benches/compare-revisions.sh REV_A REV_B [SECONDS] [N1 N2 ...]
 #   [ROUNDS=3] [CRITERION_ARGS=...] benches/compare-revisions.sh --criterion REV_A REV_B [FILTER]
 #   benches/compare-revisions.sh --callgrind REV_A REV_B [FILTER]
 #
@@ -21,6 +21,8 @@
 # server differs. Defaults: 20 s, N = 50 200. QUIET=C waits before each run
 # (at most 2 minutes) until the machine has been busy with less than C
 # cores for 2 s, e.g. QUIET=0.3 between the compile jobs of someone else.
+# ARGS_A / ARGS_B add server flags to one revision (e.g. ARGS_B="--segment-
+# chunk-kib 256" to tell a change of code from a change of default).
 #
 # Criterion (--criterion): `cargo bench -p livechannel-benches --bench '*'` in each
 # revision's checkout (each revision's own bench sources, so an API change
@@ -259,7 +261,8 @@ for r in range(rounds):
                 waited = wait_quiet(quiet)
                 if waited > 2.5:
                     print(f"waited {waited:.0f} s for the machine to be quiet", flush=True)
-            proc, url = start_livechannel(os.path.join(bins, sha, "livechannel-server"), store)
+            extra = os.environ.get("ARGS_A" if sha == a else "ARGS_B", "").split()
+            proc, url = start_livechannel(os.path.join(bins, sha, "livechannel-server"), store, extra=extra)
             create_channels(n)
             run = load(f"{sha[:7]} r{r + 1}", proc, proc.pid, url, n, src, seconds, store, work, publisher)
             run["cpu_ms"] = 1000 * run["cpu"] / (n * seconds)

@@ -97,10 +97,11 @@ def janitor(root, stop):
     return removed, size
 
 
-def start_livechannel(binary, store, http="127.0.0.1:19360", rtmp="127.0.0.1:19362"):
-    """A livechannel-server with a file store in `store` (emptied first), once its API answers."""
+def start_livechannel(binary, store, http="127.0.0.1:19360", rtmp="127.0.0.1:19362", extra=()):
+    """A livechannel-server with a file store in `store` (emptied first), once
+    its API answers; `extra` are more flags for it."""
     subprocess.run(["rm", "-rf", store])
-    p = subprocess.Popen(SERVER_CPU + [binary, "--http", http, "--rtmp", rtmp, "--store", f"file://{store}"],
+    p = subprocess.Popen(SERVER_CPU + [binary, "--http", http, "--rtmp", rtmp, "--store", f"file://{store}", *extra],
                          stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
