@@ -70,7 +70,7 @@ struct Files {
 
 /// Where [`Uploads::append`](livechannel::store::Uploads::append) writes.
 ///
-/// An append is a `pwrite` of one chunk (32 KiB by default) into the
+/// An append is a `pwrite` of one chunk (64 KiB by default) into the
 /// upload's temporary file: on tmpfs or a disk with room in the page cache
 /// it copies into memory and returns within microseconds, less than the
 /// hand-off to a blocking thread costs (a fifth of the server's CPU at

@@ -96,7 +96,7 @@ struct Args {
     lease_secs: u64,
     /// Ingest stores each segment while it is made, this many KiB at a
     /// time: memory per stream against store calls per segment.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(4..=65536))]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(4..=65536))]
     segment_chunk_kib: u64,
     /// Where the file store appends a segment's chunks: `inline`, on the
     /// thread that reads the publishers (a copy into the page cache), or
