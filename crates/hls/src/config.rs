@@ -40,6 +40,11 @@ pub struct SegmenterConfig {
     /// With [`OutputMode::StreamedChunks`], larger chunks mean fewer store
     /// calls and more memory per stream.
     pub chunk_bytes: usize,
+    /// The container of the segments (default [`SegmentFormat::Ts`]).
+    /// HEVC and AV1 video always get [`SegmentFormat::Fmp4`], whatever
+    /// this says: MPEG-TS cannot carry them for Safari and hls.js (Apple's
+    /// HLS authoring rules ask for fMP4).
+    pub format: SegmentFormat,
 }
 
 impl SegmenterConfig {
@@ -55,6 +60,7 @@ impl SegmenterConfig {
             min_wall_ms: 0,
             output: OutputMode::WholeSegments,
             chunk_bytes: 64 << 10,
+            format: SegmentFormat::Ts,
         }
     }
 }
@@ -87,4 +93,41 @@ pub enum OutputMode {
     /// as they come (a temporary file, a multipart upload) then holds
     /// about one chunk per stream instead of one segment.
     StreamedChunks,
+}
+
+/// The container a segment is written in.
+///
+/// ```
+/// use livechannel_hls::{SegmentFormat, SegmenterConfig};
+///
+/// let mut config = SegmenterConfig::new(2_000, 0);
+/// assert_eq!(config.format, SegmentFormat::Ts);
+/// config.format = SegmentFormat::Fmp4; // H.264 in fMP4 too
+/// assert_eq!(SegmentFormat::Fmp4.extension(), "m4s");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SegmentFormat {
+    /// MPEG-2 transport stream segments (`<wall_ms>.ts`): H.264 and AAC
+    /// only, nothing else to store. What OSS LiveChannel writes.
+    #[default]
+    Ts,
+    /// Fragmented MP4 / CMAF: an init segment
+    /// ([`Segment::init`](crate::Segment::init), named in the playlist's
+    /// `#EXT-X-MAP`) and `moof`+`mdat` media segments (`<wall_ms>.m4s`).
+    /// H.264, HEVC and AV1 video, AAC audio. Segments always come out
+    /// whole: a segment's one `moof` lists every sample, so no byte of it
+    /// is ready before its last frame ([`OutputMode::StreamedChunks`] gives
+    /// no [`Output::Chunk`](crate::Output::Chunk) in this format).
+    Fmp4,
+}
+
+impl SegmentFormat {
+    /// The file extension of a media segment: `ts` or `m4s`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            SegmentFormat::Ts => "ts",
+            SegmentFormat::Fmp4 => "m4s",
+        }
+    }
 }

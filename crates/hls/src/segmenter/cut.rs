@@ -6,7 +6,7 @@
 use super::phase::{OpenSegment, Phase};
 use super::Segmenter;
 use crate::timeline::TICKS_PER_MS;
-use crate::{Output, Segment};
+use crate::{InitSegment, Output, Segment, SegmentFormat};
 
 impl Segmenter {
     /// Close the open segment before a frame at `ticks` when the rules say so.
@@ -51,6 +51,11 @@ impl Segmenter {
         if let Phase::Holding(_) = self.phase {
             self.start_writing();
         }
+        if self.format == SegmentFormat::Fmp4 {
+            if let Some(fragment) = self.write_fragment(end_ticks) {
+                self.segment.chunks.push(fragment);
+            }
+        }
         // The tail stays with the segment: one store call fewer.
         if !self.writer.is_empty() {
             let tail = self.writer.take();
@@ -62,6 +67,11 @@ impl Segmenter {
             return;
         }
         let wall_ms = self.open_wall_ms(start);
+        let init = match self.format {
+            SegmentFormat::Fmp4 => self.fmp4.unsent_init.take(),
+            _ => None,
+        }
+        .map(|data| InitSegment { wall_ms, data });
         let open = std::mem::take(&mut self.segment);
         let segment = Segment {
             index: self.next_index,
@@ -74,6 +84,8 @@ impl Segmenter {
             video_frames: open.video_frames,
             audio_frames: open.audio_frames,
             last,
+            format: self.format,
+            init,
         };
         self.next_index += 1;
         self.stats.segments += 1;

@@ -1,0 +1,174 @@
+//! The segmenter in fMP4 mode over the HEVC, AV1 and H.264 fixtures: one
+//! init segment, then `moof`+`mdat` segments that open on keyframes and
+//! carry every frame; HEVC and AV1 get fMP4 whatever the configuration.
+
+use livechannel_flv::{Tag, TagType, VideoTag};
+use livechannel_hls::{
+    Output, OutputMode, Segment, SegmentFormat, Segmenter, SegmenterConfig, VideoCodecKind,
+};
+
+fn tags(name: &str) -> Vec<Tag> {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    livechannel_flv::read_all(std::fs::read(path).unwrap().into()).unwrap()
+}
+
+fn run(tags: &[Tag], config: SegmenterConfig) -> (Vec<Segment>, Segmenter) {
+    let mut s = Segmenter::new(config);
+    let mut out = Vec::new();
+    let mut drain = |s: &mut Segmenter| {
+        while let Some(output) = s.poll_output() {
+            match output {
+                Output::Segment(seg) => out.push(seg),
+                Output::Chunk(c) => panic!("an fMP4 chunk of segment {}", c.index),
+            }
+        }
+    };
+    for tag in tags {
+        s.push_tag(tag.clone()).unwrap();
+        drain(&mut s);
+    }
+    s.finish();
+    drain(&mut s);
+    (out, s)
+}
+
+/// Coded video frames and audio frames (sequence headers excluded).
+fn frames(tags: &[Tag]) -> (u32, u32) {
+    let mut counts = (0, 0);
+    for tag in tags {
+        match tag.tag_type {
+            TagType::Video if VideoTag::parse(tag.body.clone()).unwrap().is_coded_frame() => {
+                counts.0 += 1;
+            }
+            TagType::Audio if tag.body.get(1) == Some(&1) => counts.1 += 1,
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// The top-level boxes of a segment, by type.
+fn boxes(data: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 8 <= data.len() {
+        let size = u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+        out.push(String::from_utf8_lossy(&data[at + 4..at + 8]).into_owned());
+        assert!(size >= 8, "box size {size}");
+        at += size;
+    }
+    assert_eq!(at, data.len(), "boxes cover the segment");
+    out
+}
+
+fn check(name: &str, format: SegmentFormat, codec: VideoCodecKind, size: (u32, u32)) {
+    let tags = tags(name);
+    // The fixtures are one or two seconds long, with keyframes 0.43 to 1 s apart.
+    let mut config = SegmenterConfig::new(400, 1_700_000_000_000);
+    config.format = format;
+    // Streamed chunks are not given out in fMP4: segments come whole.
+    config.output = OutputMode::StreamedChunks;
+    let (segments, s) = run(&tags, config);
+    assert_eq!(s.format(), SegmentFormat::Fmp4, "{name}");
+    assert!(segments.len() >= 2, "{name}: {} segments", segments.len());
+    let init = segments[0]
+        .init
+        .as_ref()
+        .expect("the first segment brings the init");
+    assert_eq!(
+        init.file_name(),
+        format!("{}.init.mp4", segments[0].wall_ms)
+    );
+    assert_eq!(boxes(&init.data), ["ftyp", "moov"], "{name}");
+    for seg in &segments {
+        assert_eq!(seg.format, SegmentFormat::Fmp4);
+        assert!(seg.file_name().ends_with(".m4s"));
+        assert!(seg.starts_with_keyframe, "{name}: segment {}", seg.index);
+        assert_eq!(boxes(&seg.to_bytes()), ["styp", "moof", "mdat"], "{name}");
+        assert!(
+            seg.index == 0 || seg.init.is_none(),
+            "one init for one configuration"
+        );
+    }
+    let (video, audio) = frames(&tags);
+    let out_video: u32 = segments.iter().map(|s| s.video_frames).sum();
+    let out_audio: u32 = segments.iter().map(|s| s.audio_frames).sum();
+    assert_eq!((out_video, out_audio), (video, audio), "{name}");
+    assert_eq!(s.stats().damaged_frames, 0);
+    let info = s.media_info().video.unwrap();
+    assert_eq!(info.codec, codec);
+    assert_eq!((info.width, info.height), size, "{name}");
+    assert!(
+        info.frame_rate.is_some() || codec == VideoCodecKind::Av1,
+        "{name}"
+    );
+}
+
+#[test]
+fn hevc_goes_to_fmp4_even_when_ts_is_configured() {
+    check(
+        "hevc_main_640x360_25fps_aac.flv",
+        SegmentFormat::Ts,
+        VideoCodecKind::Hevc,
+        (640, 360),
+    );
+    check(
+        "hevc_main10_320x180_30fps.flv",
+        SegmentFormat::Fmp4,
+        VideoCodecKind::Hevc,
+        (320, 180),
+    );
+}
+
+#[test]
+fn av1_goes_to_fmp4() {
+    check(
+        "av1_main_640x360_25fps_aac.flv",
+        SegmentFormat::Ts,
+        VideoCodecKind::Av1,
+        (640, 360),
+    );
+    check(
+        "av1_10bit_320x180_30fps.flv",
+        SegmentFormat::Fmp4,
+        VideoCodecKind::Av1,
+        (320, 180),
+    );
+}
+
+#[test]
+fn h264_in_fmp4_when_asked() {
+    check(
+        "high_bframes_gop2s_aac44k.flv",
+        SegmentFormat::Fmp4,
+        VideoCodecKind::H264,
+        (320, 180),
+    );
+}
+
+#[test]
+fn h264_stays_in_ts_by_default() {
+    let tags = tags("high_bframes_gop2s_aac44k.flv");
+    let (segments, s) = run(&tags, SegmenterConfig::new(2_000, 0));
+    assert_eq!(s.format(), SegmentFormat::Ts);
+    assert!(segments
+        .iter()
+        .all(|s| s.init.is_none() && s.file_name().ends_with(".ts")));
+}
+
+#[test]
+fn hevc_after_ts_segments_is_refused() {
+    let h264 = tags("high_bframes_gop2s_aac44k.flv");
+    let hevc = tags("hevc_main_640x360_25fps_aac.flv");
+    let mut s = Segmenter::new(SegmenterConfig::new(1_000, 0));
+    for tag in h264 {
+        s.push_tag(tag).unwrap();
+    }
+    while s.poll_output().is_some() {}
+    let header = hevc
+        .into_iter()
+        .find(|t| t.tag_type == TagType::Video)
+        .unwrap();
+    let err = s.push_tag(header).unwrap_err();
+    assert!(err.is_fatal(), "{err}");
+}
