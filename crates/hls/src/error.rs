@@ -49,6 +49,17 @@ pub enum Error {
     /// The TS muxer refused a frame (a bug here rather than bad input).
     #[error("mpeg-ts muxer: {0}")]
     Mux(#[from] livechannel_mpegts::Error),
+    /// A sequence header larger than an fMP4 sample entry takes
+    /// ([`livechannel_fmp4::MAX_CONFIG_RECORD`], 1 MiB; real ones are bytes to kilobytes).
+    #[error("{kind} at {timestamp_ms} ms is {len} bytes, more than a sample entry takes")]
+    ConfigTooLarge {
+        /// `video sequence header` or `AAC sequence header`.
+        kind: &'static str,
+        /// The tag's timestamp: stream time in ms, as pushed.
+        timestamp_ms: u32,
+        /// Its size.
+        len: usize,
+    },
     /// The fMP4 muxer refused a fragment (a bug here rather than bad input).
     #[error("fmp4 muxer: {0}")]
     Fmp4(#[from] livechannel_fmp4::Error),

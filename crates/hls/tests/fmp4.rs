@@ -172,3 +172,101 @@ fn hevc_after_ts_segments_is_refused() {
     let err = s.push_tag(header).unwrap_err();
     assert!(err.is_fatal(), "{err}");
 }
+
+#[test]
+fn hevc_after_h264_frames_were_held_is_refused() {
+    let h264 = tags("high_bframes_gop2s_aac44k.flv");
+    let hevc = tags("hevc_main_640x360_25fps_aac.flv");
+    let mut s = Segmenter::new(SegmenterConfig::new(1_000, 0));
+    // The sequence headers and a few frames: nothing written yet.
+    for tag in h264.into_iter().take(8) {
+        s.push_tag(tag).unwrap();
+    }
+    assert!(s.poll_output().is_none());
+    let header = hevc
+        .into_iter()
+        .find(|t| t.tag_type == TagType::Video)
+        .unwrap();
+    assert!(s.push_tag(header).unwrap_err().is_fatal());
+    s.finish();
+    assert!(
+        s.poll_output().is_some(),
+        "the H.264 start is still written"
+    );
+}
+
+#[test]
+fn oversized_sequence_headers_are_refused() {
+    let mut s = Segmenter::new(SegmenterConfig::default());
+    let mut body = vec![0x9C, b'h', b'v', b'c', b'1'];
+    body.resize(5 + (1 << 20) + 1, 0);
+    body[0] = 0x90; // enhanced, key frame, SequenceStart
+    let err = s.push_video(0, body.into()).unwrap_err();
+    assert!(
+        matches!(err, livechannel_hls::Error::ConfigTooLarge { .. }),
+        "{err}"
+    );
+}
+
+mod damaged {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Damaged HEVC and AV1 input (bytes overwritten, tags dropped,
+        /// timestamps moved) never panics, and what comes out is still
+        /// `styp`+`moof`+`mdat` after one init segment.
+        #[test]
+        fn damaged_enhanced_flv_never_panics(
+            av1 in any::<bool>(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), any::<u8>()), 0..40),
+            drops in prop::collection::vec(any::<prop::sample::Index>(), 0..5),
+            shifts in prop::collection::vec((any::<prop::sample::Index>(), any::<u32>()), 0..3),
+        ) {
+            let name = if av1 { "av1_main_640x360_25fps_aac.flv" } else { "hevc_main_640x360_25fps_aac.flv" };
+            let mut tags = tags(name);
+            for (tag, byte, value) in edits {
+                let n = tags.len();
+                let t = &mut tags[tag.index(n)];
+                let mut body = t.body.to_vec();
+                if !body.is_empty() {
+                    let i = byte.index(body.len());
+                    body[i] = value;
+                }
+                t.body = body.into();
+            }
+            for (tag, ms) in shifts {
+                let i = tag.index(tags.len());
+                tags[i].timestamp = ms;
+            }
+            for d in drops {
+                if !tags.is_empty() {
+                    let i = d.index(tags.len());
+                    tags.remove(i);
+                }
+            }
+            let mut config = SegmenterConfig::new(400, 0);
+            config.format = SegmentFormat::Fmp4;
+            let mut s = Segmenter::new(config);
+            let mut segments = Vec::new();
+            for tag in tags {
+                let _ = s.push_tag(tag);
+                while let Some(Output::Segment(seg)) = s.poll_output() {
+                    segments.push(seg);
+                }
+            }
+            s.finish();
+            while let Some(Output::Segment(seg)) = s.poll_output() {
+                segments.push(seg);
+            }
+            for seg in &segments {
+                if let Some(init) = &seg.init {
+                    prop_assert_eq!(boxes(&init.data), ["ftyp", "moov"]);
+                }
+                prop_assert_eq!(boxes(&seg.to_bytes()), ["styp", "moof", "mdat"]);
+            }
+            prop_assert!(segments.first().map_or(true, |s| s.init.is_some()));
+        }
+    }
+}

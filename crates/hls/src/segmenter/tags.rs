@@ -273,6 +273,7 @@ impl Segmenter {
         codec: VideoCodecKind,
         data: &Bytes,
     ) -> Result<(), Error> {
+        config_size("video sequence header", stream_ms, data.len())?;
         if codec != VideoCodecKind::H264 {
             self.require_fmp4(codec, stream_ms)?;
         }
@@ -292,7 +293,11 @@ impl Segmenter {
         if self.format == SegmentFormat::Fmp4 {
             return Ok(());
         }
-        if self.next_index == 0 && matches!(self.phase, Phase::Holding(_)) {
+        // Held H.264 frames would have no track in the init segment.
+        let nothing_written = self.next_index == 0
+            && self.segment.video_frames == 0
+            && matches!(self.phase, Phase::Holding(_));
+        if nothing_written {
             self.format = SegmentFormat::Fmp4;
             return Ok(());
         }
@@ -359,6 +364,7 @@ impl Segmenter {
             timestamp_ms: stream_ms,
             source,
         };
+        config_size("AAC sequence header", stream_ms, data.len())?;
         let config = AudioSpecificConfig::parse(data).map_err(bad)?;
         // Refuse now what ADTS cannot carry, rather than on every frame.
         let adts = AdtsWriter::new(&config).map_err(bad)?;
@@ -418,6 +424,20 @@ impl KeyframeRule {
             KeyframeRule::Av1Key(_) => "AV1 temporal unit",
         }
     }
+}
+
+/// A sequence header must fit the fMP4 sample entry: refused up front
+/// (a publisher controls its size), not when the first fragment is muxed.
+fn config_size(kind: &'static str, stream_ms: u32, len: usize) -> Result<(), Error> {
+    let max = livechannel_fmp4::MAX_CONFIG_RECORD;
+    if len as u64 > max {
+        return Err(Error::ConfigTooLarge {
+            kind,
+            timestamp_ms: stream_ms,
+            len,
+        });
+    }
+    Ok(())
 }
 
 /// A size for the sample entry's 16-bit fields (parsers cap sizes at 65536).
