@@ -270,3 +270,35 @@ mod damaged {
         }
     }
 }
+
+#[test]
+fn a_new_configuration_closes_the_segment_and_brings_a_new_init() {
+    let first = tags("high_bframes_gop2s_aac44k.flv");
+    let offset = first.iter().map(|t| t.timestamp).max().unwrap() + 40;
+    let mut second = tags("baseline_aac48k.flv");
+    for t in &mut second {
+        t.timestamp += offset;
+    }
+    let all: Vec<Tag> = first.iter().chain(&second).cloned().collect();
+    let mut config = SegmenterConfig::new(10_000, 0);
+    config.format = SegmentFormat::Fmp4;
+    let (segments, s) = run(&all, config);
+    let inits: Vec<u64> = segments
+        .iter()
+        .filter(|s| s.init.is_some())
+        .map(|s| s.index)
+        .collect();
+    assert_eq!(inits.len(), 2, "{inits:?}");
+    // The second init comes with the first segment of the second file.
+    let (video, audio) = frames(&first);
+    let before: u32 = segments[..inits[1] as usize]
+        .iter()
+        .map(|s| s.video_frames)
+        .sum();
+    let audio_before: u32 = segments[..inits[1] as usize]
+        .iter()
+        .map(|s| s.audio_frames)
+        .sum();
+    assert_eq!((before, audio_before), (video, audio));
+    assert_eq!(s.stats().damaged_frames, 0);
+}

@@ -43,6 +43,22 @@ impl Segmenter {
         self.close(ticks, false);
     }
 
+    /// fMP4: a track's configuration changed (a new sequence header):
+    /// close the open segment where its media ends, as `finish` does.
+    pub(super) fn close_for_new_config(&mut self) {
+        if self.format != SegmentFormat::Fmp4 {
+            return;
+        }
+        let end_ticks = if self.segment.start.has_video() {
+            self.last_video.map(|v| v.dts + v.step.max(1))
+        } else {
+            Some(self.segment.audio_end_ticks)
+        };
+        if let Some(end_ticks) = end_ticks {
+            self.close(end_ticks, false);
+        }
+    }
+
     /// End the open segment at stream time `end_ticks` and queue it.
     pub(super) fn close(&mut self, end_ticks: i64, last: bool) {
         let Some(start) = self.segment.start.ticks() else {

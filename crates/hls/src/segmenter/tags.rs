@@ -282,8 +282,24 @@ impl Segmenter {
             VideoCodecKind::Hevc => hevc_config(stream_ms, data)?,
             VideoCodecKind::Av1 => av1_config(stream_ms, data)?,
         };
-        self.video = Some(VideoTrack { coding, info });
+        self.set_fmp4_video(VideoTrack { coding, info });
         Ok(())
+    }
+
+    /// A new fMP4 video track. A configuration that differs from the one
+    /// in use first closes the open segment, so its frames are muxed under
+    /// the init segment they were coded for; the next segment brings a new one.
+    fn set_fmp4_video(&mut self, track: VideoTrack) {
+        let entry = |t: &VideoTrack| match &t.coding {
+            VideoCoding::Fmp4 { entry, .. } => Some(entry.clone()),
+            VideoCoding::AnnexB(_) => None,
+        };
+        if let Some(old) = self.video.as_ref().and_then(entry) {
+            if Some(old) != entry(&track) {
+                self.close_for_new_config();
+            }
+        }
+        self.video = Some(track);
     }
 
     /// HEVC and AV1 go in fMP4 only: a segmenter configured for TS switches
@@ -337,7 +353,7 @@ impl Segmenter {
                     avcc: data.clone(),
                 },
             };
-            self.video = Some(VideoTrack { coding, info });
+            self.set_fmp4_video(VideoTrack { coding, info });
             return Ok(());
         }
         match self.video.as_mut() {
@@ -374,6 +390,11 @@ impl Segmenter {
             object_type: config.object_type,
         };
         let asc = Bytes::copy_from_slice(data);
+        let changed = self.audio.as_ref().is_some_and(|a| a.asc != asc);
+        if changed && self.format == SegmentFormat::Fmp4 {
+            // As for video: the open segment keeps the init it was coded for.
+            self.close_for_new_config();
+        }
         self.audio = Some(AudioTrack {
             config,
             asc,
