@@ -121,6 +121,8 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
     let mut out = Output::new(opts);
     let mut config = SegmenterConfig::new(frag_ms, opts.base_time_ms);
     config.format = opts.format;
+    // This driver stores init segments and writes EXT-X-MAP.
+    config.hevc_av1_in_fmp4 = true;
     let mut segmenter = Segmenter::new(config);
     let mut demuxer = Demuxer::new();
     let mut bytes_in = 0u64;

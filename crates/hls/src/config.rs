@@ -41,10 +41,21 @@ pub struct SegmenterConfig {
     /// calls and more memory per stream.
     pub chunk_bytes: usize,
     /// The container of the segments (default [`SegmentFormat::Ts`]).
-    /// HEVC and AV1 video always get [`SegmentFormat::Fmp4`], whatever
-    /// this says: MPEG-TS cannot carry them for Safari and hls.js (Apple's
-    /// HLS authoring rules ask for fMP4).
+    /// HEVC and AV1 video are never written in MPEG-TS (Safari and hls.js
+    /// play them from fMP4 only, as Apple's HLS authoring rules ask): see
+    /// [`hevc_av1_in_fmp4`](Self::hevc_av1_in_fmp4).
     pub format: SegmentFormat,
+    /// With [`SegmentFormat::Ts`], what HEVC or AV1 video does: `true`
+    /// switches the segmenter to [`SegmentFormat::Fmp4`] (if its sequence
+    /// header comes before anything was written, as it does); `false` (the
+    /// default) refuses it with a fatal
+    /// [`Error::UnsupportedVideoCodec`](crate::Error::UnsupportedVideoCodec).
+    /// Set it only when the caller handles fMP4 output: stores
+    /// [`Segment::init`](crate::Segment::init) and names it in `#EXT-X-MAP`.
+    /// A TS-only caller left at the default keeps refusing these codecs
+    /// rather than publishing segments its playlists cannot describe.
+    /// With [`SegmentFormat::Fmp4`] they are always taken.
+    pub hevc_av1_in_fmp4: bool,
 }
 
 impl SegmenterConfig {
@@ -61,6 +72,7 @@ impl SegmenterConfig {
             output: OutputMode::WholeSegments,
             chunk_bytes: 64 << 10,
             format: SegmentFormat::Ts,
+            hevc_av1_in_fmp4: false,
         }
     }
 }
@@ -102,7 +114,8 @@ pub enum OutputMode {
 ///
 /// let mut config = SegmenterConfig::new(2_000, 0);
 /// assert_eq!(config.format, SegmentFormat::Ts);
-/// config.format = SegmentFormat::Fmp4; // H.264 in fMP4 too
+/// config.hevc_av1_in_fmp4 = true; // H.264 in TS, HEVC and AV1 in fMP4
+/// config.format = SegmentFormat::Fmp4; // or everything in fMP4
 /// assert_eq!(SegmentFormat::Fmp4.extension(), "m4s");
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -9,9 +9,10 @@ use livechannel_flv::FourCc;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The video is not H.264, HEVC or AV1, or is HEVC/AV1 after MPEG-TS
-    /// segments were written (those codecs go in fMP4 only).
-    #[error("unsupported video codec {codec} at {timestamp_ms} ms: only H.264, HEVC and AV1 are supported")]
+    /// The video is not H.264, HEVC or AV1; or it is HEVC or AV1 and the
+    /// segmenter writes MPEG-TS (those codecs go in fMP4 only: see
+    /// [`SegmenterConfig::hevc_av1_in_fmp4`](crate::SegmenterConfig::hevc_av1_in_fmp4)).
+    #[error("unsupported video codec {codec} at {timestamp_ms} ms: MPEG-TS carries H.264 only, fMP4 H.264, HEVC and AV1")]
     UnsupportedVideoCodec {
         /// The codec as the FLV tag names it: a FourCC for Enhanced RTMP, or `id N` for a legacy codec id.
         codec: String,

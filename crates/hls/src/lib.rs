@@ -10,9 +10,11 @@
 //! | Enhanced RTMP (HEVC, AV1 in FLV) | v2 | <https://veovera.org/docs/enhanced/enhanced-rtmp-v2> |
 //!
 //! [`SegmenterConfig::format`] picks MPEG-TS (the default, H.264 only) or
-//! fMP4 ([`SegmentFormat::Fmp4`]), which HEVC and AV1 video always get:
-//! there every [`Segment`] is `moof`+`mdat` and the first one (and the
-//! first after a codec change) brings its [`InitSegment`] for `#EXT-X-MAP`.
+//! fMP4 ([`SegmentFormat::Fmp4`]: H.264, HEVC, AV1). HEVC and AV1 are never
+//! written in TS: a TS segmenter refuses them (fatal) unless
+//! [`SegmenterConfig::hevc_av1_in_fmp4`] lets it switch to fMP4. In fMP4
+//! every [`Segment`] is `moof`+`mdat`, and the first one (and the first
+//! after a codec change) brings its [`InitSegment`] for `#EXT-X-MAP`.
 //!
 //! What this crate owns: turning one stream's FLV audio/video tag bodies
 //! into MPEG-TS segments — the codecs' framing (AVCC → Annex B, AAC →

@@ -327,15 +327,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unsupported_video_is_refused_clearly() {
+    fn non_h264_video_is_refused_clearly() {
         let mut s = Segmenter::new(SegmenterConfig::default());
-        // Enhanced RTMP: IsExHeader | key frame, packet type SequenceStart,
-        // FourCC vp09 (HEVC and AV1 are taken, in fMP4).
+        // Enhanced RTMP: IsExHeader | key frame, packet type SequenceStart, FourCC hvc1.
+        let body = Bytes::from_static(&[0x90, b'h', b'v', b'c', b'1', 1, 2, 3]);
+        let err = s.push_video(0, body).unwrap_err();
+        assert!(err.is_fatal());
+        assert!(err.to_string().contains("hvc1"), "{err}");
+        assert_eq!(s.stats().damaged_frames, 1);
+    }
+
+    #[test]
+    fn vp9_is_refused_even_in_fmp4() {
+        let mut s = Segmenter::new(SegmenterConfig {
+            format: crate::SegmentFormat::Fmp4,
+            ..SegmenterConfig::default()
+        });
         let body = Bytes::from_static(&[0x90, b'v', b'p', b'0', b'9', 1, 2, 3]);
         let err = s.push_video(0, body).unwrap_err();
         assert!(err.is_fatal());
         assert!(err.to_string().contains("vp09"), "{err}");
-        assert_eq!(s.stats().damaged_frames, 1);
     }
 
     #[test]

@@ -286,6 +286,7 @@ fn one_poll_gives_the_same_segments_in_every_output_mode_for_every_fixture() {
     for name in &names {
         let tags = tags(name);
         let mut config = SegmenterConfig::new(2_000, 1_000_000);
+        config.hevc_av1_in_fmp4 = true;
         let (whole, chunks) = rebuild(Segmenter::new(config.clone()), &tags);
         assert_eq!(chunks, 0, "{name}: chunks in whole-segment mode");
         assert!(!whole.is_empty(), "{name}");

@@ -1,6 +1,7 @@
 //! The segmenter in fMP4 mode over the HEVC, AV1 and H.264 fixtures: one
 //! init segment, then `moof`+`mdat` segments that open on keyframes and
-//! carry every frame; HEVC and AV1 get fMP4 whatever the configuration.
+//! carry every frame; HEVC and AV1 get fMP4 when the caller allows the
+//! switch, and are refused by default.
 
 use livechannel_flv::{Tag, TagType, VideoTag};
 use livechannel_hls::{
@@ -66,6 +67,7 @@ fn check(name: &str, format: SegmentFormat, codec: VideoCodecKind, size: (u32, u
     // The fixtures are one or two seconds long, with keyframes 0.43 to 1 s apart.
     let mut config = SegmenterConfig::new(400, 1_700_000_000_000);
     config.format = format;
+    config.hevc_av1_in_fmp4 = true;
     // Streamed chunks are not given out in fMP4: segments come whole.
     config.output = OutputMode::StreamedChunks;
     let (segments, s) = run(&tags, config);
@@ -105,7 +107,7 @@ fn check(name: &str, format: SegmentFormat, codec: VideoCodecKind, size: (u32, u
 }
 
 #[test]
-fn hevc_goes_to_fmp4_even_when_ts_is_configured() {
+fn hevc_goes_to_fmp4_when_ts_is_configured_and_the_caller_allows_it() {
     check(
         "hevc_main_640x360_25fps_aac.flv",
         SegmentFormat::Ts,
@@ -121,7 +123,7 @@ fn hevc_goes_to_fmp4_even_when_ts_is_configured() {
 }
 
 #[test]
-fn av1_goes_to_fmp4() {
+fn av1_goes_to_fmp4_when_the_caller_allows_it() {
     check(
         "av1_main_640x360_25fps_aac.flv",
         SegmentFormat::Ts,
@@ -156,11 +158,46 @@ fn h264_stays_in_ts_by_default() {
         .all(|s| s.init.is_none() && s.file_name().ends_with(".ts")));
 }
 
+/// A TS-only caller (the default) never gets fMP4: HEVC and AV1 end the stream.
+#[test]
+fn hevc_and_av1_are_refused_by_default() {
+    for name in [
+        "hevc_main_640x360_25fps_aac.flv",
+        "av1_10bit_320x180_30fps.flv",
+    ] {
+        let mut s = Segmenter::new(SegmenterConfig::new(1_000, 0));
+        let header = tags(name)
+            .into_iter()
+            .find(|t| t.tag_type == TagType::Video)
+            .unwrap();
+        let err = s.push_tag(header).unwrap_err();
+        assert!(err.is_fatal(), "{name}: {err}");
+        assert!(
+            err.to_string().contains("MPEG-TS carries H.264 only"),
+            "{err}"
+        );
+        assert_eq!(s.format(), SegmentFormat::Ts);
+        // A coded frame without its sequence header is refused as well.
+        let frame = tags(name)
+            .into_iter()
+            .filter(|t| t.tag_type == TagType::Video)
+            .nth(2)
+            .unwrap();
+        assert!(s.push_tag(frame).unwrap_err().is_fatal(), "{name}");
+    }
+}
+
+fn switching() -> SegmenterConfig {
+    let mut config = SegmenterConfig::new(1_000, 0);
+    config.hevc_av1_in_fmp4 = true;
+    config
+}
+
 #[test]
 fn hevc_after_ts_segments_is_refused() {
     let h264 = tags("high_bframes_gop2s_aac44k.flv");
     let hevc = tags("hevc_main_640x360_25fps_aac.flv");
-    let mut s = Segmenter::new(SegmenterConfig::new(1_000, 0));
+    let mut s = Segmenter::new(switching());
     for tag in h264 {
         s.push_tag(tag).unwrap();
     }
@@ -177,7 +214,7 @@ fn hevc_after_ts_segments_is_refused() {
 fn hevc_after_h264_frames_were_held_is_refused() {
     let h264 = tags("high_bframes_gop2s_aac44k.flv");
     let hevc = tags("hevc_main_640x360_25fps_aac.flv");
-    let mut s = Segmenter::new(SegmenterConfig::new(1_000, 0));
+    let mut s = Segmenter::new(switching());
     // The sequence headers and a few frames: nothing written yet.
     for tag in h264.into_iter().take(8) {
         s.push_tag(tag).unwrap();
@@ -197,7 +234,7 @@ fn hevc_after_h264_frames_were_held_is_refused() {
 
 #[test]
 fn oversized_sequence_headers_are_refused() {
-    let mut s = Segmenter::new(SegmenterConfig::default());
+    let mut s = Segmenter::new(switching());
     let mut body = vec![0x9C, b'h', b'v', b'c', b'1'];
     body.resize(5 + (1 << 20) + 1, 0);
     body[0] = 0x90; // enhanced, key frame, SequenceStart

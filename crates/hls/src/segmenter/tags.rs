@@ -95,6 +95,12 @@ impl Segmenter {
         } else {
             return Err(Error::unsupported(&tag.codec, stream_ms));
         };
+        let ts_only = self.format == SegmentFormat::Ts && !self.config.hevc_av1_in_fmp4;
+        if codec != VideoCodecKind::H264 && ts_only {
+            // Every HEVC or AV1 tag, not only a sequence header: a TS-only
+            // caller ends such a stream at its first tag, whatever it is.
+            return Err(Error::unsupported(&tag.codec, stream_ms));
+        }
         if tag.is_sequence_header() {
             return self.video_config(stream_ms, codec, &tag.data);
         }
@@ -303,8 +309,8 @@ impl Segmenter {
     }
 
     /// HEVC and AV1 go in fMP4 only: a segmenter configured for TS switches
-    /// while nothing is written yet (the sequence header comes first), and
-    /// refuses the codec after that.
+    /// when its caller allows it and nothing is written yet (the sequence
+    /// header comes first), and refuses the codec otherwise.
     fn require_fmp4(&mut self, codec: VideoCodecKind, stream_ms: u32) -> Result<(), Error> {
         if self.format == SegmentFormat::Fmp4 {
             return Ok(());
@@ -313,12 +319,16 @@ impl Segmenter {
         let nothing_written = self.next_index == 0
             && self.segment.video_frames == 0
             && matches!(self.phase, Phase::Holding(_));
-        if nothing_written {
+        if self.config.hevc_av1_in_fmp4 && nothing_written {
             self.format = SegmentFormat::Fmp4;
             return Ok(());
         }
+        let fourcc = match codec {
+            VideoCodecKind::Hevc => "hvc1",
+            _ => "av01",
+        };
         Err(Error::UnsupportedVideoCodec {
-            codec: format!("{codec:?} after MPEG-TS segments"),
+            codec: format!("{fourcc} after MPEG-TS output"),
             timestamp_ms: stream_ms,
         })
     }
