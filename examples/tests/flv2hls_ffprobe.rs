@@ -246,7 +246,7 @@ fn flv_frames(input: &Path) -> (u64, u64) {
 
 /// flv2hls in fMP4: ffprobe reads the VOD playlist (init segment through
 /// `#EXT-X-MAP`, then `moof`+`mdat` segments) with every packet of the
-/// source, the right codec and size.
+/// source, decodes every frame, and reports the right codec and size.
 fn check_fmp4(name: &str, codec: &str, size: (u32, u32)) {
     if !have("ffprobe") {
         return;
@@ -294,6 +294,10 @@ fn check_fmp4(name: &str, codec: &str, size: (u32, u32)) {
     assert_eq!(errors.trim(), "", "ffprobe complained about {name}");
     assert_eq!((video, audio), (src_video, src_audio), "packets of {name}");
     assert!(src_video > 0);
+    // And every one of them decodes (init segment, sample entries, sizes).
+    let (video, audio, errors) = count_frames(&vod);
+    assert_eq!(errors.trim(), "", "ffprobe could not decode {name}");
+    assert_eq!((video, audio), (src_video, src_audio), "frames of {name}");
 
     let (out, _) = livechannel_testkit::run(
         std::process::Command::new("ffprobe")
