@@ -273,12 +273,7 @@ impl Segmenter {
         if let Phase::Finished = self.phase {
             return;
         }
-        let end_ticks = if self.segment.start.has_video() {
-            self.last_video.map(|v| v.dts + v.step.max(1))
-        } else {
-            Some(self.segment.audio_end_ticks)
-        };
-        if let Some(end_ticks) = end_ticks {
+        if let Some(end_ticks) = self.media_end_ticks() {
             self.close(end_ticks, true);
         }
         self.phase = Phase::Finished;

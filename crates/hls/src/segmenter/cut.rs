@@ -49,13 +49,19 @@ impl Segmenter {
         if self.format != SegmentFormat::Fmp4 {
             return;
         }
-        let end_ticks = if self.segment.start.has_video() {
+        if let Some(end_ticks) = self.media_end_ticks() {
+            self.close(end_ticks, false);
+        }
+    }
+
+    /// Where the open segment's media ends when no next frame says so (the
+    /// end of the stream, a new configuration): its last video frame plus
+    /// that frame's distance from the one before, or its audio's end.
+    pub(super) fn media_end_ticks(&self) -> Option<i64> {
+        if self.segment.start.has_video() {
             self.last_video.map(|v| v.dts + v.step.max(1))
         } else {
             Some(self.segment.audio_end_ticks)
-        };
-        if let Some(end_ticks) = end_ticks {
-            self.close(end_ticks, false);
         }
     }
 
