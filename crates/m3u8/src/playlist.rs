@@ -208,7 +208,7 @@ impl MediaPlaylist {
 
     /// The `#EXT-X-VERSION` this crate writes for a playlist with or
     /// without maps: [`MAP_VERSION`] or 3.
-    pub fn version_for(has_maps: bool) -> u8 {
+    pub(crate) fn version_for(has_maps: bool) -> u8 {
         if has_maps {
             MAP_VERSION
         } else {
