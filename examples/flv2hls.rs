@@ -1,9 +1,10 @@
-//! Remux an FLV file into HLS: MPEG-TS segments, a live-window playlist and
-//! optionally a VOD playlist.
+//! Remux an FLV file into HLS: MPEG-TS or fMP4 segments, a live-window
+//! playlist and optionally a VOD playlist. HEVC and AV1 (Enhanced FLV)
+//! always give fMP4 with an init segment named in `#EXT-X-MAP`.
 //!
 //! ```text
 //! cargo run --release --example flv2hls -- INPUT.flv OUTDIR [--frag-duration 5] [--frag-count 3] \
-//!     [--playlist playlist.m3u8] [--vod vod.m3u8]
+//!     [--playlist playlist.m3u8] [--vod vod.m3u8] [--format ts|fmp4]
 //! ```
 
 use std::io::IsTerminal;
@@ -11,9 +12,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use livechannel_examples::flv2hls::{run, Options};
+use livechannel_examples::flv2hls::{run, Options, SegmentFormat};
 
-/// Remux an FLV file (H.264 + AAC) into HLS segments and playlists.
+/// The `--format` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Format {
+    /// MPEG-TS segments (H.264 only; HEVC and AV1 still get fMP4).
+    Ts,
+    /// fMP4 (CMAF) segments with an init segment.
+    Fmp4,
+}
+
+/// Remux an FLV file (H.264, HEVC or AV1 video; AAC audio) into HLS segments and playlists.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
@@ -39,6 +49,9 @@ struct Args {
     /// first frame arrived instead).
     #[arg(long, default_value_t = 0)]
     base_time_ms: u64,
+    /// Segment container. HEVC and AV1 video are always written as fMP4.
+    #[arg(long, value_enum, default_value = "ts")]
+    format: Format,
     /// No progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -63,6 +76,10 @@ fn main() -> ExitCode {
         playlist: args.playlist,
         vod: args.vod,
         base_time_ms: args.base_time_ms,
+        format: match args.format {
+            Format::Ts => SegmentFormat::Ts,
+            Format::Fmp4 => SegmentFormat::Fmp4,
+        },
     };
     let len = std::fs::metadata(&opts.input).map(|m| m.len()).unwrap_or(0);
     let bar = if !args.quiet && std::io::stderr().is_terminal() && len > 16 << 20 {

@@ -1,4 +1,5 @@
-//! `flv2hls`: remux an FLV file into MPEG-TS segments and HLS playlists.
+//! `flv2hls`: remux an FLV file into HLS segments (MPEG-TS, or fMP4 with an
+//! init segment) and playlists.
 //!
 //! The whole pipeline in one loop: `livechannel-flv` splits the file into
 //! tags, `livechannel-hls` cuts them into segments, `livechannel-m3u8`
@@ -9,14 +10,20 @@
 //! is dated when its first frame reached the server) segments are dated
 //! by stream time: `<base-time-ms + start>.ts`, `start` being the segment's
 //! first frame in ms from the file's first frame.
+//!
+//! HEVC and AV1 (Enhanced FLV) always give fMP4 segments (`.m4s`), as does
+//! [`Options::format`] [`SegmentFormat::Fmp4`] for H.264: the init segment
+//! (`<ms>.init.mp4`) is written before the first segment that needs it, and
+//! both playlists name it in `#EXT-X-MAP` (version 7).
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use livechannel_flv::{Demuxer, Event};
+pub use livechannel_hls::SegmentFormat;
 use livechannel_hls::{Segment, Segmenter, SegmenterConfig, Stats};
-use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment};
+use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment, SegmentMap};
 
 use crate::fs_util::write_atomic;
 
@@ -42,6 +49,9 @@ pub struct Options {
     /// `<base_time_ms + start>.ts` by their start in stream time (a file
     /// has no arrival times to date them by).
     pub base_time_ms: u64,
+    /// MPEG-TS (the default) or fMP4 segments. HEVC and AV1 video get fMP4
+    /// whatever this says.
+    pub format: SegmentFormat,
 }
 
 /// What a run produced.
@@ -49,6 +59,10 @@ pub struct Options {
 pub struct Report {
     /// The segments written, in order: (file name, duration in seconds).
     pub segments: Vec<(String, f64)>,
+    /// The fMP4 init segments written, in order (none for MPEG-TS).
+    pub init_segments: Vec<String>,
+    /// The container the segments were written in.
+    pub format: SegmentFormat,
     /// Bytes of FLV read.
     pub bytes_in: u64,
     /// The segmenter's counters (frames in and out, anything refused).
@@ -77,7 +91,7 @@ pub enum Error {
         /// What the parser found, with the byte offset.
         source: livechannel_flv::Error,
     },
-    /// The stream cannot be remuxed (for example the video is not H.264).
+    /// The stream cannot be remuxed (for example the video is VP9).
     #[error("{path}: {source}")]
     Stream {
         /// The input file.
@@ -86,7 +100,7 @@ pub enum Error {
         source: livechannel_hls::Error,
     },
     /// The input held no video or audio that could be remuxed.
-    #[error("{path}: no H.264 video or AAC audio found")]
+    #[error("{path}: no H.264, HEVC or AV1 video or AAC audio found")]
     Empty {
         /// The input file.
         path: PathBuf,
@@ -105,7 +119,11 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
 
     let frag_ms = (opts.frag_duration * 1000.0).round().max(1.0) as u64;
     let mut out = Output::new(opts);
-    let mut segmenter = Segmenter::new(SegmenterConfig::new(frag_ms, opts.base_time_ms));
+    let mut config = SegmenterConfig::new(frag_ms, opts.base_time_ms);
+    config.format = opts.format;
+    // This driver stores init segments and writes EXT-X-MAP.
+    config.hevc_av1_in_fmp4 = true;
+    let mut segmenter = Segmenter::new(config);
     let mut demuxer = Demuxer::new();
     let mut bytes_in = 0u64;
     let mut buf = bytes::BytesMut::new();
@@ -174,6 +192,8 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
     }
     Ok(Report {
         segments: out.segments,
+        init_segments: out.init_segments,
+        format: segmenter.format(),
         bytes_in,
         stats: segmenter.stats().clone(),
         warnings: out.warnings,
@@ -201,7 +221,10 @@ struct Output<'a> {
     /// The segment file being written: (name, file).
     open: Option<(String, File)>,
     all: Vec<MediaSegment>,
+    /// The VOD playlist's `#EXT-X-MAP`s: one per init segment.
+    all_maps: Vec<SegmentMap>,
     segments: Vec<(String, f64)>,
+    init_segments: Vec<String>,
     warnings: Vec<String>,
     text: String,
 }
@@ -214,7 +237,9 @@ impl<'a> Output<'a> {
             window: LiveWindow::new(opts.frag_count.max(1), target),
             open: None,
             all: Vec::new(),
+            all_maps: Vec::new(),
             segments: Vec::new(),
+            init_segments: Vec::new(),
             warnings: Vec::new(),
             text: String::new(),
         }
@@ -254,8 +279,18 @@ impl<'a> Output<'a> {
         crate::fs_util::write_all_chunks(file, chunks).map_err(io_err)
     }
 
-    /// The end of a segment: its last chunks, then the playlist.
+    /// The end of a segment: its init segment if it brings one, its last
+    /// chunks, then the playlist.
     fn segment(&mut self, segment: &Segment) -> Result<(), Error> {
+        if let Some(init) = &segment.init {
+            let init_name = init.file_name();
+            self.write(&init_name, &init.data)?;
+            // From this segment on, players start from this init segment.
+            self.window.set_map(init_name.clone());
+            self.all_maps
+                .push(SegmentMap::new(self.all.len(), init_name.clone()));
+            self.init_segments.push(init_name);
+        }
         let name = segment.file_name();
         self.append(&name, &segment.chunks)?;
         // Closed before any playlist names it.
@@ -281,7 +316,10 @@ impl<'a> Output<'a> {
         self.window.end();
         self.write_live()?;
         if let Some(vod) = &self.opts.vod {
-            let playlist = MediaPlaylist::vod(std::mem::take(&mut self.all));
+            let mut playlist = MediaPlaylist::vod(std::mem::take(&mut self.all));
+            for map in std::mem::take(&mut self.all_maps) {
+                playlist.add_map(map);
+            }
             self.text.clear();
             playlist.write(&mut self.text);
             let text = std::mem::take(&mut self.text);

@@ -17,6 +17,7 @@ fn opts(input: &Path, out: &Path) -> Options {
         playlist: "playlist.m3u8".into(),
         vod: Some("vod.m3u8".into()),
         base_time_ms: 0,
+        format: Default::default(),
     }
 }
 

@@ -1,7 +1,9 @@
 //! flv2hls against ffprobe: for every fixture, the VOD rendition has exactly
 //! the source's frames, each segment opens with PAT, PMT and a keyframe,
 //! ffprobe reports no errors, and every EXTINF is within one frame of the
-//! segment's real duration.
+//! segment's real duration. In fMP4 (HEVC, AV1, and H.264 on request) it
+//! reads the VOD playlist through its `#EXT-X-MAP` with every packet of the
+//! source, the codec and the size.
 
 mod common;
 
@@ -9,10 +11,10 @@ use std::path::Path;
 
 use bytes::Bytes;
 use common::fixture;
-use livechannel_examples::flv2hls::{run, Options};
+use livechannel_examples::flv2hls::{run, Options, SegmentFormat};
 use livechannel_flv::{TagType, VideoTag};
 use livechannel_m3u8::MediaPlaylist;
-use livechannel_testkit::ffprobe::{count_frames, video_packets};
+use livechannel_testkit::ffprobe::{count_frames, count_packets, video_packets};
 use livechannel_testkit::have;
 
 fn remux(input: &Path, out: &Path, frag_duration: f64) -> livechannel_examples::flv2hls::Report {
@@ -24,6 +26,7 @@ fn remux(input: &Path, out: &Path, frag_duration: f64) -> livechannel_examples::
         playlist: "playlist.m3u8".into(),
         vod: Some("vod.m3u8".into()),
         base_time_ms: 1_700_000_000_000,
+        format: Default::default(),
     };
     run(&opts, |_| {}).expect("flv2hls")
 }
@@ -219,4 +222,130 @@ fn negative_composition_times() {
         "the fixture must really have negative composition times ({negatives})"
     );
     check(&input, 2.0, true);
+}
+
+/// Coded video frames and AAC frames of an FLV file, from its tags
+/// (ffprobe 5.1 cannot read Enhanced FLV video).
+fn flv_frames(input: &Path) -> (u64, u64) {
+    let tags = livechannel_flv::read_all(std::fs::read(input).unwrap().into()).unwrap();
+    let mut counts = (0, 0);
+    for tag in tags {
+        match tag.tag_type {
+            TagType::Video if VideoTag::parse(tag.body.clone()).unwrap().is_coded_frame() => {
+                counts.0 += 1
+            }
+            // AAC raw frame: sound format 10, packet type 1.
+            TagType::Audio if tag.body.len() > 2 && tag.body[0] >> 4 == 10 && tag.body[1] == 1 => {
+                counts.1 += 1;
+            }
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// flv2hls in fMP4: ffprobe reads the VOD playlist (init segment through
+/// `#EXT-X-MAP`, then `moof`+`mdat` segments) with every packet of the
+/// source, decodes every frame, and reports the right codec and size.
+fn check_fmp4(name: &str, codec: &str, size: (u32, u32)) {
+    if !have("ffprobe") {
+        return;
+    }
+    let input = fixture(name);
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        input: input.clone(),
+        out_dir: dir.path().to_path_buf(),
+        // The fixtures are 1 to 2.5 s long, keyframes 0.43 to 1 s apart.
+        frag_duration: 0.4,
+        frag_count: 3,
+        playlist: "playlist.m3u8".into(),
+        vod: Some("vod.m3u8".into()),
+        base_time_ms: 1_700_000_000_000,
+        format: SegmentFormat::Fmp4,
+    };
+    let report = run(&opts, |_| {}).expect("flv2hls");
+    assert_eq!(report.warnings, Vec::<String>::new());
+    assert_eq!(report.format, SegmentFormat::Fmp4);
+    assert_eq!(report.init_segments.len(), 1, "{name}");
+    assert!(report.segments.len() >= 2, "{name}: {:?}", report.segments);
+
+    let vod = dir.path().join("vod.m3u8");
+    let text = std::fs::read_to_string(&vod).unwrap();
+    assert!(text.starts_with("#EXTM3U\n#EXT-X-VERSION:7\n"), "{text}");
+    let map = format!("#EXT-X-MAP:URI=\"{}\"\n", report.init_segments[0]);
+    assert_eq!(text.matches(&map).count(), 1, "{text}");
+    for name in ["vod.m3u8", "playlist.m3u8"] {
+        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let strict = hls_m3u8::MediaPlaylist::try_from(text.as_str()).map_err(|e| e.to_string());
+        assert!(
+            strict.is_ok(),
+            "hls_m3u8 rejects {name}: {strict:?}\n{text}"
+        );
+    }
+    for (segment, _) in &report.segments {
+        assert!(segment.ends_with(".m4s"), "{segment}");
+        let data = std::fs::read(dir.path().join(segment)).unwrap();
+        assert_eq!(&data[4..8], b"styp", "{segment}");
+    }
+
+    let (src_video, src_audio) = flv_frames(&input);
+    let (video, audio, errors) = count_packets(&vod);
+    assert_eq!(errors.trim(), "", "ffprobe complained about {name}");
+    assert_eq!((video, audio), (src_video, src_audio), "packets of {name}");
+    assert!(src_video > 0);
+    // And every one of them decodes (init segment, sample entries, sizes).
+    let (video, audio, errors) = count_frames(&vod);
+    assert_eq!(errors.trim(), "", "ffprobe could not decode {name}");
+    assert_eq!((video, audio), (src_video, src_audio), "frames of {name}");
+
+    let (out, _) = livechannel_testkit::run(
+        std::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "stream=codec_name,width,height",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(&vod),
+    );
+    // The HLS demuxer lists the stream under its program and on its own.
+    let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "no video stream in {name}");
+    for line in lines {
+        assert_eq!(
+            line.trim(),
+            format!("{codec},{},{}", size.0, size.1),
+            "stream of {name}"
+        );
+    }
+}
+
+#[test]
+fn hevc_in_fmp4() {
+    check_fmp4("hevc_main_640x360_25fps_aac.flv", "hevc", (640, 360));
+}
+
+#[test]
+fn hevc_main10_in_fmp4() {
+    check_fmp4("hevc_main10_320x180_30fps.flv", "hevc", (320, 180));
+}
+
+#[test]
+fn av1_in_fmp4() {
+    check_fmp4("av1_main_640x360_25fps_aac.flv", "av1", (640, 360));
+}
+
+#[test]
+fn av1_10bit_in_fmp4() {
+    check_fmp4("av1_10bit_320x180_30fps.flv", "av1", (320, 180));
+}
+
+#[test]
+fn h264_in_fmp4() {
+    check_fmp4("high_bframes_gop2s_aac44k.flv", "h264", (320, 180));
 }

@@ -40,6 +40,22 @@ pub struct SegmenterConfig {
     /// With [`OutputMode::StreamedChunks`], larger chunks mean fewer store
     /// calls and more memory per stream.
     pub chunk_bytes: usize,
+    /// The container of the segments (default [`SegmentFormat::Ts`]).
+    /// HEVC and AV1 video are never written in MPEG-TS (Safari and hls.js
+    /// play them from fMP4 only, as Apple's HLS authoring rules ask): see
+    /// [`hevc_av1_in_fmp4`](Self::hevc_av1_in_fmp4).
+    pub format: SegmentFormat,
+    /// With [`SegmentFormat::Ts`], what HEVC or AV1 video does: `true`
+    /// switches the segmenter to [`SegmentFormat::Fmp4`] (if its sequence
+    /// header comes before anything was written, as it does); `false` (the
+    /// default) refuses it with a fatal
+    /// [`Error::UnsupportedVideoCodec`](crate::Error::UnsupportedVideoCodec).
+    /// Set it only when the caller handles fMP4 output: stores
+    /// [`Segment::init`](crate::Segment::init) and names it in `#EXT-X-MAP`.
+    /// A TS-only caller left at the default keeps refusing these codecs
+    /// rather than publishing segments its playlists cannot describe.
+    /// With [`SegmentFormat::Fmp4`] they are always taken.
+    pub hevc_av1_in_fmp4: bool,
 }
 
 impl SegmenterConfig {
@@ -55,6 +71,8 @@ impl SegmenterConfig {
             min_wall_ms: 0,
             output: OutputMode::WholeSegments,
             chunk_bytes: 64 << 10,
+            format: SegmentFormat::Ts,
+            hevc_av1_in_fmp4: false,
         }
     }
 }
@@ -87,4 +105,42 @@ pub enum OutputMode {
     /// as they come (a temporary file, a multipart upload) then holds
     /// about one chunk per stream instead of one segment.
     StreamedChunks,
+}
+
+/// The container a segment is written in.
+///
+/// ```
+/// use livechannel_hls::{SegmentFormat, SegmenterConfig};
+///
+/// let mut config = SegmenterConfig::new(2_000, 0);
+/// assert_eq!(config.format, SegmentFormat::Ts);
+/// config.hevc_av1_in_fmp4 = true; // H.264 in TS, HEVC and AV1 in fMP4
+/// config.format = SegmentFormat::Fmp4; // or everything in fMP4
+/// assert_eq!(SegmentFormat::Fmp4.extension(), "m4s");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SegmentFormat {
+    /// MPEG-2 transport stream segments (`<wall_ms>.ts`): H.264 and AAC
+    /// only, nothing else to store. What OSS LiveChannel writes.
+    #[default]
+    Ts,
+    /// Fragmented MP4 / CMAF: an init segment
+    /// ([`Segment::init`](crate::Segment::init), named in the playlist's
+    /// `#EXT-X-MAP`) and `moof`+`mdat` media segments (`<wall_ms>.m4s`).
+    /// H.264, HEVC and AV1 video, AAC audio. Segments always come out
+    /// whole: a segment's one `moof` lists every sample, so no byte of it
+    /// is ready before its last frame ([`OutputMode::StreamedChunks`] gives
+    /// no [`Output::Chunk`](crate::Output::Chunk) in this format).
+    Fmp4,
+}
+
+impl SegmentFormat {
+    /// The file extension of a media segment: `ts` or `m4s`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            SegmentFormat::Ts => "ts",
+            SegmentFormat::Fmp4 => "m4s",
+        }
+    }
 }

@@ -9,8 +9,10 @@ use livechannel_flv::FourCc;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The video is not H.264 (HLS over MPEG-TS here carries H.264 only).
-    #[error("unsupported video codec {codec} at {timestamp_ms} ms: only H.264 is supported")]
+    /// The video is not H.264, HEVC or AV1; or it is HEVC or AV1 and the
+    /// segmenter writes MPEG-TS (those codecs go in fMP4 only: see
+    /// [`SegmenterConfig::hevc_av1_in_fmp4`](crate::SegmenterConfig::hevc_av1_in_fmp4)).
+    #[error("unsupported video codec {codec} at {timestamp_ms} ms: MPEG-TS carries H.264 only, fMP4 H.264, HEVC and AV1")]
     UnsupportedVideoCodec {
         /// The codec as the FLV tag names it: a FourCC for Enhanced RTMP, or `id N` for a legacy codec id.
         codec: String,
@@ -30,15 +32,17 @@ pub enum Error {
     /// A sequence header or a frame could not be converted.
     #[error("bad {kind} data at {timestamp_ms} ms: {source}")]
     Codec {
-        /// `AVC sequence header`, `AVC frame`, `AAC sequence header` or `AAC frame`.
+        /// `AVC sequence header`, `AVC frame`, `HEVC sequence header`,
+        /// `HEVC frame`, `AV1 sequence header`, `AV1 temporal unit`,
+        /// `AAC sequence header` or `AAC frame`.
         kind: &'static str,
         /// The tag's timestamp: stream time in ms, as pushed.
         timestamp_ms: u32,
         /// What the codec layer found.
         source: livechannel_codec::Error,
     },
-    /// An AVC sequence header without any SPS.
-    #[error("AVC sequence header at {timestamp_ms} ms holds no SPS")]
+    /// An AVC or HEVC sequence header without any SPS.
+    #[error("video sequence header at {timestamp_ms} ms holds no SPS")]
     NoSps {
         /// The tag's timestamp: stream time in ms, as pushed.
         timestamp_ms: u32,
@@ -46,6 +50,20 @@ pub enum Error {
     /// The TS muxer refused a frame (a bug here rather than bad input).
     #[error("mpeg-ts muxer: {0}")]
     Mux(#[from] livechannel_mpegts::Error),
+    /// A sequence header larger than an fMP4 sample entry takes
+    /// ([`livechannel_fmp4::MAX_CONFIG_RECORD`], 1 MiB; real ones are bytes to kilobytes).
+    #[error("{kind} at {timestamp_ms} ms is {len} bytes, more than a sample entry takes")]
+    ConfigTooLarge {
+        /// `video sequence header` or `AAC sequence header`.
+        kind: &'static str,
+        /// The tag's timestamp: stream time in ms, as pushed.
+        timestamp_ms: u32,
+        /// Its size.
+        len: usize,
+    },
+    /// The fMP4 muxer refused a fragment (a bug here rather than bad input).
+    #[error("fmp4 muxer: {0}")]
+    Fmp4(#[from] livechannel_fmp4::Error),
     /// A frame was pushed after [`Segmenter::finish`](crate::Segmenter::finish).
     #[error("the segmenter is finished; create a new one for a new stream")]
     Finished,

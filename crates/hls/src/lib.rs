@@ -1,10 +1,20 @@
-//! HLS segmenting: FLV audio/video tag bodies in, MPEG-TS segments out.
+//! HLS segmenting: FLV audio/video tag bodies in, MPEG-TS or fMP4 (CMAF)
+//! segments out.
 //!
 //! | Specification | Version / section | Link |
 //! |---|---|---|
 //! | HTTP Live Streaming | RFC 8216 §3.2 (MPEG-2 TS segments), §6.2.1 | <https://www.rfc-editor.org/rfc/rfc8216> |
 //! | OSS LiveChannel segmentation | `docs/oss-compatibility.md`, "Segmentation" and "Segment names and times" | (project contract) |
 //! | MPEG-2 Systems | ISO/IEC 13818-1 (via `livechannel-mpegts`) | |
+//! | Fragmented MP4 / CMAF | RFC 8216 §3.3; ISO/IEC 23000-19 (via `livechannel-fmp4`) | <https://www.rfc-editor.org/rfc/rfc8216#section-3.3> |
+//! | Enhanced RTMP (HEVC, AV1 in FLV) | v2 | <https://veovera.org/docs/enhanced/enhanced-rtmp-v2> |
+//!
+//! [`SegmenterConfig::format`] picks MPEG-TS (the default, H.264 only) or
+//! fMP4 ([`SegmentFormat::Fmp4`]: H.264, HEVC, AV1). HEVC and AV1 are never
+//! written in TS: a TS segmenter refuses them (fatal) unless
+//! [`SegmenterConfig::hevc_av1_in_fmp4`] lets it switch to fMP4. In fMP4
+//! every [`Segment`] is `moof`+`mdat`, and the first one (and the first
+//! after a codec change) brings its [`InitSegment`] for `#EXT-X-MAP`.
 //!
 //! What this crate owns: turning one stream's FLV audio/video tag bodies
 //! into MPEG-TS segments — the codecs' framing (AVCC → Annex B, AAC →
@@ -108,11 +118,11 @@ mod segmenter;
 mod stats;
 mod timeline;
 
-pub use config::{OutputMode, SegmenterConfig};
+pub use config::{OutputMode, SegmentFormat, SegmenterConfig};
 pub use error::Error;
 /// The FLV audio codecs, as [`DiscardedAudio::format`] names them.
 pub use livechannel_flv::SoundFormat;
 pub use pool::ChunkPool;
-pub use segment::{Chunk, Output, Segment};
+pub use segment::{Chunk, InitSegment, Output, Segment};
 pub use segmenter::Segmenter;
-pub use stats::{AudioInfo, DiscardedAudio, MediaInfo, Stats, VideoInfo};
+pub use stats::{AudioInfo, DiscardedAudio, MediaInfo, Stats, VideoCodecKind, VideoInfo};

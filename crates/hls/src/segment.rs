@@ -1,7 +1,10 @@
 use bytes::Bytes;
 
-/// One finished MPEG-TS segment: store `data` under [`Segment::file_name`]
-/// before any playlist names it.
+use crate::SegmentFormat;
+
+/// One finished segment (MPEG-TS or fMP4): store its chunks under
+/// [`Segment::file_name`] before any playlist names it, and, when it brings
+/// an [`init`](Segment::init) segment, store that first.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Segment {
@@ -48,17 +51,54 @@ pub struct Segment {
     pub audio_frames: u32,
     /// True for the segment [`Segmenter::finish`](crate::Segmenter::finish) closed.
     pub last: bool,
+    /// The container: MPEG-TS, or fMP4 (`moof`+`mdat`, which needs an init segment).
+    pub format: SegmentFormat,
+    /// fMP4 only: the init segment this segment and the following ones
+    /// start from, given with the first segment that needs it (the first
+    /// segment, and the first after a codec configuration changed). Store
+    /// it under [`InitSegment::file_name`] before the segment is named in a
+    /// playlist, and from this segment on name it in `#EXT-X-MAP`
+    /// (`LiveWindow::set_map` in `livechannel-m3u8`). `None` for TS and for
+    /// segments that use the previous init segment.
+    pub init: Option<InitSegment>,
+}
+
+/// An fMP4 init segment (`ftyp`+`moov`): what every later media segment
+/// needs before it can be decoded.
+///
+/// ```
+/// # use livechannel_hls::InitSegment;
+/// # fn name(init: &InitSegment) -> String {
+/// init.file_name() // "<wall_ms>.init.mp4": the wall_ms of the first segment using it
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InitSegment {
+    /// The [`Segment::wall_ms`] of the first segment that uses it: what
+    /// names it, so that a republish's init segment gets a new name.
+    pub wall_ms: u64,
+    /// The whole init segment.
+    pub data: Bytes,
+}
+
+impl InitSegment {
+    /// `<wall_ms>.init.mp4`.
+    pub fn file_name(&self) -> String {
+        format!("{}.init.mp4", self.wall_ms)
+    }
 }
 
 impl Segment {
     /// `<wall_ms>.ts`, the OSS object name within the channel
-    /// (`docs/oss-compatibility.md`, "Segment names and times").
+    /// (`docs/oss-compatibility.md`, "Segment names and times"), or
+    /// `<wall_ms>.m4s` for fMP4.
     pub fn file_name(&self) -> String {
-        ts_file_name(self.wall_ms)
+        segment_file_name(self.wall_ms, self.format)
     }
 
-    /// The whole segment's size in bytes (a multiple of 188), streamed
-    /// chunks included.
+    /// The whole segment's size in bytes (for TS a multiple of 188),
+    /// streamed chunks included (the init segment is not counted).
     pub fn len(&self) -> usize {
         self.streamed + self.chunks.iter().map(Bytes::len).sum::<usize>()
     }
@@ -90,12 +130,14 @@ pub struct Chunk {
     pub wall_ms: u64,
     /// Whole TS packets; the first chunk of a segment opens with its PAT.
     pub data: Bytes,
+    /// The segment's container (always TS today: fMP4 segments come out whole).
+    pub format: SegmentFormat,
 }
 
 impl Chunk {
     /// The object the chunk belongs to: the segment's [`Segment::file_name`].
     pub fn file_name(&self) -> String {
-        ts_file_name(self.wall_ms)
+        segment_file_name(self.wall_ms, self.format)
     }
 }
 
@@ -121,6 +163,6 @@ pub enum Output {
 
 /// The object name of the segment whose time is `wall_ms`: one function, so
 /// a chunk and its segment always name the same object.
-fn ts_file_name(wall_ms: u64) -> String {
-    format!("{wall_ms}.ts")
+fn segment_file_name(wall_ms: u64, format: SegmentFormat) -> String {
+    format!("{wall_ms}.{}", format.extension())
 }

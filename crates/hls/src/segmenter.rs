@@ -2,6 +2,7 @@
 //! named after what they hold.
 
 mod chunks;
+mod cmaf;
 mod cut;
 mod frame;
 mod mux;
@@ -15,11 +16,14 @@ use livechannel_flv::{Tag, TagType};
 use livechannel_mpegts::{Muxer, MuxerConfig};
 
 use self::chunks::ChunkWriter;
+use self::cmaf::Fmp4State;
 use self::frame::Frame;
 use self::phase::{OpenSegment, Phase};
 use self::tags::{AudioTrack, LastVideo, VideoTrack};
 use crate::timeline::{SampleClock, TrackClock};
-use crate::{ChunkPool, DiscardedAudio, Error, MediaInfo, Output, SegmenterConfig, Stats};
+use crate::{
+    ChunkPool, DiscardedAudio, Error, MediaInfo, Output, SegmentFormat, SegmenterConfig, Stats,
+};
 
 /// Cuts an FLV audio/video stream into MPEG-TS segments (sans-IO).
 ///
@@ -134,6 +138,11 @@ pub struct Segmenter {
     /// The first audio that was not AAC (discarded), for the caller to report.
     discarded_audio: Option<DiscardedAudio>,
     stats: Stats,
+    /// The container in use: the configured one, or fMP4 once an HEVC or
+    /// AV1 sequence header asked for it before anything was written.
+    format: SegmentFormat,
+    /// The fMP4 muxer and the open segment's frames (fMP4 only).
+    fmp4: Fmp4State,
 }
 
 impl Segmenter {
@@ -143,6 +152,8 @@ impl Segmenter {
             Muxer::new(MuxerConfig::default()).expect("the default muxer configuration is valid");
         Segmenter {
             writer: ChunkWriter::new(config.chunk_bytes),
+            format: config.format,
+            fmp4: Fmp4State::default(),
             config,
             phase: Phase::Holding(Vec::new()),
             video: None,
@@ -262,12 +273,7 @@ impl Segmenter {
         if let Phase::Finished = self.phase {
             return;
         }
-        let end_ticks = if self.segment.start.has_video() {
-            self.last_video.map(|v| v.dts + v.step.max(1))
-        } else {
-            Some(self.segment.audio_end_ticks)
-        };
-        if let Some(end_ticks) = end_ticks {
+        if let Some(end_ticks) = self.media_end_ticks() {
             self.close(end_ticks, true);
         }
         self.phase = Phase::Finished;
@@ -296,6 +302,12 @@ impl Segmenter {
         &self.stats
     }
 
+    /// The container the segments are written in: the configured one, or
+    /// fMP4 once HEVC or AV1 video asked for it.
+    pub fn format(&self) -> SegmentFormat {
+        self.format
+    }
+
     /// The tracks as their sequence headers describe them.
     pub fn media_info(&self) -> MediaInfo {
         MediaInfo {
@@ -318,6 +330,18 @@ mod tests {
         assert!(err.is_fatal());
         assert!(err.to_string().contains("hvc1"), "{err}");
         assert_eq!(s.stats().damaged_frames, 1);
+    }
+
+    #[test]
+    fn vp9_is_refused_even_in_fmp4() {
+        let mut s = Segmenter::new(SegmenterConfig {
+            format: crate::SegmentFormat::Fmp4,
+            ..SegmenterConfig::default()
+        });
+        let body = Bytes::from_static(&[0x90, b'v', b'p', b'0', b'9', 1, 2, 3]);
+        let err = s.push_video(0, body).unwrap_err();
+        assert!(err.is_fatal());
+        assert!(err.to_string().contains("vp09"), "{err}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub struct Stats {
     pub audio_frames: u64,
     /// Segments produced.
     pub segments: u64,
-    /// Bytes of MPEG-TS produced.
+    /// Bytes of segments produced (MPEG-TS, or fMP4 without init segments).
     pub bytes_out: u64,
     /// Video frames refused before the first keyframe (undecodable).
     pub video_dropped_before_keyframe: u64,
@@ -42,25 +42,40 @@ pub struct Stats {
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct MediaInfo {
-    /// The video track, once an AVC sequence header arrived.
+    /// The video track, once a video sequence header arrived.
     pub video: Option<VideoInfo>,
     /// The audio track, once an AAC sequence header arrived.
     pub audio: Option<AudioInfo>,
 }
 
-/// The H.264 track, from its SPS.
+/// The video codec, as its FLV tags name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VideoCodecKind {
+    /// H.264 / AVC (legacy FLV codec id 7, or Enhanced RTMP `avc1`).
+    H264,
+    /// H.265 / HEVC (Enhanced RTMP `hvc1`).
+    Hevc,
+    /// AV1 (Enhanced RTMP `av01`).
+    Av1,
+}
+
+/// The video track, from its SPS (H.264, HEVC) or sequence header (AV1).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct VideoInfo {
+    /// The codec.
+    pub codec: VideoCodecKind,
     /// Display width after cropping.
     pub width: u32,
     /// Display height after cropping.
     pub height: u32,
     /// Frames per second, when the SPS carries VUI timing.
     pub frame_rate: Option<f64>,
-    /// `High`, `Main`, `Constrained Baseline`, ...
+    /// `High`, `Main`, `Constrained Baseline`, `Main 10`, ...
     pub profile: &'static str,
-    /// `level_idc` (e.g. 31 for level 3.1).
+    /// H.264 `level_idc` (e.g. 31 for level 3.1), HEVC
+    /// `general_level_idc` (30 × the level: 93 for 3.1), AV1 `seq_level_idx`.
     pub level: u8,
 }
 

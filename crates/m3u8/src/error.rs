@@ -33,6 +33,14 @@ pub enum Error {
         /// The start of the value found.
         found: String,
     },
+    /// `#EXT-X-MAP` without a non-empty quoted `URI` attribute.
+    #[error("line {line}: #EXT-X-MAP needs URI=\"...\", found {found:?}")]
+    InvalidMap {
+        /// Where.
+        line: usize,
+        /// The start of the attribute list found.
+        found: String,
+    },
     /// An `#EXTINF` was not followed by a URI line (another `#EXTINF` or the end came first).
     #[error("line {line}: #EXTINF is not followed by a segment uri")]
     ExtinfWithoutUri {

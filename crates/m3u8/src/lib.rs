@@ -4,6 +4,7 @@
 //! | Specification | Version / section | Link |
 //! |---|---|---|
 //! | RFC 8216, HTTP Live Streaming | §4.3.1–4.3.3 basic, media segment and media playlist tags | <https://www.rfc-editor.org/rfc/rfc8216#section-4.3> |
+//! | RFC 8216 | §4.3.2.5 `EXT-X-MAP` (fMP4 init segments), §7 protocol version | <https://www.rfc-editor.org/rfc/rfc8216#section-4.3.2.5> |
 //! | RFC 8216 | §6.2.1 general server responsibilities (target duration must not change) | <https://www.rfc-editor.org/rfc/rfc8216#section-6.2.1> |
 //! | RFC 8216 | §6.2.2 live playlists (media and discontinuity sequence) | <https://www.rfc-editor.org/rfc/rfc8216#section-6.2.2> |
 //! | Alibaba Cloud OSS LiveChannel | `GetVodPlaylist` / `PostVodPlaylist` output format | <https://www.alibabacloud.com/help/en/oss/developer-reference/getvodplaylist> |
@@ -37,6 +38,7 @@
 mod duration;
 mod error;
 mod live;
+mod map;
 mod parse;
 mod playlist;
 mod write;
@@ -44,6 +46,7 @@ mod write;
 pub use duration::{duration_millis, rounded_duration, MAX_DURATION};
 pub use error::Error;
 pub use live::LiveWindow;
+pub use map::{SegmentMap, MAP_VERSION};
 pub use playlist::{MediaPlaylist, MediaSegment, PlaylistType};
 
 /// Most segments [`MediaPlaylist::parse`] reads before giving up.

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::duration::rounded_duration;
 use crate::write::{self, Header};
-use crate::{MediaPlaylist, MediaSegment};
+use crate::{MediaPlaylist, MediaSegment, SegmentMap};
 
 /// The state of a live playlist that shows the last `frag_count` segments.
 ///
@@ -58,6 +58,9 @@ pub struct LiveWindow {
     /// discontinuity has something to separate.
     has_history: bool,
     ended: bool,
+    /// `(absolute segment number, init URI)`, sorted; the first one is the
+    /// map in effect for the oldest shown segment (or for the next pushed).
+    maps: VecDeque<(u64, String)>,
 }
 
 impl LiveWindow {
@@ -74,6 +77,7 @@ impl LiveWindow {
             discontinuity_pending: false,
             has_history: false,
             ended: false,
+            maps: VecDeque::new(),
         }
     }
 
@@ -83,7 +87,8 @@ impl LiveWindow {
     /// more than `frag_count` segments, the oldest slide out as in
     /// [`push`](LiveWindow::push); if one of its segments rounds above its
     /// target duration, the target duration grows to cover it. For a
-    /// republish, call [`mark_discontinuity`](LiveWindow::mark_discontinuity) next.
+    /// republish, call [`mark_discontinuity`](LiveWindow::mark_discontinuity)
+    /// next, and [`set_map`](LiveWindow::set_map) if the new stream is fMP4.
     pub fn resume(stored: &MediaPlaylist, frag_count: usize) -> LiveWindow {
         let mut window = LiveWindow {
             frag_count: frag_count.max(1),
@@ -94,6 +99,15 @@ impl LiveWindow {
             discontinuity_pending: false,
             has_history: !stored.segments.is_empty() || stored.media_sequence > 0,
             ended: false,
+            maps: stored
+                .maps
+                .iter()
+                .filter(|m| m.first_segment < stored.segments.len())
+                .map(|m| {
+                    let first = stored.media_sequence.saturating_add(m.first_segment as u64);
+                    (first, m.uri.clone())
+                })
+                .collect(),
         };
         for segment in &stored.segments {
             window.cover(segment.duration);
@@ -126,15 +140,50 @@ impl LiveWindow {
         }
     }
 
+    /// The next pushed segment, and every one after it until the next
+    /// call, starts from the init segment at `uri` (`#EXT-X-MAP`). Calling
+    /// it again before a push replaces the pending map; calling it with the
+    /// URI already in effect does nothing.
+    ///
+    /// ```
+    /// use livechannel_m3u8::{LiveWindow, MediaSegment};
+    ///
+    /// let mut live = LiveWindow::new(2, 2);
+    /// live.set_map("a-init.mp4");
+    /// live.push(MediaSegment::new("a0.m4s", 2.0));
+    /// live.mark_discontinuity(); // republished: new codec parameters
+    /// live.set_map("b-init.mp4");
+    /// live.push(MediaSegment::new("b0.m4s", 2.0));
+    /// live.push(MediaSegment::new("b1.m4s", 2.0));
+    /// // a0 slid out; b-init is written before the oldest shown segment.
+    /// assert_eq!(
+    ///     live.to_string(),
+    ///     "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-TARGETDURATION:2\n\
+    ///      #EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"b-init.mp4\"\n#EXTINF:2.000,\nb0.m4s\n\
+    ///      #EXTINF:2.000,\nb1.m4s\n"
+    /// );
+    /// ```
+    pub fn set_map(&mut self, uri: impl Into<String>) {
+        let uri = uri.into();
+        let next = self
+            .media_sequence
+            .saturating_add(self.segments.len() as u64);
+        match self.maps.back_mut() {
+            Some((_, current)) if *current == uri => {}
+            Some((first, pending)) if *first == next => *pending = uri,
+            _ => self.maps.push_back((next, uri)),
+        }
+    }
+
     /// Adds `#EXT-X-ENDLIST`: the publisher stopped and players should stop polling.
     pub fn end(&mut self) {
         self.ended = true;
     }
 
-    /// The playlist as a value (version 3, no playlist type).
+    /// The playlist as a value (version 3, or 7 with maps; no playlist type).
     pub fn playlist(&self) -> MediaPlaylist {
         MediaPlaylist {
-            version: 3,
+            version: MediaPlaylist::version_for(self.shown_maps().next().is_some()),
             target_duration: self.target_duration,
             media_sequence: self.media_sequence,
             discontinuity_sequence: self.discontinuity_sequence,
@@ -142,20 +191,40 @@ impl LiveWindow {
             independent_segments: false,
             end_list: self.ended,
             segments: self.segments.iter().cloned().collect(),
+            maps: self
+                .shown_maps()
+                .map(|(first_segment, uri)| SegmentMap::new(first_segment, uri))
+                .collect(),
         }
+    }
+
+    /// The maps that apply to shown segments, as (index into the shown
+    /// segments, URI); a pending map (no segment pushed since) is not shown.
+    fn shown_maps(&self) -> impl Iterator<Item = (usize, &str)> {
+        let shown = self.segments.len() as u64;
+        self.maps.iter().filter_map(move |(first, uri)| {
+            let index = first.saturating_sub(self.media_sequence);
+            (index < shown).then_some((index as usize, uri.as_str()))
+        })
     }
 
     /// Appends the playlist text to `out` (same text as `playlist().write`, without the copy).
     pub fn write(&self, out: &mut String) {
         let header = Header {
-            version: 3,
+            version: MediaPlaylist::version_for(self.shown_maps().next().is_some()),
             target_duration: self.target_duration,
             media_sequence: self.media_sequence,
             discontinuity_sequence: self.discontinuity_sequence,
             playlist_type: None,
             independent_segments: false,
         };
-        write::playlist(out, &header, self.segments.iter(), self.ended);
+        write::playlist(
+            out,
+            &header,
+            self.segments.iter(),
+            self.shown_maps(),
+            self.ended,
+        );
     }
 
     /// The current `#EXT-X-TARGETDURATION`.
@@ -205,6 +274,14 @@ impl LiveWindow {
                     self.discontinuity_sequence = self.discontinuity_sequence.saturating_add(1);
                 }
             }
+        }
+        // Keep the map in effect for the oldest segment, drop older ones.
+        while self
+            .maps
+            .get(1)
+            .is_some_and(|(first, _)| *first <= self.media_sequence)
+        {
+            self.maps.pop_front();
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The media playlist reader: one pass over the lines, no backtracking.
 
 use crate::duration::MAX_DURATION;
-use crate::{Error, MediaPlaylist, MediaSegment, PlaylistType, MAX_SEGMENTS};
+use crate::map::quoted_attribute;
+use crate::{Error, MediaPlaylist, MediaSegment, PlaylistType, SegmentMap, MAX_SEGMENTS};
 
 /// Values quoted in errors are cut to this many characters.
 const QUOTE_LIMIT: usize = 40;
@@ -106,6 +107,8 @@ struct Reader {
     target_duration: Option<u64>,
     info: Option<PendingInfo>,
     discontinuity: bool,
+    /// An `#EXT-X-MAP` URI waiting for the segment it starts at.
+    map: Option<String>,
 }
 
 impl Default for Reader {
@@ -119,6 +122,7 @@ impl Default for Reader {
             target_duration: None,
             info: None,
             discontinuity: false,
+            map: None,
         }
     }
 }
@@ -134,6 +138,10 @@ impl Reader {
                 line: n,
                 limit: MAX_SEGMENTS,
             });
+        }
+        if let Some(uri) = self.map.take() {
+            let first_segment = self.playlist.segments.len();
+            self.playlist.maps.push(SegmentMap { first_segment, uri });
         }
         self.playlist.segments.push(MediaSegment {
             uri: line.to_owned(),
@@ -152,6 +160,7 @@ impl Reader {
         match tag {
             "#EXTINF" => self.extinf(n, value)?,
             "#EXT-X-DISCONTINUITY" => self.discontinuity = true,
+            "#EXT-X-MAP" => self.map = Some(map_uri(n, value)?),
             "#EXT-X-VERSION" => playlist.version = integer(n, "#EXT-X-VERSION", value)?,
             "#EXT-X-TARGETDURATION" => {
                 self.target_duration = Some(integer(n, "#EXT-X-TARGETDURATION", value)?);
@@ -202,7 +211,8 @@ impl Reader {
     }
 
     /// The end of the text: a dangling `#EXTINF` and a missing
-    /// `#EXT-X-TARGETDURATION` are errors only now.
+    /// `#EXT-X-TARGETDURATION` are errors only now. A trailing `#EXT-X-MAP`
+    /// describes no segment and is dropped, as the writer never writes one.
     fn finish(self, last_line: usize) -> Result<MediaPlaylist, Error> {
         if let Some(pending) = self.info {
             return Err(Error::ExtinfWithoutUri { line: pending.line });
@@ -223,6 +233,18 @@ fn playlist_type(n: usize, value: &str) -> Result<PlaylistType, Error> {
         other => Err(Error::InvalidPlaylistType {
             line: n,
             found: quote(other),
+        }),
+    }
+}
+
+/// `#EXT-X-MAP:URI="<uri>"[,BYTERANGE=...]`: the URI; other attributes are
+/// ignored (this project never writes a byte range).
+fn map_uri(n: usize, value: &str) -> Result<String, Error> {
+    match quoted_attribute(value, "URI") {
+        Some(uri) if !uri.is_empty() => Ok(uri.to_owned()),
+        _ => Err(Error::InvalidMap {
+            line: n,
+            found: quote(value),
         }),
     }
 }

@@ -3,7 +3,8 @@
 use std::fmt;
 
 use crate::duration::rounded_duration;
-use crate::{parse, write, Error};
+use crate::map::{MAP_VERSION, PLAIN_VERSION};
+use crate::{parse, write, Error, SegmentMap};
 
 /// One media segment: its `#EXTINF` and URI line, and whether an
 /// `#EXT-X-DISCONTINUITY` precedes it.
@@ -64,7 +65,9 @@ impl PlaylistType {
 /// `#EXTM3U`, `#EXT-X-VERSION`, `#EXT-X-MEDIA-SEQUENCE`,
 /// `#EXT-X-DISCONTINUITY-SEQUENCE` (only when > 0), `#EXT-X-TARGETDURATION`,
 /// `#EXT-X-PLAYLIST-TYPE` (only when set), `#EXT-X-INDEPENDENT-SEGMENTS`
-/// (only when set), the segments, `#EXT-X-ENDLIST` (only when set).
+/// (only when set), the segments (each preceded by `#EXT-X-DISCONTINUITY`
+/// when it carries one, then by its `#EXT-X-MAP` when a map starts at it),
+/// `#EXT-X-ENDLIST` (only when set).
 ///
 /// The writer does not check the playlist: the caller keeps
 /// `target_duration` ≥ [`rounded_duration`] of every segment
@@ -84,8 +87,9 @@ impl PlaylistType {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaPlaylist {
-    /// `#EXT-X-VERSION`; 3 for everything this project writes (decimal
-    /// EXTINF needs version 3). The parser reports 1 when the tag is absent.
+    /// `#EXT-X-VERSION`; 3 for MPEG-TS playlists (decimal EXTINF needs
+    /// version 3), [`MAP_VERSION`] (7) once [`add_map`](MediaPlaylist::add_map)
+    /// added an init segment. The parser reports 1 when the tag is absent.
     pub version: u8,
     /// `#EXT-X-TARGETDURATION` in seconds.
     pub target_duration: u64,
@@ -101,6 +105,12 @@ pub struct MediaPlaylist {
     pub end_list: bool,
     /// The segments, oldest first.
     pub segments: Vec<MediaSegment>,
+    /// The `#EXT-X-MAP` tags (fMP4 init segments), sorted by
+    /// [`first_segment`](SegmentMap::first_segment) with at most one per
+    /// segment, as [`add_map`](MediaPlaylist::add_map) keeps them. Empty for
+    /// MPEG-TS. The writer skips a map whose first segment is before the
+    /// previous map's, and of several maps for one segment writes the last.
+    pub maps: Vec<SegmentMap>,
 }
 
 impl Default for MediaPlaylist {
@@ -115,6 +125,7 @@ impl Default for MediaPlaylist {
             independent_segments: false,
             end_list: false,
             segments: Vec::new(),
+            maps: Vec::new(),
         }
     }
 }
@@ -126,6 +137,7 @@ impl MediaPlaylist {
             out,
             &write::Header::of(self),
             self.segments.iter(),
+            self.maps.iter().map(|m| (m.first_segment, m.uri.as_str())),
             self.end_list,
         );
     }
@@ -160,6 +172,47 @@ impl MediaPlaylist {
             end_list: true,
             segments,
             ..MediaPlaylist::default()
+        }
+    }
+}
+
+impl MediaPlaylist {
+    /// Declares the init segment `map.uri` for segment `map.first_segment`
+    /// onwards (replacing a map already declared for that segment), and
+    /// raises `#EXT-X-VERSION` to [`MAP_VERSION`]. Call it once for the
+    /// first segment of an fMP4 playlist, and again for the first segment
+    /// after each discontinuity that brought a new init segment.
+    ///
+    /// ```
+    /// use livechannel_m3u8::{MediaPlaylist, MediaSegment, SegmentMap};
+    ///
+    /// let mut segments = vec![MediaSegment::new("a0.m4s", 2.0), MediaSegment::new("b0.m4s", 2.0)];
+    /// segments[1].discontinuity = true; // republished
+    /// let mut vod = MediaPlaylist::vod(segments);
+    /// vod.add_map(SegmentMap::new(0, "a-init.mp4"));
+    /// vod.add_map(SegmentMap::new(1, "b-init.mp4"));
+    /// assert!(vod.to_string().contains(
+    ///     "#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"b-init.mp4\"\n#EXTINF:2.000,\nb0.m4s\n"
+    /// ));
+    /// ```
+    pub fn add_map(&mut self, map: SegmentMap) {
+        self.version = self.version.max(MAP_VERSION);
+        let at = self
+            .maps
+            .partition_point(|m| m.first_segment < map.first_segment);
+        match self.maps.get_mut(at) {
+            Some(same) if same.first_segment == map.first_segment => *same = map,
+            _ => self.maps.insert(at, map),
+        }
+    }
+
+    /// The `#EXT-X-VERSION` this crate writes for a playlist with or
+    /// without maps: [`MAP_VERSION`] or 3.
+    pub(crate) fn version_for(has_maps: bool) -> u8 {
+        if has_maps {
+            MAP_VERSION
+        } else {
+            PLAIN_VERSION
         }
     }
 }

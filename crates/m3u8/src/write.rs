@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::duration::duration_millis;
+use crate::map::push_quoted;
 use crate::{MediaPlaylist, MediaSegment, PlaylistType};
 
 /// Everything written before the first segment.
@@ -43,8 +44,11 @@ pub(crate) fn playlist<'a>(
     out: &mut String,
     header: &Header,
     segments: impl Iterator<Item = &'a MediaSegment>,
+    // (first segment index, init segment URI), sorted.
+    maps: impl Iterator<Item = (usize, &'a str)>,
     end_list: bool,
 ) {
+    let mut maps = maps.peekable();
     // Writing to a String cannot fail, hence the ignored results.
     out.push_str("#EXTM3U\n");
     let _ = writeln!(out, "#EXT-X-VERSION:{}", header.version);
@@ -63,9 +67,19 @@ pub(crate) fn playlist<'a>(
     if header.independent_segments {
         out.push_str("#EXT-X-INDEPENDENT-SEGMENTS\n");
     }
-    for segment in segments {
+    for (index, segment) in segments.enumerate() {
         if segment.discontinuity {
             out.push_str("#EXT-X-DISCONTINUITY\n");
+        }
+        // After the discontinuity: the map belongs to what follows it.
+        let mut map = None;
+        while let Some((first, uri)) = maps.next_if(|m| m.0 <= index) {
+            map = (first == index).then_some(uri).or(map);
+        }
+        if let Some(uri) = map {
+            out.push_str("#EXT-X-MAP:URI=\"");
+            push_quoted(out, uri);
+            out.push_str("\"\n");
         }
         let ms = duration_millis(segment.duration);
         let _ = write!(out, "#EXTINF:{}.{:03},", ms / 1000, ms % 1000);

@@ -162,3 +162,28 @@ fn line_feeds_in_uris_and_titles_cannot_break_lines() {
     assert_eq!(back.segments[0].uri, "a b.ts");
     assert_eq!(back.segments[0].title, "t u");
 }
+
+#[test]
+fn resume_keeps_the_map_of_the_oldest_segment_and_ts_stays_version_3() {
+    let mut live = LiveWindow::new(3, 2);
+    live.push(seg("0.ts", 2.0));
+    assert!(live.to_string().starts_with("#EXTM3U\n#EXT-X-VERSION:3\n"));
+    live.mark_discontinuity();
+    live.set_map("a.mp4");
+    live.set_map("b.mp4"); // replaces the pending one
+    live.push(seg("1.m4s", 2.0));
+    live.push(seg("2.m4s", 2.0));
+    let text = live.to_string();
+    assert!(text.contains("#EXT-X-VERSION:7\n"));
+    assert!(!text.contains("a.mp4"));
+    let stored = MediaPlaylist::parse(&text).unwrap();
+    let mut resumed = LiveWindow::resume(&stored, 1);
+    assert_eq!(
+        resumed.to_string(),
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MEDIA-SEQUENCE:2\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n\
+         #EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI=\"b.mp4\"\n#EXTINF:2.000,\n2.m4s\n"
+    );
+    resumed.set_map("b.mp4"); // already in effect: no new tag
+    resumed.push(seg("3.m4s", 2.0));
+    assert_eq!(resumed.to_string().matches("#EXT-X-MAP").count(), 1);
+}

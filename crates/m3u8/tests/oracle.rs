@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use livechannel_m3u8::{duration_millis, LiveWindow, MediaPlaylist, MediaSegment, PlaylistType};
+use livechannel_m3u8::{
+    duration_millis, LiveWindow, MediaPlaylist, MediaSegment, PlaylistType, SegmentMap,
+};
 use proptest::prelude::*;
 
 fn check(ours: &MediaPlaylist) {
@@ -29,8 +31,16 @@ fn check(ours: &MediaPlaylist) {
     assert_eq!(kind, ours.playlist_type);
     let segments: Vec<_> = theirs.segments.values().collect();
     assert_eq!(segments.len(), ours.segments.len());
-    for (t, o) in segments.iter().zip(&ours.segments) {
+    for (i, (t, o)) in segments.iter().zip(&ours.segments).enumerate() {
         assert_eq!(t.uri(), o.uri.as_str());
+        // hls_m3u8 attaches a map to the segment right after it.
+        let map = ours.maps.iter().rfind(|m| m.first_segment == i);
+        assert_eq!(
+            t.map.as_ref().map(|m| m.uri().to_string()),
+            map.map(|m| m.uri.clone()),
+            "map of {}",
+            o.uri
+        );
         let ms = (t.duration.duration().as_secs_f64() * 1000.0).round() as u64;
         assert_eq!(ms, duration_millis(o.duration), "duration of {}", o.uri);
         assert_eq!(
@@ -71,6 +81,31 @@ fn vod_playlists() {
 }
 
 #[test]
+fn fmp4_playlists_with_a_map_per_discontinuity() {
+    let mut segments: Vec<_> = (0..4)
+        .map(|i| MediaSegment::new(format!("{i}.m4s"), 2.0))
+        .collect();
+    segments[2].discontinuity = true;
+    let mut vod = MediaPlaylist::vod(segments);
+    vod.add_map(SegmentMap::new(0, "a/init.mp4"));
+    vod.add_map(SegmentMap::new(2, "https://cdn.example/b/init.mp4?sig=1,2"));
+    assert_eq!(vod.version, 7);
+    check(&vod);
+    assert_eq!(MediaPlaylist::parse(&vod.to_string()).unwrap(), vod);
+
+    let mut live = LiveWindow::new(2, 2);
+    live.set_map("a.mp4");
+    live.push(MediaSegment::new("a0.m4s", 2.0));
+    check(&live.playlist());
+    live.mark_discontinuity();
+    live.set_map("b.mp4");
+    for i in 0..3 {
+        live.push(MediaSegment::new(format!("b{i}.m4s"), 2.0));
+        check(&live.playlist());
+    }
+}
+
+#[test]
 fn live_window_with_discontinuities_scrolling_out() {
     let mut live = LiveWindow::new(3, 6);
     for i in 0..4 {
@@ -98,6 +133,7 @@ fn live_window_with_discontinuities_scrolling_out() {
 enum Action {
     Push { ms: u64, title: bool },
     Discontinuity,
+    Map(u8),
     End,
 }
 
@@ -105,6 +141,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         6 => (0u64..20_000, any::<bool>()).prop_map(|(ms, title)| Action::Push { ms, title }),
         1 => Just(Action::Discontinuity),
+        1 => (0u8..3).prop_map(Action::Map),
         1 => Just(Action::End),
     ]
 }
@@ -127,6 +164,7 @@ proptest! {
                     live.push(seg);
                 }
                 Action::Discontinuity => live.mark_discontinuity(),
+                Action::Map(n) => live.set_map(format!("init-{n}.mp4")),
                 Action::End => live.end(),
             }
             check(&live.playlist());

@@ -282,3 +282,40 @@ fn error_messages_are_lower_case_sentences_with_the_line() {
         "line 2: #EXT-X-VERSION needs a decimal integer, found \"x\""
     );
 }
+
+#[test]
+fn ext_x_map_applies_from_the_next_segment() {
+    use livechannel_m3u8::SegmentMap;
+    let text = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n\
+                #EXT-X-MAP:URI=\"init.mp4\",BYTERANGE=\"100@0\"\n#EXTINF:2,\n0.m4s\n\
+                #EXTINF:2,\n1.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"b.mp4\"\n\
+                #EXTINF:2,\n2.m4s\n#EXT-X-MAP:URI=\"dangling.mp4\"\n";
+    let p = MediaPlaylist::parse(text).unwrap();
+    assert_eq!(p.version, 7);
+    assert_eq!(
+        p.maps,
+        vec![SegmentMap::new(0, "init.mp4"), SegmentMap::new(2, "b.mp4")]
+    );
+    assert!(p.segments[2].discontinuity);
+}
+
+#[test]
+fn ext_x_map_without_a_quoted_uri_is_an_error() {
+    for bad in [
+        "URI=init.mp4",
+        "URI=\"\"",
+        "BYTERANGE=\"1@0\"",
+        "URI=\"x",
+        "",
+    ] {
+        let text =
+            format!("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:{bad}\n#EXTINF:2,\n0.m4s\n");
+        assert!(
+            matches!(
+                MediaPlaylist::parse(&text),
+                Err(livechannel_m3u8::Error::InvalidMap { line: 3, .. })
+            ),
+            "{bad}"
+        );
+    }
+}

@@ -1,7 +1,9 @@
 //! Write → parse round trips and the live window's invariants, on random
 //! values that are valid by construction.
 
-use livechannel_m3u8::{rounded_duration, LiveWindow, MediaPlaylist, MediaSegment, PlaylistType};
+use livechannel_m3u8::{
+    rounded_duration, LiveWindow, MediaPlaylist, MediaSegment, PlaylistType, SegmentMap,
+};
 use proptest::prelude::*;
 
 fn segment() -> impl Strategy<Value = MediaSegment> {
@@ -35,6 +37,8 @@ fn playlist() -> impl Strategy<Value = MediaPlaylist> {
         any::<bool>(),
         any::<bool>(),
         prop::collection::vec(segment(), 0..30),
+        // Where maps start (made unique and sorted below) and their URIs.
+        prop::collection::vec((0usize..30, "[a-zA-Z0-9_][a-zA-Z0-9_./?=&%,-]{0,20}"), 0..5),
     )
         .prop_map(
             |(
@@ -46,7 +50,15 @@ fn playlist() -> impl Strategy<Value = MediaPlaylist> {
                 independent_segments,
                 end_list,
                 segments,
+                maps,
             )| {
+                let mut maps: Vec<SegmentMap> = maps
+                    .into_iter()
+                    .filter(|(first, _)| *first < segments.len())
+                    .map(|(first, uri)| SegmentMap::new(first, uri))
+                    .collect();
+                maps.sort_by_key(|m| m.first_segment);
+                maps.dedup_by_key(|m| m.first_segment);
                 MediaPlaylist {
                     version,
                     target_duration,
@@ -56,6 +68,7 @@ fn playlist() -> impl Strategy<Value = MediaPlaylist> {
                     independent_segments,
                     end_list,
                     segments,
+                    maps,
                 }
             },
         )
@@ -65,6 +78,7 @@ fn playlist() -> impl Strategy<Value = MediaPlaylist> {
 enum Action {
     Push(u64),
     Discontinuity,
+    Map(u8),
     End,
 }
 
@@ -72,6 +86,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         8 => (0u64..30_000).prop_map(Action::Push),
         1 => Just(Action::Discontinuity),
+        1 => (0u8..3).prop_map(Action::Map),
         1 => Just(Action::End),
     ]
 }
@@ -96,18 +111,26 @@ proptest! {
         let mut pending = false;
         let mut last_target = live.target_duration();
         let mut ended = false;
+        // The init URI each pushed segment starts from, and the one set for the next.
+        let mut inits: Vec<Option<String>> = Vec::new();
+        let mut init: Option<String> = None;
         for (i, a) in actions.iter().enumerate() {
             match *a {
                 Action::Push(ms) => {
                     let seg = MediaSegment::new(format!("{i}.ts"), ms as f64 / 1000.0);
                     live.push(seg.clone());
                     pushed.push(MediaSegment { discontinuity: pending, ..seg });
+                    inits.push(init.clone());
                     pending = false;
                     ended = false;
                 }
                 Action::Discontinuity => {
                     live.mark_discontinuity();
                     pending = !pushed.is_empty();
+                }
+                Action::Map(n) => {
+                    live.set_map(format!("init{n}.mp4"));
+                    init = Some(format!("init{n}.mp4"));
                 }
                 Action::End => {
                     live.end();
@@ -132,6 +155,15 @@ proptest! {
             let expected: Vec<&MediaSegment> = pushed[pushed.len() - shown..].iter().collect();
             prop_assert_eq!(window, expected);
             prop_assert_eq!(live.playlist().end_list, ended);
+            // Every shown segment starts from the init set before it was pushed.
+            let p = live.playlist();
+            let shown_inits = &inits[inits.len() - shown..];
+            for (k, expected) in shown_inits.iter().enumerate() {
+                let in_effect = p.maps.iter().rev().find(|m| m.first_segment <= k).map(|m| &m.uri);
+                prop_assert_eq!(in_effect, expected.as_ref(), "segment {} of {:?}", k, p);
+            }
+            let has_maps = shown_inits.iter().any(Option::is_some);
+            prop_assert_eq!(p.version, if has_maps { 7 } else { 3 });
 
             // The text round-trips, and resuming from it continues identically.
             let mut text = String::new();

@@ -6,7 +6,7 @@
 use super::phase::{OpenSegment, Phase};
 use super::Segmenter;
 use crate::timeline::TICKS_PER_MS;
-use crate::{Output, Segment};
+use crate::{InitSegment, Output, Segment, SegmentFormat};
 
 impl Segmenter {
     /// Close the open segment before a frame at `ticks` when the rules say so.
@@ -43,6 +43,28 @@ impl Segmenter {
         self.close(ticks, false);
     }
 
+    /// fMP4: a track's configuration changed (a new sequence header):
+    /// close the open segment where its media ends, as `finish` does.
+    pub(super) fn close_for_new_config(&mut self) {
+        if self.format != SegmentFormat::Fmp4 {
+            return;
+        }
+        if let Some(end_ticks) = self.media_end_ticks() {
+            self.close(end_ticks, false);
+        }
+    }
+
+    /// Where the open segment's media ends when no next frame says so (the
+    /// end of the stream, a new configuration): its last video frame plus
+    /// that frame's distance from the one before, or its audio's end.
+    pub(super) fn media_end_ticks(&self) -> Option<i64> {
+        if self.segment.start.has_video() {
+            self.last_video.map(|v| v.dts + v.step.max(1))
+        } else {
+            Some(self.segment.audio_end_ticks)
+        }
+    }
+
     /// End the open segment at stream time `end_ticks` and queue it.
     pub(super) fn close(&mut self, end_ticks: i64, last: bool) {
         let Some(start) = self.segment.start.ticks() else {
@@ -50,6 +72,11 @@ impl Segmenter {
         };
         if let Phase::Holding(_) = self.phase {
             self.start_writing();
+        }
+        if self.format == SegmentFormat::Fmp4 {
+            if let Some(fragment) = self.write_fragment(end_ticks) {
+                self.segment.chunks.push(fragment);
+            }
         }
         // The tail stays with the segment: one store call fewer.
         if !self.writer.is_empty() {
@@ -62,6 +89,11 @@ impl Segmenter {
             return;
         }
         let wall_ms = self.open_wall_ms(start);
+        let init = match self.format {
+            SegmentFormat::Fmp4 => self.fmp4.unsent_init.take(),
+            _ => None,
+        }
+        .map(|data| InitSegment { wall_ms, data });
         let open = std::mem::take(&mut self.segment);
         let segment = Segment {
             index: self.next_index,
@@ -74,6 +106,8 @@ impl Segmenter {
             video_frames: open.video_frames,
             audio_frames: open.audio_frames,
             last,
+            format: self.format,
+            init,
         };
         self.next_index += 1;
         self.stats.segments += 1;

@@ -1,4 +1,4 @@
-//! One audio or video frame on its way into the TS muxer.
+//! One audio or video frame on its way into the TS or fMP4 muxer.
 
 use bytes::Bytes;
 use livechannel_codec::h264::AnnexB;
@@ -18,6 +18,13 @@ pub(super) enum Frame {
         adts: [u8; 7],
         raw: Bytes,
     },
+    /// A video sample for fMP4: the FLV body as it came (AVCC or OBUs).
+    Sample {
+        pts: i64,
+        dts: i64,
+        keyframe: bool,
+        data: Bytes,
+    },
 }
 
 impl Frame {
@@ -28,6 +35,7 @@ impl Frame {
         match self {
             Frame::Video { au, .. } => au.compact(),
             Frame::Audio { raw, .. } => *raw = Bytes::copy_from_slice(raw),
+            Frame::Sample { data, .. } => *data = Bytes::copy_from_slice(data),
         }
     }
 }

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::frame::Frame;
 use super::phase::{Phase, HOLD_VIDEO_FRAMES};
 use super::Segmenter;
-use crate::{Chunk, Output, OutputMode};
+use crate::{Chunk, Output, OutputMode, SegmentFormat};
 
 impl Segmenter {
     /// Take a frame into the current segment: held while the first segment
@@ -41,8 +41,13 @@ impl Segmenter {
         }
     }
 
-    /// PAT and PMT for the tracks known so far, and any carried frames.
+    /// PAT and PMT for the tracks known so far, and any carried frames
+    /// (fMP4: nothing to write before the fragment).
     fn open_segment(&mut self) {
+        if self.format == SegmentFormat::Fmp4 {
+            self.phase = Phase::InSegment;
+            return;
+        }
         let video = self.video.is_some();
         let audio = self.audio.is_some();
         let tracks = self.muxer.set_tracks(video, audio);
@@ -58,6 +63,11 @@ impl Segmenter {
     /// A frame of a track the open segment's PMT does not list yet is
     /// written at the start of the next segment.
     fn write_or_carry(&mut self, frame: Frame) {
+        if self.format == SegmentFormat::Fmp4 {
+            // The fragment lists every track the init segment has.
+            self.fmp4.pending.push(frame);
+            return;
+        }
         if !self.write_frame(&frame) {
             self.carry.push(frame);
         }
@@ -84,6 +94,7 @@ impl Segmenter {
             index: self.next_index,
             wall_ms,
             data,
+            format: self.format,
         }));
     }
 
@@ -108,6 +119,8 @@ impl Segmenter {
                 self.muxer
                     .write_audio(*pts, &[&adts[..], &raw[..]], self.writer.buf())
             }
+            // fMP4 samples never reach the TS muxer (write_or_carry keeps them).
+            Frame::Sample { .. } => return true,
         };
         match written {
             Ok(()) => true,
@@ -132,9 +145,14 @@ impl Segmenter {
         let shift = self.dts_shift;
         // The muxer needs decode order across both tracks (PCR from DTS).
         frames.sort_by_key(|f| match f {
-            Frame::Video { dts, .. } => dts - shift,
+            Frame::Video { dts, .. } | Frame::Sample { dts, .. } => dts - shift,
             Frame::Audio { pts, .. } => *pts,
         });
+        if self.format == SegmentFormat::Fmp4 {
+            self.phase = Phase::InSegment;
+            self.fmp4.pending.extend(frames);
+            return;
+        }
         let video = self.video.is_some() || self.segment.start.has_video();
         let audio = self.audio.is_some() || self.segment.audio_frames > 0;
         let tracks = self.muxer.set_tracks(video, audio);

@@ -9,24 +9,57 @@
 
 use bytes::Bytes;
 use livechannel_codec::aac::{AdtsWriter, AudioSpecificConfig};
+use livechannel_codec::av1::{is_key_frame, Av1CodecConfigurationRecord, SequenceHeader};
 use livechannel_codec::h264::{AnnexB, AnnexBConverter, AvcDecoderConfigurationRecord, Sps};
+use livechannel_codec::hevc::{
+    access_unit_is_irap, HevcDecoderConfigurationRecord, Sps as HevcSps,
+};
+use livechannel_codec::length_prefixed_nal_units;
 use livechannel_flv::{AacPacketType, AudioTag, SoundFormat, VideoTag};
+use livechannel_fmp4::Codec;
 
 use super::frame::Frame;
-use super::phase::Start;
+use super::phase::{Phase, Start};
 use super::Segmenter;
 use crate::timeline::{SampleClock, TICKS_PER_MS};
-use crate::{AudioInfo, DiscardedAudio, Error, VideoInfo};
+use crate::{AudioInfo, DiscardedAudio, Error, SegmentFormat, VideoCodecKind, VideoInfo};
 
 #[derive(Debug)]
 pub(super) struct VideoTrack {
-    converter: AnnexBConverter,
+    pub(super) coding: VideoCoding,
     pub(super) info: VideoInfo,
+}
+
+/// How a video track's frames become samples, by codec and container.
+#[derive(Debug)]
+pub(super) enum VideoCoding {
+    /// H.264 into MPEG-TS: AVCC → Annex B with in-band parameter sets.
+    AnnexB(AnnexBConverter),
+    /// H.264, HEVC or AV1 into fMP4: the FLV bodies are the samples as
+    /// they come (length-prefixed NAL units, or AV1 OBUs); `entry` is the
+    /// sample entry the init segment describes.
+    Fmp4 {
+        keyframes: KeyframeRule,
+        entry: Codec,
+    },
+}
+
+/// What makes a frame a random access point, per codec.
+#[derive(Debug)]
+pub(super) enum KeyframeRule {
+    /// H.264: an IDR slice (NAL type 5) in the access unit.
+    Idr { length_size: u8 },
+    /// HEVC: the first VCL NAL unit is IRAP (BLA, IDR, CRA).
+    Irap { length_size: u8 },
+    /// AV1: a shown key frame (`is_key_frame`, given the sequence header).
+    Av1Key(Box<SequenceHeader>),
 }
 
 #[derive(Debug)]
 pub(super) struct AudioTrack {
-    config: AudioSpecificConfig,
+    pub(super) config: AudioSpecificConfig,
+    /// The AudioSpecificConfig as received, for the fMP4 `esds`.
+    pub(super) asc: Bytes,
     /// The ADTS header template, validated once per sequence header.
     adts: AdtsWriter,
     pub(super) info: AudioInfo,
@@ -53,35 +86,66 @@ impl Segmenter {
             timestamp_ms: stream_ms,
             source,
         })?;
-        if !tag.is_h264() {
+        let codec = if tag.is_h264() {
+            VideoCodecKind::H264
+        } else if tag.is_hevc() {
+            VideoCodecKind::Hevc
+        } else if tag.is_av1() {
+            VideoCodecKind::Av1
+        } else {
+            return Err(Error::unsupported(&tag.codec, stream_ms));
+        };
+        let ts_only = self.format == SegmentFormat::Ts && !self.config.hevc_av1_in_fmp4;
+        if codec != VideoCodecKind::H264 && ts_only {
+            // Every HEVC or AV1 tag, not only a sequence header: a TS-only
+            // caller ends such a stream at its first tag, whatever it is.
             return Err(Error::unsupported(&tag.codec, stream_ms));
         }
         if tag.is_sequence_header() {
-            return self.video_config(stream_ms, &tag.data);
+            return self.video_config(stream_ms, codec, &tag.data);
         }
         if !tag.is_coded_frame() {
             // End of sequence and metadata carry no picture.
             return Ok(());
         }
-        let Some(track) = self.video.as_mut() else {
+        // A frame needs its own codec's sequence header: one of another
+        // codec (a publisher that switched without a new one) is undecodable.
+        let Some(track) = self.video.as_mut().filter(|t| t.info.codec == codec) else {
             self.stats.dropped_before_config += 1;
             return Ok(());
         };
-        let mut au = AnnexB::new();
-        let info = track
-            .converter
-            .convert(&tag.data, &mut au)
-            .map_err(|source| Error::Codec {
-                kind: "AVC frame",
-                timestamp_ms: stream_ms,
-                source,
-            })?;
-        if au.is_empty() {
-            return Ok(());
-        }
-        // An IDR slice is what makes a frame a random access point; the FLV
-        // frame type is only the encoder's word for it.
-        let keyframe = info.keyframe;
+        let (keyframe, payload) = match &mut track.coding {
+            VideoCoding::AnnexB(converter) => {
+                let mut au = AnnexB::new();
+                let info =
+                    converter
+                        .convert(&tag.data, &mut au)
+                        .map_err(|source| Error::Codec {
+                            kind: "AVC frame",
+                            timestamp_ms: stream_ms,
+                            source,
+                        })?;
+                if au.is_empty() {
+                    return Ok(());
+                }
+                // An IDR slice is what makes a frame a random access point; the FLV
+                // frame type is only the encoder's word for it.
+                (info.keyframe, Payload::AnnexB(au))
+            }
+            VideoCoding::Fmp4 { keyframes, .. } => {
+                if tag.data.is_empty() {
+                    return Ok(());
+                }
+                let keyframe = keyframes
+                    .is_keyframe(&tag.data)
+                    .map_err(|source| Error::Codec {
+                        kind: keyframes.frame_kind(),
+                        timestamp_ms: stream_ms,
+                        source,
+                    })?;
+                (keyframe, Payload::Sample(tag.data))
+            }
+        };
         if !keyframe && self.last_video.is_none() {
             self.stats.video_dropped_before_keyframe += 1;
             return Ok(());
@@ -99,14 +163,28 @@ impl Segmenter {
                 keyframe,
             };
         }
-        segment.bytes += au.len();
         segment.video_frames += 1;
-        self.add_frame(Frame::Video {
-            pts,
-            dts,
-            keyframe,
-            au,
-        });
+        let frame = match payload {
+            Payload::AnnexB(au) => {
+                segment.bytes += au.len();
+                Frame::Video {
+                    pts,
+                    dts,
+                    keyframe,
+                    au,
+                }
+            }
+            Payload::Sample(data) => {
+                segment.bytes += data.len();
+                Frame::Sample {
+                    pts,
+                    dts,
+                    keyframe,
+                    data,
+                }
+            }
+        };
+        self.add_frame(frame);
         Ok(())
     }
 
@@ -195,7 +273,67 @@ impl Segmenter {
         Ok(())
     }
 
-    fn video_config(&mut self, stream_ms: u32, data: &Bytes) -> Result<(), Error> {
+    fn video_config(
+        &mut self,
+        stream_ms: u32,
+        codec: VideoCodecKind,
+        data: &Bytes,
+    ) -> Result<(), Error> {
+        config_size("video sequence header", stream_ms, data.len())?;
+        if codec != VideoCodecKind::H264 {
+            self.require_fmp4(codec, stream_ms)?;
+        }
+        let (coding, info) = match codec {
+            VideoCodecKind::H264 => return self.avc_config(stream_ms, data),
+            VideoCodecKind::Hevc => hevc_config(stream_ms, data)?,
+            VideoCodecKind::Av1 => av1_config(stream_ms, data)?,
+        };
+        self.set_fmp4_video(VideoTrack { coding, info });
+        Ok(())
+    }
+
+    /// A new fMP4 video track. A configuration that differs from the one
+    /// in use first closes the open segment, so its frames are muxed under
+    /// the init segment they were coded for; the next segment brings a new one.
+    fn set_fmp4_video(&mut self, track: VideoTrack) {
+        let entry = |t: &VideoTrack| match &t.coding {
+            VideoCoding::Fmp4 { entry, .. } => Some(entry.clone()),
+            VideoCoding::AnnexB(_) => None,
+        };
+        if let Some(old) = self.video.as_ref().and_then(entry) {
+            if Some(old) != entry(&track) {
+                self.close_for_new_config();
+            }
+        }
+        self.video = Some(track);
+    }
+
+    /// HEVC and AV1 go in fMP4 only: a segmenter configured for TS switches
+    /// when its caller allows it and nothing is written yet (the sequence
+    /// header comes first), and refuses the codec otherwise.
+    fn require_fmp4(&mut self, codec: VideoCodecKind, stream_ms: u32) -> Result<(), Error> {
+        if self.format == SegmentFormat::Fmp4 {
+            return Ok(());
+        }
+        // Held H.264 frames would have no track in the init segment.
+        let nothing_written = self.next_index == 0
+            && self.segment.video_frames == 0
+            && matches!(self.phase, Phase::Holding(_));
+        if self.config.hevc_av1_in_fmp4 && nothing_written {
+            self.format = SegmentFormat::Fmp4;
+            return Ok(());
+        }
+        let fourcc = match codec {
+            VideoCodecKind::Hevc => "hvc1",
+            _ => "av01",
+        };
+        Err(Error::UnsupportedVideoCodec {
+            codec: format!("{fourcc} after MPEG-TS output"),
+            timestamp_ms: stream_ms,
+        })
+    }
+
+    fn avc_config(&mut self, stream_ms: u32, data: &Bytes) -> Result<(), Error> {
         let bad = |source| Error::Codec {
             kind: "AVC sequence header",
             timestamp_ms: stream_ms,
@@ -207,20 +345,38 @@ impl Segmenter {
         })?;
         let sps = Sps::parse(nal).map_err(bad)?;
         let info = VideoInfo {
+            codec: VideoCodecKind::H264,
             width: sps.width,
             height: sps.height,
             frame_rate: sps.frame_rate,
             profile: sps.profile_name(),
             level: sps.level_idc,
         };
+        if self.format == SegmentFormat::Fmp4 {
+            let coding = VideoCoding::Fmp4 {
+                keyframes: KeyframeRule::Idr {
+                    length_size: record.length_size,
+                },
+                entry: Codec::Avc {
+                    width: dimension(info.width),
+                    height: dimension(info.height),
+                    avcc: data.clone(),
+                },
+            };
+            self.set_fmp4_video(VideoTrack { coding, info });
+            return Ok(());
+        }
         match self.video.as_mut() {
-            Some(track) => {
-                track.converter.set_config(&record);
-                track.info = info;
+            Some(VideoTrack {
+                coding: VideoCoding::AnnexB(converter),
+                info: old,
+            }) => {
+                converter.set_config(&record);
+                *old = info;
             }
-            None => {
+            _ => {
                 self.video = Some(VideoTrack {
-                    converter: AnnexBConverter::new(&record),
+                    coding: VideoCoding::AnnexB(AnnexBConverter::new(&record)),
                     info,
                 });
             }
@@ -234,6 +390,7 @@ impl Segmenter {
             timestamp_ms: stream_ms,
             source,
         };
+        config_size("AAC sequence header", stream_ms, data.len())?;
         let config = AudioSpecificConfig::parse(data).map_err(bad)?;
         // Refuse now what ADTS cannot carry, rather than on every frame.
         let adts = AdtsWriter::new(&config).map_err(bad)?;
@@ -242,7 +399,18 @@ impl Segmenter {
             channels: config.channel_configuration,
             object_type: config.object_type,
         };
-        self.audio = Some(AudioTrack { config, adts, info });
+        let asc = Bytes::copy_from_slice(data);
+        let changed = self.audio.as_ref().is_some_and(|a| a.asc != asc);
+        if changed && self.format == SegmentFormat::Fmp4 {
+            // As for video: the open segment keeps the init it was coded for.
+            self.close_for_new_config();
+        }
+        self.audio = Some(AudioTrack {
+            config,
+            asc,
+            adts,
+            info,
+        });
         Ok(())
     }
 
@@ -255,4 +423,121 @@ impl Segmenter {
         let origin = *self.origin_ms.get_or_insert(ms);
         (ms - origin).saturating_mul(TICKS_PER_MS)
     }
+}
+
+/// A frame's bytes on their way to the container.
+enum Payload {
+    AnnexB(AnnexB),
+    Sample(Bytes),
+}
+
+impl KeyframeRule {
+    fn is_keyframe(&self, data: &Bytes) -> Result<bool, livechannel_codec::Error> {
+        match self {
+            KeyframeRule::Idr { length_size } => {
+                for nal in length_prefixed_nal_units(data, *length_size) {
+                    let nal = nal?;
+                    if nal.first().is_some_and(|&b| b & 0x1F == 5) {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            KeyframeRule::Irap { length_size } => access_unit_is_irap(data, *length_size),
+            KeyframeRule::Av1Key(sequence_header) => is_key_frame(data, Some(sequence_header)),
+        }
+    }
+
+    fn frame_kind(&self) -> &'static str {
+        match self {
+            KeyframeRule::Idr { .. } => "AVC frame",
+            KeyframeRule::Irap { .. } => "HEVC frame",
+            KeyframeRule::Av1Key(_) => "AV1 temporal unit",
+        }
+    }
+}
+
+/// A sequence header must fit the fMP4 sample entry: refused up front
+/// (a publisher controls its size), not when the first fragment is muxed.
+fn config_size(kind: &'static str, stream_ms: u32, len: usize) -> Result<(), Error> {
+    let max = livechannel_fmp4::MAX_CONFIG_RECORD;
+    if len as u64 > max {
+        return Err(Error::ConfigTooLarge {
+            kind,
+            timestamp_ms: stream_ms,
+            len,
+        });
+    }
+    Ok(())
+}
+
+/// A size for the sample entry's 16-bit fields (parsers cap sizes at 65536).
+fn dimension(pixels: u32) -> u16 {
+    u16::try_from(pixels).unwrap_or(u16::MAX)
+}
+
+fn hevc_config(stream_ms: u32, data: &Bytes) -> Result<(VideoCoding, VideoInfo), Error> {
+    let bad = |source| Error::Codec {
+        kind: "HEVC sequence header",
+        timestamp_ms: stream_ms,
+        source,
+    };
+    let record = HevcDecoderConfigurationRecord::parse(data).map_err(bad)?;
+    let nal = record.sps().next().ok_or(Error::NoSps {
+        timestamp_ms: stream_ms,
+    })?;
+    let sps = HevcSps::parse(nal).map_err(bad)?;
+    let info = VideoInfo {
+        codec: VideoCodecKind::Hevc,
+        width: sps.width,
+        height: sps.height,
+        frame_rate: sps.frame_rate,
+        profile: sps.profile_name(),
+        level: record.profile_tier_level.general_level_idc,
+    };
+    let coding = VideoCoding::Fmp4 {
+        keyframes: KeyframeRule::Irap {
+            length_size: record.length_size,
+        },
+        entry: Codec::Hevc {
+            width: dimension(info.width),
+            height: dimension(info.height),
+            hvcc: data.clone(),
+        },
+    };
+    Ok((coding, info))
+}
+
+fn av1_config(stream_ms: u32, data: &Bytes) -> Result<(VideoCoding, VideoInfo), Error> {
+    let bad = |source| Error::Codec {
+        kind: "AV1 sequence header",
+        timestamp_ms: stream_ms,
+        source,
+    };
+    let record = Av1CodecConfigurationRecord::parse(data).map_err(bad)?;
+    let sequence_header = record.sequence_header().map_err(bad)?;
+    let info = VideoInfo {
+        codec: VideoCodecKind::Av1,
+        width: sequence_header.max_frame_width,
+        height: sequence_header.max_frame_height,
+        frame_rate: sequence_header.frame_rate,
+        profile: match sequence_header.seq_profile {
+            0 => "Main",
+            1 => "High",
+            _ => "Professional",
+        },
+        level: sequence_header
+            .operating_points
+            .first()
+            .map_or(record.seq_level_idx_0, |p| p.seq_level_idx),
+    };
+    let coding = VideoCoding::Fmp4 {
+        keyframes: KeyframeRule::Av1Key(Box::new(sequence_header)),
+        entry: Codec::Av1 {
+            width: dimension(info.width),
+            height: dimension(info.height),
+            av1c: data.clone(),
+        },
+    };
+    Ok((coding, info))
 }
