@@ -107,6 +107,38 @@ pub enum Error {
     },
 }
 
+/// Push every tag the demuxer has to the segmenter and store what comes
+/// out. Returns the damage that ends the remux (`Ok(Some(..))`: the input
+/// is no FLV any more, or its video cannot be remuxed); a tag the segmenter
+/// skips is a warning.
+fn remux_tags(
+    demuxer: &mut Demuxer,
+    segmenter: &mut Segmenter,
+    out: &mut Output,
+    input: &Path,
+) -> Result<Option<Error>, Error> {
+    loop {
+        let tag = match demuxer.poll() {
+            Ok(Some(Event::Tag(tag))) => tag,
+            Ok(Some(Event::Header(_))) => continue,
+            Ok(None) => return Ok(None),
+            Err(source) => {
+                let path = input.to_path_buf();
+                return Ok(Some(Error::Flv { path, source }));
+            }
+        };
+        let timestamp = tag.timestamp;
+        if let Err(e) = segmenter.push_tag(tag) {
+            if e.is_fatal() {
+                let path = input.to_path_buf();
+                return Ok(Some(Error::Stream { path, source: e }));
+            }
+            out.warnings.push(format!("tag at {timestamp} ms: {e}"));
+        }
+        out.drain(segmenter)?;
+    }
+}
+
 /// Remux `opts.input` into `opts.out_dir`. `progress` is called with the
 /// number of bytes read so far.
 pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Error> {
@@ -129,7 +161,7 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
     let mut buf = bytes::BytesMut::new();
     let mut failure = None;
 
-    'read: loop {
+    loop {
         // Read straight into the buffer the tag bodies will be sliced from.
         // `reserve` takes the allocation back once the segmenter has let go
         // of the bodies it held, so steady state allocates nothing.
@@ -150,31 +182,9 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
         bytes_in += n as u64;
         progress(bytes_in);
         demuxer.push_bytes(buf.split().freeze());
-        loop {
-            let tag = match demuxer.poll() {
-                Ok(Some(Event::Tag(tag))) => tag,
-                Ok(Some(Event::Header(_))) => continue,
-                Ok(None) => break,
-                Err(source) => {
-                    failure = Some(Error::Flv {
-                        path: opts.input.clone(),
-                        source,
-                    });
-                    break 'read;
-                }
-            };
-            let timestamp = tag.timestamp;
-            if let Err(e) = segmenter.push_tag(tag) {
-                if e.is_fatal() {
-                    failure = Some(Error::Stream {
-                        path: opts.input.clone(),
-                        source: e,
-                    });
-                    break 'read;
-                }
-                out.warnings.push(format!("tag at {timestamp} ms: {e}"));
-            }
-            out.drain(&mut segmenter)?;
+        failure = remux_tags(&mut demuxer, &mut segmenter, &mut out, &opts.input)?;
+        if failure.is_some() {
+            break;
         }
     }
 

@@ -109,31 +109,7 @@ pub async fn serve(
                     continue;
                 };
                 let (service, metrics, rtmp_tx) = (service.clone(), metrics.clone(), rtmp_tx.clone());
-                tokio::spawn(async move {
-                    // RTMP on the HTTP port too: oss2's sign_rtmp_url keeps the
-                    // HTTP port (docs/oss-compatibility.md, "Push URLs"), and
-                    // an RTMP handshake starts with 0x03, which no HTTP
-                    // request does. The wait for that
-                    // first byte is part of the first head's bound, which
-                    // counts from here: one byte does not buy a second bound
-                    // (nor, for RTMP, a second handshake bound).
-                    let accepted = Instant::now();
-                    let first_byte_by = accepted + http_timeouts.header();
-                    let mut first = [0u8; 1];
-                    let peeked = tokio::time::timeout_at(first_byte_by.into(), socket.peek(&mut first)).await;
-                    let deadlines = Deadlines::new(http_timeouts, accepted);
-                    match peeked {
-                        // 0x16 starts a TLS ClientHello: RTMPS sent here
-                        // goes to the RTMP session, which logs that it came
-                        // to a plain port (as on the RTMP port).
-                        Ok(Ok(1)) if first[0] == 0x03 || first[0] == 0x16 => {
-                            let _ = rtmp_tx.send((socket, peer, accepted));
-                        }
-                        Ok(Ok(_)) => http_connection(service, metrics, socket, deadlines).await,
-                        Err(_) => metrics.http_timeout(Bound::Header.name()),
-                        Ok(Err(_)) => {}
-                    }
-                });
+                tokio::spawn(http_port_connection(service, metrics, socket, peer, rtmp_tx, http_timeouts));
                 continue;
             }
             accepted = rtmp.accept() => match survive_accept_error(accepted).await {
@@ -163,22 +139,7 @@ pub async fn serve(
             accepted,
         };
         let shutdown = shutdown.clone();
-        publishers.spawn(async move {
-            // Before TLS wraps it: acks and pings must not wait for Nagle.
-            if let Err(e) = socket.set_nodelay(true) {
-                tracing::debug!(%peer, "rtmp connection: {e}");
-                return;
-            }
-            let driven = match transport {
-                Transport::Plain => rtmp_connection(connection, socket, shutdown).await,
-                Transport::Tls(acceptor) => {
-                    rtmps_connection(connection, socket, acceptor, shutdown).await
-                }
-            };
-            if let Err(e) = driven {
-                tracing::warn!(%peer, "rtmp connection: {e}");
-            }
-        });
+        publishers.spawn(rtmp_task(connection, socket, transport, shutdown));
     }
     tracing::info!(
         "shutting down: ending {} rtmp connection(s)",
@@ -186,6 +147,63 @@ pub async fn serve(
     );
     while publishers.join_next().await.is_some() {}
     Ok(())
+}
+
+/// A connection to the HTTP port: HTTP, or RTMP (sent back to `serve` on
+/// `rtmp_tx`, so that shutdown waits for it like for the others).
+async fn http_port_connection(
+    service: Arc<Service>,
+    metrics: Arc<Metrics>,
+    socket: TcpStream,
+    peer: SocketAddr,
+    rtmp_tx: tokio::sync::mpsc::UnboundedSender<(TcpStream, SocketAddr, Instant)>,
+    http_timeouts: HttpTimeouts,
+) {
+    // RTMP on the HTTP port too: oss2's sign_rtmp_url keeps the
+    // HTTP port (docs/oss-compatibility.md, "Push URLs"), and
+    // an RTMP handshake starts with 0x03, which no HTTP
+    // request does. The wait for that
+    // first byte is part of the first head's bound, which
+    // counts from here: one byte does not buy a second bound
+    // (nor, for RTMP, a second handshake bound).
+    let accepted = Instant::now();
+    let first_byte_by = accepted + http_timeouts.header();
+    let mut first = [0u8; 1];
+    let peeked = tokio::time::timeout_at(first_byte_by.into(), socket.peek(&mut first)).await;
+    let deadlines = Deadlines::new(http_timeouts, accepted);
+    match peeked {
+        // 0x16 starts a TLS ClientHello: RTMPS sent here
+        // goes to the RTMP session, which logs that it came
+        // to a plain port (as on the RTMP port).
+        Ok(Ok(1)) if first[0] == 0x03 || first[0] == 0x16 => {
+            let _ = rtmp_tx.send((socket, peer, accepted));
+        }
+        Ok(Ok(_)) => http_connection(service, metrics, socket, deadlines).await,
+        Err(_) => metrics.http_timeout(Bound::Header.name()),
+        Ok(Err(_)) => {}
+    }
+}
+
+/// One accepted RTMP or RTMPS connection, to its end.
+async fn rtmp_task(
+    connection: Accepted,
+    socket: TcpStream,
+    transport: Transport,
+    shutdown: watch::Receiver<bool>,
+) {
+    let peer = connection.peer;
+    // Before TLS wraps it: acks and pings must not wait for Nagle.
+    if let Err(e) = socket.set_nodelay(true) {
+        tracing::debug!(%peer, "rtmp connection: {e}");
+        return;
+    }
+    let driven = match transport {
+        Transport::Plain => rtmp_connection(connection, socket, shutdown).await,
+        Transport::Tls(acceptor) => rtmps_connection(connection, socket, acceptor, shutdown).await,
+    };
+    if let Err(e) = driven {
+        tracing::warn!(%peer, "rtmp connection: {e}");
+    }
 }
 
 /// Serve HTTP on `socket` until the client closes it or runs into a bound

@@ -74,18 +74,44 @@ pub(super) struct LastVideo {
     pub(super) step: i64,
 }
 
+/// A coded frame's payload as the segment format takes it, and whether it
+/// is a key frame; None for a frame with no picture data.
+fn video_payload(
+    coding: &mut VideoCoding,
+    data: &Bytes,
+    stream_ms: u32,
+) -> Result<Option<(bool, Payload)>, Error> {
+    match coding {
+        VideoCoding::AnnexB(converter) => {
+            let mut au = AnnexB::new();
+            let info = converter
+                .convert(data, &mut au)
+                .map_err(|source| Error::Codec {
+                    kind: "AVC frame",
+                    timestamp_ms: stream_ms,
+                    source,
+                })?;
+            // An IDR slice is what makes a frame a random access point; the FLV
+            // frame type is only the encoder's word for it.
+            Ok((!au.is_empty()).then_some((info.keyframe, Payload::AnnexB(au))))
+        }
+        VideoCoding::Fmp4 { keyframes, .. } => {
+            if data.is_empty() {
+                return Ok(None);
+            }
+            let keyframe = keyframes.is_keyframe(data).map_err(|source| Error::Codec {
+                kind: keyframes.frame_kind(),
+                timestamp_ms: stream_ms,
+                source,
+            })?;
+            Ok(Some((keyframe, Payload::Sample(data.clone()))))
+        }
+    }
+}
+
 impl Segmenter {
-    pub(super) fn video_tag(
-        &mut self,
-        stream_ms: u32,
-        body: Bytes,
-        arrival_wall_ms: Option<u64>,
-    ) -> Result<(), Error> {
-        let tag = VideoTag::parse(body).map_err(|source| Error::Tag {
-            kind: "video",
-            timestamp_ms: stream_ms,
-            source,
-        })?;
+    /// The tag's codec, if this segmenter takes it.
+    fn video_codec(&self, tag: &VideoTag, stream_ms: u32) -> Result<VideoCodecKind, Error> {
         let codec = if tag.is_h264() {
             VideoCodecKind::H264
         } else if tag.is_hevc() {
@@ -101,6 +127,21 @@ impl Segmenter {
             // caller ends such a stream at its first tag, whatever it is.
             return Err(Error::unsupported(&tag.codec, stream_ms));
         }
+        Ok(codec)
+    }
+
+    pub(super) fn video_tag(
+        &mut self,
+        stream_ms: u32,
+        body: Bytes,
+        arrival_wall_ms: Option<u64>,
+    ) -> Result<(), Error> {
+        let tag = VideoTag::parse(body).map_err(|source| Error::Tag {
+            kind: "video",
+            timestamp_ms: stream_ms,
+            source,
+        })?;
+        let codec = self.video_codec(&tag, stream_ms)?;
         if tag.is_sequence_header() {
             return self.video_config(stream_ms, codec, &tag.data);
         }
@@ -114,37 +155,9 @@ impl Segmenter {
             self.stats.dropped_before_config += 1;
             return Ok(());
         };
-        let (keyframe, payload) = match &mut track.coding {
-            VideoCoding::AnnexB(converter) => {
-                let mut au = AnnexB::new();
-                let info =
-                    converter
-                        .convert(&tag.data, &mut au)
-                        .map_err(|source| Error::Codec {
-                            kind: "AVC frame",
-                            timestamp_ms: stream_ms,
-                            source,
-                        })?;
-                if au.is_empty() {
-                    return Ok(());
-                }
-                // An IDR slice is what makes a frame a random access point; the FLV
-                // frame type is only the encoder's word for it.
-                (info.keyframe, Payload::AnnexB(au))
-            }
-            VideoCoding::Fmp4 { keyframes, .. } => {
-                if tag.data.is_empty() {
-                    return Ok(());
-                }
-                let keyframe = keyframes
-                    .is_keyframe(&tag.data)
-                    .map_err(|source| Error::Codec {
-                        kind: keyframes.frame_kind(),
-                        timestamp_ms: stream_ms,
-                        source,
-                    })?;
-                (keyframe, Payload::Sample(tag.data))
-            }
+        let Some((keyframe, payload)) = video_payload(&mut track.coding, &tag.data, stream_ms)?
+        else {
+            return Ok(());
         };
         if !keyframe && self.last_video.is_none() {
             self.stats.video_dropped_before_keyframe += 1;
