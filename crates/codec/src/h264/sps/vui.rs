@@ -72,13 +72,7 @@ pub struct Vui {
 impl Vui {
     pub(super) fn read(r: &mut BitReader<'_>) -> Result<Vui, Error> {
         let mut vui = Vui::default();
-        match vui.read_fields(r) {
-            Ok(()) => vui.complete = true,
-            // Some encoders cut the VUI short (FFmpeg's h264_ps.c tolerates "Truncated VUI"
-            // too); what was read stays valid.
-            Err(Error::BitstreamEnd { .. }) => vui.complete = false,
-            Err(e) => return Err(e),
-        }
+        vui.complete = completed(vui.read_fields(r))?;
         Ok(vui)
     }
 
@@ -130,6 +124,16 @@ impl Vui {
             return None;
         }
         Some(f64::from(t.time_scale) / (2.0 * f64::from(t.num_units_in_tick)))
+    }
+}
+
+/// Whether a VUI was read to its end: some encoders cut it short (FFmpeg's
+/// h264_ps.c tolerates "Truncated VUI" too), and what was read stays valid.
+pub(crate) fn completed(read: Result<(), Error>) -> Result<bool, Error> {
+    match read {
+        Ok(()) => Ok(true),
+        Err(Error::BitstreamEnd { .. }) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

@@ -1,7 +1,7 @@
 //! vui_parameters() of H.265 Annex E (§E.2.1), read up to the timing info.
 
 use crate::bits::BitReader;
-use crate::h264::sps::vui::read_head;
+use crate::h264::sps::vui::{completed, read_head};
 use crate::h264::{ColourDescription, TimingInfo};
 use crate::Error;
 
@@ -30,11 +30,7 @@ pub struct Vui {
 impl Vui {
     pub(super) fn read(r: &mut BitReader<'_>) -> Result<Vui, Error> {
         let mut vui = Vui::default();
-        match vui.read_fields(r) {
-            Ok(()) => vui.complete = true,
-            Err(Error::BitstreamEnd { .. }) => vui.complete = false,
-            Err(e) => return Err(e),
-        }
+        vui.complete = completed(vui.read_fields(r))?;
         Ok(vui)
     }
 
