@@ -67,4 +67,6 @@ pub use handshake::{Handshake, HandshakeKind, HANDSHAKE_LEN, RTMP_VERSION};
 pub use message::{
     type_id, AggregateIter, BandwidthLimit, Command, Message, SubMessage, UserControlEvent,
 };
-pub use server::{PublishRejection, RequestId, ServerConfig, ServerEvent, ServerSession};
+pub use server::{
+    ConnectInfo, PublishRejection, RequestId, ServerConfig, ServerEvent, ServerSession,
+};

@@ -5,7 +5,7 @@ mod config;
 mod event;
 
 pub use config::ServerConfig;
-pub use event::{PublishRejection, RequestId, ServerEvent};
+pub use event::{ConnectInfo, PublishRejection, RequestId, ServerEvent};
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -132,8 +132,7 @@ pub struct ServerSession {
     pending: Option<Pending>,
     app: String,
     /// The accepted connect's `tcUrl` and query, for `PublishRequested`.
-    tc_url: Option<String>,
-    connect_query: Option<String>,
+    connect: ConnectInfo,
     events: VecDeque<ServerEvent>,
     next_request: u64,
     next_stream_id: u32,
@@ -155,8 +154,7 @@ impl ServerSession {
             state: State::AwaitConnect,
             pending: None,
             app: String::new(),
-            tc_url: None,
-            connect_query: None,
+            connect: ConnectInfo::default(),
             events: VecDeque::new(),
             next_request: 1,
             next_stream_id: 1,
@@ -302,8 +300,7 @@ impl ServerSession {
         }
         self.pending = None;
         self.app = app;
-        self.tc_url = tc_url;
-        self.connect_query = query;
+        self.connect = ConnectInfo { tc_url, query };
         self.state = State::Connected;
         let result = (|| {
             self.conn.send(

@@ -159,16 +159,18 @@ fn rml_client_publishes_to_our_server() {
     match ev.next() {
         Some(ServerEvent::PublishRequested {
             app,
-            tc_url,
-            connect_query,
+            connect,
             stream_name,
             query,
             publish_type,
             ..
         }) => {
             assert_eq!((app.as_str(), stream_name.as_str()), ("live", "stream1"));
-            assert_eq!(tc_url.as_deref(), Some("rtmp://localhost/live?token=t"));
-            assert_eq!(connect_query.as_deref(), Some("token=t"));
+            assert_eq!(
+                connect.tc_url.as_deref(),
+                Some("rtmp://localhost/live?token=t")
+            );
+            assert_eq!(connect.query.as_deref(), Some("token=t"));
             assert_eq!(query.as_deref(), Some("k=v"));
             assert_eq!(publish_type, "live");
         }

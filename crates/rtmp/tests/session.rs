@@ -291,13 +291,15 @@ fn raw_publishing() -> (ServerSession, ChunkEncoder, ChunkDecoder, Instant) {
         Some(ServerEvent::PublishRequested {
             request,
             app,
-            tc_url,
-            connect_query,
+            connect,
             ..
         }) => {
             // The connect's tcUrl and query come again with the publish.
             assert_eq!(app, "live");
-            assert_eq!((tc_url, connect_query.as_deref()), (None, Some("x=1")));
+            assert_eq!(
+                (connect.tc_url, connect.query.as_deref()),
+                (None, Some("x=1"))
+            );
             server.accept_publish(request).unwrap();
         }
         other => panic!("{other:?}"),
@@ -598,5 +600,16 @@ fn client_publish_sequence_on_the_wire() {
     assert!(
         matches!(&p.server_events[1], ServerEvent::PublishRequested { stream_name, query, .. }
         if stream_name == "ch" && query.as_deref() == Some("k=1"))
+    );
+}
+
+/// Every media message becomes an event as large as the largest: keep
+/// the rare ones (connect, publish) from growing it.
+#[test]
+fn events_stay_small() {
+    assert!(
+        std::mem::size_of::<ServerEvent>() <= 120,
+        "{} bytes",
+        std::mem::size_of::<ServerEvent>()
     );
 }

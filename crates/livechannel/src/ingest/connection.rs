@@ -273,16 +273,15 @@ impl Connection {
                 ServerEvent::PublishRequested {
                     request,
                     app,
-                    tc_url,
-                    connect_query,
+                    connect,
                     stream_name,
                     query,
                     ..
                 } => {
                     let url = PushUrl {
-                        tc_url,
+                        tc_url: connect.tc_url,
                         app,
-                        connect_query,
+                        connect_query: connect.query,
                         stream_name,
                         query,
                     };

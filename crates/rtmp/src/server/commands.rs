@@ -195,8 +195,7 @@ impl ServerSession {
         self.events.push_back(ServerEvent::PublishRequested {
             request: id,
             app: self.app.clone(),
-            tc_url: self.tc_url.clone(),
-            connect_query: self.connect_query.clone(),
+            connect: Box::new(self.connect.clone()),
             stream_name,
             query,
             publish_type,

@@ -33,6 +33,20 @@ impl PublishRejection {
     }
 }
 
+/// What the accepted `connect` said of where the client pushes: with every
+/// `PublishRequested`. Boxed there: the events of every media message are
+/// as large as the largest event, and two more strings in line made every
+/// audio and video event 40 bytes larger to move (5 % more instructions
+/// per message, callgrind).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectInfo {
+    /// The `tcUrl` property, as sent.
+    pub tc_url: Option<String>,
+    /// The query string (without `?`) from `app`, or else from `tcUrl`
+    /// (`query` of `ConnectRequested`).
+    pub query: Option<String>,
+}
+
 /// Something the application must know or decide.
 ///
 /// `ConnectRequested` and `PublishRequested` pause the session: it reads no
@@ -65,11 +79,9 @@ pub enum ServerEvent {
         request: RequestId,
         /// The connected application name (without query).
         app: String,
-        /// The accepted `connect`'s `tcUrl`, as sent (repeated here so that
-        /// a publish can be resolved from this event alone).
-        tc_url: Option<String>,
-        /// The accepted `connect`'s query (`query` of `ConnectRequested`).
-        connect_query: Option<String>,
+        /// The accepted `connect`'s `tcUrl` and query, repeated here so
+        /// that a publish can be resolved from this event alone.
+        connect: Box<ConnectInfo>,
         /// The stream name without its query string.
         stream_name: String,
         /// The query string of the stream name, without `?`; `None` when it
