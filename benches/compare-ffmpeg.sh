@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # CPU time of flv2hls vs `ffmpeg -c copy -f hls` remuxing the same FLV into
-# 2-second HLS segments, alternating the two, several runs in one
-# invocation. Prints each run, the medians and the ratio.
+# 2-second HLS segments, and vs the floor of any remux: `dd bs=256k`
+# copying the same input into the same output directory (reading and
+# writing as many bytes, doing nothing to them). The three alternate, several
+# runs in one invocation. Prints each run, the machine, the medians and the
+# ratios (goals of issue 16: flv2hls <= 1.5x dd, <= 0.2x ffmpeg).
 #
 #   benches/compare-ffmpeg.sh [RUNS] [SECONDS]
 #
@@ -13,18 +16,12 @@ runs="${1:-7}"
 seconds="${2:-120}"
 command -v ffmpeg >/dev/null || { echo "compare-ffmpeg: ffmpeg is required (apt-get install ffmpeg)" >&2; exit 1; }
 
-fixtures=target/bench-fixtures
-input="$fixtures/720p_3mbps_${seconds}s.flv"
-mkdir -p "$fixtures"
-if [ ! -s "$input" ]; then
-    echo "making $input (once)..." >&2
-    ffmpeg -hide_banner -loglevel error -y \
-        -f lavfi -i "testsrc2=size=1280x720:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
-        -t "$seconds" -c:v libx264 -preset veryfast -profile:v high -bf 2 -g 60 -keyint_min 60 -sc_threshold 0 \
-        -b:v 3000k -maxrate 3000k -bufsize 6000k -pix_fmt yuv420p -c:a aac -b:a 128k -ac 2 "$input"
-fi
+# shellcheck source=benches/lib-measure.sh
+. benches/lib-measure.sh
+input=$(bench_fixture "$seconds")
 cargo build --release --quiet --example flv2hls
 flv2hls=target/release/examples/flv2hls
+bench_machine
 
 python3 - "$runs" "$input" "$flv2hls" <<'PY'
 import os, resource, shutil, statistics, subprocess, sys, tempfile
@@ -36,22 +33,26 @@ def cpu(cmd):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
-ours, theirs = [], []
+times = {"flv2hls": [], "ffmpeg": [], "dd": []}
 for i in range(runs):
-    for name, times in (("flv2hls", ours), ("ffmpeg", theirs)):
+    for name in times:
         out = tempfile.mkdtemp(prefix="cmp-")
         if name == "flv2hls":
             cmd = [flv2hls, src, out, "--frag-duration", "2", "--frag-count", "3", "--vod", "vod.m3u8", "--quiet"]
-        else:
+        elif name == "ffmpeg":
             cmd = ["ffmpeg", "-v", "error", "-y", "-i", src, "-c", "copy", "-f", "hls", "-hls_time", "2",
                    "-hls_list_size", "0", os.path.join(out, "index.m3u8")]
-        times.append(cpu(cmd))
-        segs = len([f for f in os.listdir(out) if f.endswith(".ts")])
+        else:
+            cmd = ["dd", f"if={src}", f"of={os.path.join(out, 'copy')}", "bs=256k", "status=none"]
+        times[name].append(cpu(cmd))
+        files = [os.path.join(out, f) for f in os.listdir(out)]
+        written = sum(os.path.getsize(f) for f in files)
         shutil.rmtree(out)
-        print(f"run {i+1}: {name:8s} cpu {times[-1]*1000:8.1f} ms, {segs} segments")
-mo, mt = statistics.median(ours), statistics.median(theirs)
+        print(f"run {i+1}: {name:8s} cpu {times[name][-1]*1000:8.1f} ms, {len(files)} files, {written/1e6:.1f} MB written")
+med = {name: statistics.median(t) for name, t in times.items()}
 size = os.path.getsize(src)
 print(f"input: {src} ({size/1e6:.1f} MB)")
-print(f"median cpu: flv2hls {mo*1000:.1f} ms ({size/mo/1e6:.0f} MB/s), ffmpeg {mt*1000:.1f} ms ({size/mt/1e6:.0f} MB/s)")
-print(f"ratio flv2hls/ffmpeg cpu: {mo/mt:.3f} (goal <= 0.200)")
+print("median cpu: " + ", ".join(f"{n} {m*1000:.1f} ms ({size/m/1e6:.0f} MB/s)" for n, m in med.items()))
+print(f"ratio flv2hls/ffmpeg cpu: {med['flv2hls']/med['ffmpeg']:.3f} (goal <= 0.200)")
+print(f"ratio flv2hls/dd cpu: {med['flv2hls']/med['dd']:.2f} (goal <= 1.5)")
 PY
