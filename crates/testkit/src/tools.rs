@@ -89,7 +89,14 @@ pub fn cargo_installed(tool: &str, install: &str) -> Option<PathBuf> {
 /// Makes the Python venv `venv` (`python3 -m venv`, nothing when it is
 /// there) and pip-installs `requirement` (e.g. `oss2==2.19.1`) into it,
 /// quietly. Failures are not reported: the caller checks the result.
+///
+/// One at a time in a process: the tests of one binary run on threads, and
+/// two of them making the same venv at once broke it for one (a CI run
+/// failed so). A caller that found the package missing waits here for the
+/// one installing it, then finds it installed.
 pub(crate) fn pip_install_in_venv(venv: &Path, requirement: &str) {
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
     let _ = Command::new("python3")
         .arg("-m")
         .arg("venv")
