@@ -459,13 +459,19 @@ impl Ingest {
                 ConnectionEvent::Finished {
                     bucket,
                     channel,
+                    reason,
                     result: Ok(()),
-                } => tracing::info!(bucket, channel, "publish ended"),
+                } => tracing::info!(bucket, channel, "publish ended: {reason}"),
                 ConnectionEvent::Finished {
                     bucket,
                     channel,
+                    reason,
                     result: Err(e),
-                } => tracing::warn!(bucket, channel, "publish ended with an error: {e}"),
+                } => tracing::warn!(
+                    bucket,
+                    channel,
+                    "publish ended ({reason}); storing its end failed: {e}"
+                ),
                 ConnectionEvent::Closed { reason }
                     if matches!(
                         reason.error(),

@@ -27,7 +27,7 @@ use crate::tls::Certificate;
 use clap::Parser;
 use livechannel::catalog::{Acl, BucketRecord};
 use livechannel::store::{MemoryStore, Store};
-use livechannel::{unix_ms, Service, ServiceConfig};
+use livechannel::{unix_ms, SegmentFormat, Service, ServiceConfig, VideoCodecs};
 
 /// RTMP ingest to HLS objects, with an OSS-compatible LiveChannel API.
 #[derive(Parser, Debug)]
@@ -104,8 +104,26 @@ struct Args {
     /// rate, where the kernel makes writers wait.
     #[arg(long, value_enum, default_value_t = Appends::Inline)]
     file_appends: Appends,
+    /// The container of H.264 channels' segments: `ts` (MPEG-TS, as OSS)
+    /// or `fmp4` (CMAF: `.m4s` segments after an init segment named in
+    /// `#EXT-X-MAP`). HEVC and AV1 channels always write fMP4.
+    #[arg(long, value_enum, default_value_t = SegmentFormatArg::Ts)]
+    segment_format: SegmentFormatArg,
+    /// Take H.264 video only, as OSS LiveChannel: HEVC or AV1 ends the
+    /// publish with an RTMP error naming the codec.
+    #[arg(long)]
+    h264_only: bool,
     #[command(flatten)]
     http_timeouts: crate::http_timeouts::HttpTimeouts,
+}
+
+/// `--segment-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SegmentFormatArg {
+    /// MPEG-TS.
+    Ts,
+    /// Fragmented MP4 (CMAF).
+    Fmp4,
 }
 
 /// A listener on `addr` (resolved; the first address that binds) with a
@@ -187,6 +205,14 @@ async fn run(args: Args) -> Result<(), String> {
         node_id: args.node_id.clone(),
         lease_ms: args.lease_secs * 1000,
         segment_chunk_bytes: (args.segment_chunk_kib as usize) << 10,
+        segment_format: match args.segment_format {
+            SegmentFormatArg::Ts => SegmentFormat::Ts,
+            SegmentFormatArg::Fmp4 => SegmentFormat::Fmp4,
+        },
+        video_codecs: match args.h264_only {
+            true => VideoCodecs::H264Only,
+            false => VideoCodecs::All,
+        },
         ..ServiceConfig::default()
     };
     let store = MeteredStore::new(store);

@@ -56,6 +56,15 @@ pub struct SegmenterConfig {
     /// rather than publishing segments its playlists cannot describe.
     /// With [`SegmentFormat::Fmp4`] they are always taken.
     pub hevc_av1_in_fmp4: bool,
+    /// fMP4 only: the wall-clock time (Unix ms) that stream time zero is
+    /// given in the fragments' decode times (`tfdt`), default 0. A live
+    /// ingest sets it to when the publish began, so that each publish's
+    /// fragments come after the previous publish's on one clock: a player
+    /// or demuxer that keeps one timeline across `#EXT-X-DISCONTINUITY`
+    /// and a new `#EXT-X-MAP` (FFmpeg's HLS reader does) otherwise drops a
+    /// republish whose times start again at zero. A publish pushed faster
+    /// than real time can still run into the next one's times.
+    pub fmp4_time_origin_ms: u64,
 }
 
 impl SegmenterConfig {
@@ -73,6 +82,7 @@ impl SegmenterConfig {
             chunk_bytes: 64 << 10,
             format: SegmentFormat::Ts,
             hevc_av1_in_fmp4: false,
+            fmp4_time_origin_ms: 0,
         }
     }
 }

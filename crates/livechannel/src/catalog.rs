@@ -181,6 +181,11 @@ pub struct LiveRecord {
     pub end_ms: u64,
     /// The publisher's `ip:port`.
     pub remote_addr: String,
+    /// Why the session ended, for operators (the console shows it; the
+    /// History XML keeps to OSS's elements). None in records written
+    /// before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
 }
 
 impl LiveRecord {
@@ -203,7 +208,7 @@ pub struct SegmentEntry {
     /// The segment's time, Unix milliseconds on the wall clock: when its
     /// first frame arrived ([`Segment::wall_ms`](livechannel_hls::Segment::wall_ms)).
     /// A VOD selects segments by it; the segment object is
-    /// `{channel}/{start_ms}.ts`.
+    /// `{channel}/{start_ms}.ts` (or `.m4s`).
     pub start_ms: u64,
     /// EXTINF in milliseconds.
     pub duration_ms: u64,
@@ -211,12 +216,39 @@ pub struct SegmentEntry {
     /// two sessions puts `#EXT-X-DISCONTINUITY` between them (whatever
     /// playlist each pushed to), and drops it before its own first segment.
     pub discontinuity: bool,
+    /// The segment's container, and for fMP4 the init segment it needs.
+    pub container: Container,
+}
+
+/// What a stored segment is, and what a player needs before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Container {
+    /// MPEG-TS (`{start_ms}.ts`), self-contained: what OSS stores.
+    #[default]
+    Ts,
+    /// fMP4 (`{start_ms}.m4s`), decoded from the init segment
+    /// `{init_ms}.init.mp4` (`#EXT-X-MAP`) stored before it.
+    Fmp4 {
+        /// The init segment's time, which names it.
+        init_ms: u64,
+    },
 }
 
 impl SegmentEntry {
-    /// The segment's name within the channel: `{start_ms}.ts`.
+    /// The segment's name within the channel: `{start_ms}.ts` or `{start_ms}.m4s`.
     pub fn file_name(&self) -> String {
-        format!("{}.ts", self.start_ms)
+        match self.container {
+            Container::Ts => format!("{}.ts", self.start_ms),
+            Container::Fmp4 { .. } => format!("{}.m4s", self.start_ms),
+        }
+    }
+
+    /// The name of the init segment it needs (`{init_ms}.init.mp4`), for fMP4.
+    pub fn init_file_name(&self) -> Option<String> {
+        match self.container {
+            Container::Ts => None,
+            Container::Fmp4 { init_ms } => Some(format!("{init_ms}.init.mp4")),
+        }
     }
 }
 
@@ -287,15 +319,21 @@ fn index_prefix(bucket: &str, channel: &str) -> String {
     format!("{META}/index/{bucket}/{channel}/")
 }
 
-/// An index entry is an empty object: its key says it all, and sorts by start time.
+/// An index entry is an empty object: its key says it all, and sorts by
+/// start time. fMP4 entries end with their init segment's time (a fourth
+/// field, which keys written before fMP4 existed do not have).
 fn index_key(bucket: &str, channel: &str, entry: SegmentEntry) -> String {
-    format!(
+    let mut key = format!(
         "{}{:016}-{}-{}",
         index_prefix(bucket, channel),
         entry.start_ms,
         entry.duration_ms,
         u8::from(entry.discontinuity)
-    )
+    );
+    if let Container::Fmp4 { init_ms } = entry.container {
+        key.push_str(&format!("-{init_ms}"));
+    }
+    key
 }
 
 fn lease_prefix(bucket: &str, channel: &str) -> String {
@@ -666,10 +704,17 @@ fn parse_index_key(name: &str) -> Option<SegmentEntry> {
     let start_ms = parts.next()?.parse().ok()?;
     let duration_ms = parts.next()?.parse().ok()?;
     let discontinuity = parts.next()? == "1";
+    let container = match parts.next() {
+        None => Container::Ts,
+        Some(init_ms) => Container::Fmp4 {
+            init_ms: init_ms.parse().ok()?,
+        },
+    };
     Some(SegmentEntry {
         start_ms,
         duration_ms,
         discontinuity,
+        container,
     })
 }
 
@@ -691,12 +736,25 @@ mod tests {
                 start_ms: 1_700_000_000_000 + i * 2000,
                 duration_ms: 2000,
                 discontinuity: i == 1000,
+                // From segment 2000 on, fMP4 from one init segment.
+                container: match i {
+                    0..2000 => Container::Ts,
+                    _ => Container::Fmp4 {
+                        init_ms: 1_700_000_004_000,
+                    },
+                },
             };
             block_on(c.add_segment("b", "ch", entry)).unwrap();
         }
         let all = block_on(c.segments("b", "ch", 0, u64::MAX)).unwrap();
         assert_eq!(all.len(), 2500);
         assert!(all[1000].discontinuity && !all[999].discontinuity);
+        assert_eq!(all[1999].file_name(), "1700003998000.ts");
+        assert_eq!(all[2000].file_name(), "1700004000000.m4s");
+        assert_eq!(
+            all[2499].init_file_name().as_deref(),
+            Some("1700000004000.init.mp4")
+        );
         // Inclusive at both ends.
         let some = block_on(c.segments("b", "ch", 1_700_000_002_000, 1_700_000_010_000)).unwrap();
         assert_eq!(some.len(), 5);
@@ -714,6 +772,7 @@ mod tests {
                 start_ms: i,
                 end_ms: i + 1,
                 remote_addr: "1.2.3.4:5".into(),
+                end_reason: None,
             };
             block_on(c.add_history("b", "ch", r)).unwrap();
         }
@@ -728,6 +787,7 @@ mod tests {
             start_ms,
             end_ms,
             remote_addr: String::new(),
+            end_reason: None,
         };
         // Connected at 12.3 s, ended at 12.9 s: not 12 s to 12 s.
         assert_eq!(record(12_300, 12_900).whole_seconds(), (12, 13));

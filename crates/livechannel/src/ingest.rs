@@ -54,5 +54,5 @@ mod writer;
 
 pub use admission::PublishRequest;
 pub use connection::{Connection, ConnectionConfig, ConnectionEvent};
-pub use error::{IngestError, IngestWarning, PublishError, Refusal};
+pub use error::{EndReason, IngestError, IngestWarning, PublishError, Refusal};
 pub use publisher::{Publisher, DISABLED_CHECK_MS};

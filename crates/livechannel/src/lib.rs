@@ -40,9 +40,10 @@ mod xml;
 
 pub use addressing::{resolve_publish, AddressError, PublishAddress};
 pub use ingest::{
-    Connection, ConnectionConfig, ConnectionEvent, IngestError, IngestWarning, PublishError,
-    PublishRequest, Publisher, Refusal, DISABLED_CHECK_MS,
+    Connection, ConnectionConfig, ConnectionEvent, EndReason, IngestError, IngestWarning,
+    PublishError, PublishRequest, Publisher, Refusal, DISABLED_CHECK_MS,
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
-pub use service::{Counters, RetryPolicy, Service, ServiceConfig};
+pub use livechannel_hls::{SegmentFormat, VideoCodecKind};
+pub use service::{Counters, RetryPolicy, Service, ServiceConfig, VideoCodecs};
 pub use time::unix_ms;

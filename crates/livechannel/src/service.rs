@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use livechannel_hls::ChunkPool;
+use livechannel_hls::{ChunkPool, SegmentFormat};
 
 use crate::catalog::{Catalog, CatalogError, Lease};
 use crate::live::{LiveRegistry, LiveStat};
@@ -38,6 +38,27 @@ pub struct ServiceConfig {
     /// more CPU for 30 KiB less per stream). Stores whose appends cost a
     /// thread hop or a request each may want larger chunks.
     pub segment_chunk_bytes: usize,
+    /// The container of H.264 channels' segments: MPEG-TS (the default,
+    /// what OSS writes) or fMP4 (`.m4s` with an init segment named in
+    /// `#EXT-X-MAP`). HEVC and AV1 channels always write fMP4, which is
+    /// the only way Safari and hls.js play them.
+    pub segment_format: SegmentFormat,
+    /// Which video codecs a publish may send (default: all this server
+    /// can store).
+    pub video_codecs: VideoCodecs,
+}
+
+/// Which video codecs ingest takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VideoCodecs {
+    /// H.264, HEVC and AV1 (Enhanced RTMP `hvc1`, `av01`).
+    #[default]
+    All,
+    /// H.264 only, as OSS: any other video ends the publish with an
+    /// `onStatus` error naming the codec
+    /// ([`IngestError::CodecRefused`](crate::IngestError::CodecRefused)).
+    H264Only,
 }
 
 /// Backoff for store writes during ingest: a segment, its index entry or a
@@ -76,6 +97,8 @@ impl Default for ServiceConfig {
             lease_ms: 30_000,
             store_retry: RetryPolicy::default(),
             segment_chunk_bytes: 64 << 10,
+            segment_format: SegmentFormat::Ts,
+            video_codecs: VideoCodecs::All,
         }
     }
 }

@@ -374,6 +374,7 @@ fn history_lists_the_last_ten_sessions_oldest_first() {
             start_ms: 1_469_843_601_000 + i * 60_000,
             end_ms: 1_469_843_611_000 + i * 60_000,
             remote_addr: format!("10.101.194.148:{}", 56861 + i),
+            end_reason: None,
         };
         block_on(
             api.service

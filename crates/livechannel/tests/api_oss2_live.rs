@@ -274,6 +274,7 @@ fn oss2_sdk_end_to_end(mode: &str) {
             start_ms: start,
             end_ms: start + 60_000,
             remote_addr: addr.into(),
+            end_reason: None,
         };
         block_on(
             api.service

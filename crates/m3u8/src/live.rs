@@ -175,6 +175,47 @@ impl LiveWindow {
         }
     }
 
+    /// Whether the next pushed segment starts from an init segment
+    /// (`#EXT-X-MAP`): true once [`set_map`](LiveWindow::set_map) was
+    /// called, until [`restart`](LiveWindow::restart).
+    pub fn has_map(&self) -> bool {
+        !self.maps.is_empty()
+    }
+
+    /// Slides out every shown segment and forgets the maps, as if each
+    /// segment had slid out in turn (the media and discontinuity sequences
+    /// count them), and marks the next pushed segment with a discontinuity.
+    ///
+    /// For a stream that cannot follow the shown segments in one playlist:
+    /// an `#EXT-X-MAP` applies up to the next map or the playlist's end, so
+    /// MPEG-TS segments cannot come after fMP4 ones. A player polling the
+    /// playlist sees the old segments go and the new ones follow.
+    ///
+    /// ```
+    /// use livechannel_m3u8::{LiveWindow, MediaSegment};
+    ///
+    /// let mut live = LiveWindow::new(3, 2);
+    /// live.set_map("init.mp4");
+    /// live.push(MediaSegment::new("0.m4s", 2.0));
+    /// live.push(MediaSegment::new("1.m4s", 2.0));
+    /// live.restart(); // the publisher came back with H.264 in MPEG-TS
+    /// live.push(MediaSegment::new("2.ts", 2.0));
+    /// assert_eq!(
+    ///     live.to_string(),
+    ///     "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:2\n#EXT-X-TARGETDURATION:2\n\
+    ///      #EXT-X-DISCONTINUITY\n#EXTINF:2.000,\n2.ts\n"
+    /// );
+    /// ```
+    pub fn restart(&mut self) {
+        let shown = self.segments.len() as u64;
+        let discontinuities = self.segments.iter().filter(|s| s.discontinuity).count() as u64;
+        self.media_sequence = self.media_sequence.saturating_add(shown);
+        self.discontinuity_sequence = self.discontinuity_sequence.saturating_add(discontinuities);
+        self.segments.clear();
+        self.maps.clear();
+        self.mark_discontinuity();
+    }
+
     /// Adds `#EXT-X-ENDLIST`: the publisher stopped and players should stop polling.
     pub fn end(&mut self) {
         self.ended = true;

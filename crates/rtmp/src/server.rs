@@ -457,6 +457,25 @@ impl ServerSession {
         });
     }
 
+    /// Ends a live publish because it failed (a codec the application
+    /// refuses, a store that gave up): sends an `onStatus` of level
+    /// `error`, code `NetStream.Failed`, with `description` when
+    /// publishing, then closes the session. Publishers show an error
+    /// status to their user (FFmpeg: "Server error: DESCRIPTION"; librtmp,
+    /// as in OBS, closes on `NetStream.Failed`), where
+    /// [`end_publish`](Self::end_publish)'s `status` level goes unseen.
+    pub fn fail_publish(&mut self, description: &str) {
+        if self.closed.is_some() {
+            return;
+        }
+        if let State::Publishing { stream_id, .. } = self.state {
+            let _ = self.send_status(stream_id, "error", "NetStream.Failed", description);
+        }
+        self.close_with(CloseReason::Application {
+            reason: description.to_owned(),
+        });
+    }
+
     /// Closes the session without sending anything more.
     pub fn close(&mut self, reason: &str) {
         self.close_with(CloseReason::Application {

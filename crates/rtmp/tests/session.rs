@@ -177,6 +177,25 @@ fn end_publish_from_the_application() {
 }
 
 #[test]
+fn a_failed_publish_reaches_the_publisher_as_an_error() {
+    let mut p = Pair::new("ch");
+    p.run(accept_all);
+    p.server
+        .fail_publish("H.265 video is refused: this server takes H.264 only");
+    p.run(accept_all);
+    assert!(
+        p.client_events.iter().any(|e| matches!(
+            e,
+            ClientEvent::Rejected { code, description }
+                if code == "NetStream.Failed" && description.contains("H.265")
+        )),
+        "{:?}",
+        p.client_events
+    );
+    assert!(p.server.is_closed());
+}
+
+#[test]
 fn unpublish_then_publish_again_on_the_same_connection() {
     let mut p = Pair::new("ch");
     p.run(accept_all);

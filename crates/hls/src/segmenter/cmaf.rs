@@ -83,6 +83,10 @@ impl Segmenter {
             self.fmp4.muxer = Some(muxer);
         }
 
+        // Stream time zero is the configured origin on the wall clock.
+        let origin = i64::try_from(self.config.fmp4_time_origin_ms)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(VIDEO_TIMESCALE as i64 / 1000);
         let mut video = Vec::new();
         let mut audio_frames = Vec::new();
         for frame in frames {
@@ -93,6 +97,7 @@ impl Segmenter {
                     keyframe,
                     data,
                 } => {
+                    let (pts, dts) = (pts.saturating_add(origin), dts.saturating_add(origin));
                     let dts = u64::try_from(dts).unwrap_or(0);
                     video.push(Timed {
                         dts,
@@ -101,12 +106,14 @@ impl Segmenter {
                         data,
                     })
                 }
-                Frame::Audio { pts, raw, .. } => audio_frames.push((pts, raw)),
+                Frame::Audio { pts, raw, .. } => {
+                    audio_frames.push((pts.saturating_add(origin), raw))
+                }
                 // H.264 for TS never reaches an fMP4 segment.
                 Frame::Video { .. } => {}
             }
         }
-        let end = u64::try_from(end_ticks).unwrap_or(0);
+        let end = u64::try_from(end_ticks.saturating_add(origin)).unwrap_or(0);
         let video = samples(video, &mut self.fmp4.video_end, end, 3_000);
         let audio_samples = match &audio {
             Some(AudioEntry {

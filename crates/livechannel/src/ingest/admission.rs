@@ -108,6 +108,7 @@ impl Service {
             segmenter,
             writer: SegmentWriter::new(playlist_key, window),
             lease,
+            video_codecs: self.config.video_codecs,
         }))
     }
 
@@ -208,8 +209,7 @@ impl Service {
         // dated by stream time).
         let last_ms = stored
             .and_then(|p| p.segments.last())
-            .and_then(|s| s.uri.strip_suffix(".ts"))
-            .and_then(|ms| ms.parse::<u64>().ok());
+            .and_then(|s| segment_ms(&s.uri));
         // Every frame is pushed with its arrival time, which dates the
         // segments: the base (stream time zero) is not used.
         let mut config = SegmenterConfig::new(frag_duration_ms, now_ms);
@@ -218,6 +218,19 @@ impl Service {
         // chunk, not a segment (with stores that keep partial objects).
         config.output = OutputMode::StreamedChunks;
         config.chunk_bytes = self.config.segment_chunk_bytes;
+        // The writer stores init segments and names them in #EXT-X-MAP,
+        // so HEVC and AV1 are taken (in fMP4) whatever H.264 is written in.
+        config.format = self.config.segment_format;
+        config.hevc_av1_in_fmp4 = true;
+        config.fmp4_time_origin_ms = now_ms;
         Segmenter::new(config).with_pool(self.chunk_pool.clone())
     }
+}
+
+/// The time that names a stored segment (`<ms>.ts` or `<ms>.m4s`).
+fn segment_ms(uri: &str) -> Option<u64> {
+    let (ms, extension) = uri.split_once('.')?;
+    matches!(extension, "ts" | "m4s")
+        .then(|| ms.parse().ok())
+        .flatten()
 }

@@ -10,7 +10,7 @@ use livechannel_rtmp::{CloseReason, RequestId, ServerConfig, ServerEvent, Server
 use crate::addressing::{join_queries, resolve_publish};
 use crate::Service;
 
-use super::{IngestError, IngestWarning, Publisher, Refusal};
+use super::{EndReason, IngestError, IngestWarning, Publisher, Refusal};
 
 /// How often a publish without media looks whether its channel was
 /// disabled (with media, [`DISABLED_CHECK_MS`](super::DISABLED_CHECK_MS)).
@@ -71,6 +71,8 @@ pub enum ConnectionEvent {
         bucket: String,
         /// The channel.
         channel: String,
+        /// Why it ended.
+        reason: EndReason,
         /// How storing its end went.
         result: Result<(), IngestError>,
     },
@@ -88,8 +90,9 @@ enum Publish {
     Idle,
     /// Media goes to the publisher.
     Live(Publisher),
-    /// Ended from this side: media is dropped until the publisher is finished.
-    Ending(Publisher),
+    /// Ended from this side, for the reason given: media is dropped until
+    /// the publisher is finished.
+    Ending(Publisher, IngestError),
 }
 
 /// One RTMP publisher's connection, from its first byte to its stored
@@ -140,6 +143,8 @@ pub struct Connection {
     now: Instant,
     /// When to look next whether a quiet publish's channel was disabled.
     next_check: Instant,
+    /// Why the session closed, once it did: why a publish still open ended.
+    closed: Option<CloseReason>,
     events: VecDeque<ConnectionEvent>,
 }
 
@@ -172,6 +177,7 @@ impl Connection {
             publish: Publish::Idle,
             now,
             next_check: now,
+            closed: None,
             events: VecDeque::new(),
         }
     }
@@ -256,7 +262,7 @@ impl Connection {
     /// The publish in progress, if any.
     pub fn publisher(&self) -> Option<&Publisher> {
         match &self.publish {
-            Publish::Live(p) | Publish::Ending(p) => Some(p),
+            Publish::Live(p) | Publish::Ending(p, _) => Some(p),
             Publish::Idle => None,
         }
     }
@@ -293,8 +299,11 @@ impl Connection {
                 ServerEvent::Video {
                     timestamp, data, ..
                 } => self.media(Track::Video, timestamp, data, wall).await,
-                ServerEvent::Unpublished { .. } => self.finish(wall).await,
+                ServerEvent::Unpublished { .. } => {
+                    self.finish_because(wall, EndReason::Unpublished).await
+                }
                 ServerEvent::Closed { reason } => {
+                    self.closed = Some(reason.clone());
                     self.events.push_back(ConnectionEvent::Closed { reason })
                 }
                 _ => {}
@@ -306,18 +315,28 @@ impl Connection {
     /// playlist and its History record, and free the channel. Call once
     /// the session [`is_closed`](Self::is_closed).
     pub async fn finish(&mut self, wall: SystemTime) {
-        let publisher = match std::mem::replace(&mut self.publish, Publish::Idle) {
-            Publish::Live(p) | Publish::Ending(p) => p,
+        let reason = match &self.closed {
+            Some(closed) => EndReason::Closed(closed.clone()),
+            None => EndReason::Closed(CloseReason::PeerClosed),
+        };
+        self.finish_because(wall, reason).await
+    }
+
+    async fn finish_because(&mut self, wall: SystemTime, reason: EndReason) {
+        let (publisher, reason) = match std::mem::replace(&mut self.publish, Publish::Idle) {
+            Publish::Live(p) => (p, reason),
+            Publish::Ending(p, error) => (p, EndReason::Ended(error)),
             Publish::Idle => return,
         };
         let (bucket, channel) = (
             publisher.bucket().to_owned(),
             publisher.channel().to_owned(),
         );
-        let result = publisher.finish(wall).await;
+        let result = publisher.finish_because(wall, Some(reason.clone())).await;
         self.events.push_back(ConnectionEvent::Finished {
             bucket,
             channel,
+            reason,
             result,
         });
     }
@@ -392,7 +411,9 @@ impl Connection {
         }
     }
 
-    /// End a live publish from this side.
+    /// End a live publish from this side: a disabled channel is a normal
+    /// end (`NetStream.Unpublish.Success`, as OSS), anything else an error
+    /// the publisher is told (`NetStream.Failed` with the reason).
     fn end(&mut self, error: IngestError) {
         let publisher = match std::mem::replace(&mut self.publish, Publish::Idle) {
             Publish::Live(p) => p,
@@ -401,13 +422,16 @@ impl Connection {
                 return;
             }
         };
-        self.session.end_publish(&error.to_string());
+        match error {
+            IngestError::Disabled => self.session.end_publish(&error.to_string()),
+            _ => self.session.fail_publish(&error.to_string()),
+        }
         self.events.push_back(ConnectionEvent::Ending {
             bucket: publisher.bucket().to_owned(),
             channel: publisher.channel().to_owned(),
-            error,
+            error: error.clone(),
         });
-        self.publish = Publish::Ending(publisher);
+        self.publish = Publish::Ending(publisher, error);
     }
 }
 

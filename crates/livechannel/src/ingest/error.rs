@@ -1,7 +1,7 @@
 //! Why a publish was refused or ended, and what the operator should hear.
 
-use livechannel_hls::SoundFormat;
-use livechannel_rtmp::PublishRejection;
+use livechannel_hls::{SoundFormat, VideoCodecKind};
+use livechannel_rtmp::{CloseReason, PublishRejection};
 
 use crate::addressing::AddressError;
 use crate::catalog::CatalogError;
@@ -77,9 +77,17 @@ pub enum IngestError {
     /// [`Publisher::finish`](super::Publisher::finish).
     #[error("the live channel was disabled")]
     Disabled,
-    /// The video is not H.264 (OSS accepts only H.264 video).
+    /// The video is in a codec or form ingest cannot store (VP9, a
+    /// damaged sequence header, ...).
     #[error(transparent)]
     Unsupported(livechannel_hls::Error),
+    /// The video is in a codec the service refuses
+    /// ([`VideoCodecs::H264Only`](crate::VideoCodecs::H264Only), as OSS).
+    #[error("{} video is refused: this server takes H.264 only (as OSS LiveChannel)", video_codec_name(*.codec))]
+    CodecRefused {
+        /// The codec sent.
+        codec: VideoCodecKind,
+    },
     /// The store failed; what was stored so far stays consistent.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -96,6 +104,36 @@ impl IngestError {
                 e.is_transient()
             }
             _ => false,
+        }
+    }
+}
+
+/// Why a publish ended, as its History record keeps it for operators
+/// ([`LiveRecord::end_reason`](crate::catalog::LiveRecord::end_reason)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndReason {
+    /// The publisher unpublished (`FCUnpublish`, `deleteStream`).
+    Unpublished,
+    /// The RTMP session closed while publishing: how.
+    Closed(CloseReason),
+    /// Ingest ended it: a refused codec, a store that gave up, a disabled channel.
+    Ended(IngestError),
+}
+
+impl std::fmt::Display for EndReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndReason::Unpublished => f.write_str("the publisher unpublished"),
+            EndReason::Closed(CloseReason::PeerClosed) => {
+                f.write_str("the publisher closed the connection")
+            }
+            EndReason::Closed(CloseReason::Application { reason }) => f.write_str(reason),
+            EndReason::Closed(reason) => match reason.error() {
+                Some(e) => write!(f, "the connection failed: {e}"),
+                None => write!(f, "the connection closed: {reason:?}"),
+            },
+            EndReason::Ended(e) => e.fmt(f),
         }
     }
 }
@@ -123,6 +161,16 @@ impl std::fmt::Display for IngestWarning {
                 audio_codec_name(*codec)
             ),
         }
+    }
+}
+
+/// The video codec's name as Stat's `<Codec>` gives it (OSS: `H264`).
+pub(crate) fn video_codec_name(codec: VideoCodecKind) -> &'static str {
+    match codec {
+        VideoCodecKind::H264 => "H264",
+        VideoCodecKind::Hevc => "H265",
+        VideoCodecKind::Av1 => "AV1",
+        _ => "Unknown",
     }
 }
 

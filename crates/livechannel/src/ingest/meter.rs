@@ -5,7 +5,7 @@ use livechannel_hls::Segmenter;
 
 use crate::live::{AudioStat, LiveEntry, VideoStat};
 
-use super::error::audio_codec_name;
+use super::error::{audio_codec_name, video_codec_name};
 
 /// How often the statistics are refreshed.
 const METER_PERIOD_MS: u64 = 2_000;
@@ -102,7 +102,7 @@ impl Meter {
                     .frame_rate
                     .map_or(rates.frames_per_s, |f| f.round() as u32),
                 bandwidth: rates.video_bytes_per_s,
-                codec: "H264".to_owned(),
+                codec: video_codec_name(v.codec).to_owned(),
             });
             stat.audio = match (&info.audio, discarded) {
                 (Some(a), _) => Some(AudioStat {

@@ -6,15 +6,16 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use livechannel_hls::{Output, Segmenter};
+use livechannel_hls::{Output, Segmenter, VideoCodecKind};
 
 use crate::catalog::{ChannelStatus, Lease, LiveRecord};
 use crate::time::unix_ms;
+use crate::VideoCodecs;
 
 use super::context::Push;
 use super::meter::Meter;
 use super::writer::SegmentWriter;
-use super::{IngestError, IngestWarning};
+use super::{EndReason, IngestError, IngestWarning};
 
 /// How often (by the `now` passed in) a publish looks whether its channel
 /// was disabled: [`Publisher::video`] and [`Publisher::audio`] return
@@ -36,6 +37,8 @@ pub struct Publisher {
     meter: Meter,
     /// When (Unix ms) to look at the channel's disabled flag next.
     disabled_check_ms: u64,
+    /// Whether the video's codec is still to be checked against the service's rule.
+    codec_check: CodecCheck,
     /// The discarded audio was reported (once per publish).
     audio_warned: bool,
     warnings: VecDeque<IngestWarning>,
@@ -50,6 +53,16 @@ pub(crate) struct Admitted {
     pub(crate) segmenter: Segmenter,
     pub(crate) writer: SegmentWriter,
     pub(crate) lease: Lease,
+    pub(crate) video_codecs: VideoCodecs,
+}
+
+/// The video codec's check, under [`VideoCodecs::H264Only`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodecCheck {
+    /// Once the video's sequence header names its codec.
+    Pending,
+    /// Checked (or nothing to check).
+    Done,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -71,6 +84,7 @@ impl Publisher {
             segmenter,
             writer,
             lease,
+            video_codecs,
         } = admitted;
         Publisher {
             push,
@@ -81,6 +95,10 @@ impl Publisher {
             lease,
             meter: Meter::new(connected_ms),
             disabled_check_ms: 0,
+            codec_check: match video_codecs {
+                VideoCodecs::H264Only => CodecCheck::Pending,
+                _ => CodecCheck::Done,
+            },
             audio_warned: false,
             warnings: VecDeque::new(),
             finished: false,
@@ -130,7 +148,25 @@ impl Publisher {
             }
             // A damaged frame: counted in stats(), the stream goes on.
         }
+        self.check_codec()?;
         self.drain(now_ms).await
+    }
+
+    /// Under [`VideoCodecs::H264Only`], refuse other video as soon as its
+    /// sequence header names it (before any of it is stored: a segment
+    /// needs a keyframe after the header).
+    fn check_codec(&mut self) -> Result<(), IngestError> {
+        if self.codec_check == CodecCheck::Done {
+            return Ok(());
+        }
+        let Some(video) = self.segmenter.media_info().video else {
+            return Ok(());
+        };
+        self.codec_check = CodecCheck::Done;
+        match video.codec {
+            VideoCodecKind::H264 => Ok(()),
+            codec => Err(IngestError::CodecRefused { codec }),
+        }
     }
 
     /// An RTMP audio message (an FLV audio tag body), received at `now`.
@@ -159,7 +195,17 @@ impl Publisher {
     /// The publish ended (the publisher left, or the channel was disabled):
     /// stores the last partial segment, ends the playlist (EXT-X-ENDLIST),
     /// records the session in the channel's history and frees the channel.
-    pub async fn finish(mut self, now: SystemTime) -> Result<(), IngestError> {
+    pub async fn finish(self, now: SystemTime) -> Result<(), IngestError> {
+        self.finish_because(now, None).await
+    }
+
+    /// [`finish`](Self::finish), recording in the History why the publish
+    /// ended (the console shows it; History's XML keeps to OSS's elements).
+    pub async fn finish_because(
+        mut self,
+        now: SystemTime,
+        reason: Option<EndReason>,
+    ) -> Result<(), IngestError> {
         self.finished = true;
         self.segmenter.finish();
         let mut result = self.drain(unix_ms(now)).await;
@@ -174,6 +220,7 @@ impl Publisher {
             start_ms: self.connected_ms.min(first_ms),
             end_ms: unix_ms(now).max(last_ms),
             remote_addr: self.remote_addr.clone(),
+            end_reason: reason.map(|r| r.to_string()),
         };
         let push = &self.push;
         let catalog = &push.ctx.catalog;

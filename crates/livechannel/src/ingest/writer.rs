@@ -5,18 +5,27 @@
 use std::sync::atomic::Ordering::Relaxed;
 
 use bytes::Bytes;
-use livechannel_hls::{Chunk, Segment};
+use livechannel_hls::{Chunk, InitSegment, Segment, SegmentFormat};
 use livechannel_m3u8::{LiveWindow, MediaSegment};
 
-use crate::catalog::{object_key, SegmentEntry};
+use crate::catalog::{object_key, Container, SegmentEntry};
 use crate::store::{BoxFuture, DynUpload, PutObject, StoreError, Write};
 
 use super::context::Push;
 use super::retry::Backoff;
 use super::IngestError;
 
-const TS: &str = "video/MP2T";
 const M3U8: &str = "application/x-mpegURL";
+/// fMP4 init and media segments: what Apple's HLS examples serve them as.
+const MP4: &str = "video/mp4";
+
+/// The content type of a segment in `format`.
+fn content_type(format: SegmentFormat) -> &'static str {
+    match format {
+        SegmentFormat::Fmp4 => MP4,
+        _ => "video/MP2T",
+    }
+}
 
 /// The store side of one publish: the upload of the segment being made,
 /// and the live playlist's window.
@@ -34,6 +43,9 @@ pub(crate) struct SegmentWriter {
     /// The first and last stored segments' times (Unix ms), for the
     /// History record to span them.
     stored_wall_ms: Option<(u64, u64)>,
+    /// The time naming the init segment the fMP4 segments start from
+    /// (the last one stored).
+    init_ms: Option<u64>,
 }
 
 struct OpenUpload {
@@ -51,6 +63,7 @@ impl SegmentWriter {
             window,
             first_segment: true,
             stored_wall_ms: None,
+            init_ms: None,
         }
     }
 
@@ -83,8 +96,11 @@ impl SegmentWriter {
             _ => {
                 let key = segment_key(push, &chunk.file_name());
                 let store = push.ctx.catalog.store();
-                push.retry("segment", || store.clone().begin_dyn_upload(&key, TS))
-                    .await?
+                let content_type = content_type(chunk.format);
+                push.retry("segment", || {
+                    store.clone().begin_dyn_upload(&key, content_type)
+                })
+                .await?
             }
         };
         let data = &chunk.data;
@@ -111,7 +127,17 @@ impl SegmentWriter {
             return Ok(());
         }
         let name = segment.file_name();
-        let mut writes = Vec::with_capacity(segment.chunks.len() + 3);
+        let mut window = self.window.clone();
+        let mut writes = Vec::with_capacity(segment.chunks.len() + 4);
+        // An init segment is stored before the first segment needing it.
+        if let Some(init) = &segment.init {
+            writes.push(init_write(push, init));
+            window.set_map(init.file_name());
+        } else if segment.format == SegmentFormat::Ts && window.has_map() {
+            // TS after fMP4 (a republish in another codec): a map cannot
+            // be ended, so the fMP4 segments leave the playlist.
+            window.restart();
+        }
         let mut upload = match self.upload.take() {
             Some(open) if open.segment == segment.index => {
                 writes.extend(segment.chunks.iter().cloned().map(Write::Append));
@@ -125,7 +151,7 @@ impl SegmentWriter {
                 writes.push(Write::Put(PutObject {
                     key: segment_key(push, &name),
                     chunks: segment.chunks.clone(),
-                    content_type: TS.to_owned(),
+                    content_type: content_type(segment.format).to_owned(),
                 }));
                 None
             }
@@ -133,17 +159,23 @@ impl SegmentWriter {
         // The writes before `stored` store the segment; the one before
         // `indexed` its index entry; the last the playlist.
         let stored = writes.len();
+        let init_ms = segment.init.as_ref().map(|i| i.wall_ms).or(self.init_ms);
         let entry = SegmentEntry {
             start_ms: segment.wall_ms,
             duration_ms: (segment.duration * 1000.0).round() as u64,
             // Every session starts its own timeline, also one that pushes
             // to a new playlistName: a VOD spanning two must say so.
             discontinuity: self.first_segment,
+            container: match (segment.format, init_ms) {
+                (SegmentFormat::Fmp4, Some(init_ms)) => Container::Fmp4 { init_ms },
+                // (fMP4 without an init segment cannot come out of the
+                // segmenter: its first fMP4 segment brings one.)
+                _ => Container::Ts,
+            },
         };
         let catalog = &push.ctx.catalog;
         writes.push(catalog.segment_write(&push.bucket, &push.channel, entry));
         let indexed = writes.len();
-        let mut window = self.window.clone();
         window.push(MediaSegment {
             uri: name,
             duration: segment.duration,
@@ -159,6 +191,7 @@ impl SegmentWriter {
             let (first, _) = self.stored_wall_ms.unwrap_or((segment.wall_ms, 0));
             self.stored_wall_ms = Some((first, segment.wall_ms));
             counters.segments.fetch_add(1, Relaxed);
+            self.init_ms = init_ms;
             counters
                 .segment_bytes
                 .fetch_add(segment.len() as u64, Relaxed);
@@ -195,6 +228,15 @@ impl SegmentWriter {
 
 fn segment_key(push: &Push, file_name: &str) -> String {
     object_key(&push.bucket, &format!("{}/{file_name}", push.channel))
+}
+
+/// The put of an fMP4 init segment, next to the segments.
+fn init_write(push: &Push, init: &InitSegment) -> Write {
+    Write::Put(PutObject {
+        key: segment_key(push, &init.file_name()),
+        chunks: vec![init.data.clone()],
+        content_type: MP4.to_owned(),
+    })
 }
 
 fn playlist_body(window: &LiveWindow) -> Bytes {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures::executor::block_on;
 use http::{HeaderMap, Request, Response};
 use livechannel::auth::{sign, string_to_sign};
-use livechannel::catalog::SegmentEntry;
+use livechannel::catalog::{Container, SegmentEntry};
 use livechannel::store::MemoryStore;
 use livechannel::{Service, ServiceConfig};
 use percent_encoding::percent_decode_str;
@@ -118,6 +118,7 @@ impl Api {
                 start_ms,
                 duration_ms,
                 discontinuity,
+                container: Container::Ts,
             };
             block_on(self.service.catalog().add_segment(bucket, channel, entry)).unwrap();
         }
