@@ -13,7 +13,9 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use futures::executor::block_on;
 use libfuzzer_sys::fuzz_target;
-use livechannel::catalog::{Acl, BucketRecord, ChannelConfig, ChannelRecord, SegmentEntry};
+use livechannel::catalog::{
+    Acl, BucketRecord, ChannelConfig, ChannelRecord, Container, SegmentEntry,
+};
 use livechannel::store::{MemoryStore, ObjectStore};
 use livechannel::{Service, ServiceConfig};
 
@@ -42,12 +44,24 @@ fn service(now: SystemTime) -> (Service, Arc<MemoryStore>) {
         last_modified_ms: 0,
     };
     block_on(catalog.put_channel("test-bucket", &channel)).unwrap();
-    let entry = SegmentEntry {
+    // A TS segment, then a republish in fMP4: VODs with and without maps.
+    let ts = SegmentEntry {
         start_ms: 1_700_000_000_000,
         duration_ms: 2000,
         discontinuity: false,
+        container: Container::Ts,
     };
-    block_on(catalog.add_segment("test-bucket", "ch", entry)).unwrap();
+    let fmp4 = SegmentEntry {
+        start_ms: 1_700_000_002_000,
+        discontinuity: true,
+        container: Container::Fmp4 {
+            init_ms: 1_700_000_002_000,
+        },
+        ..ts
+    };
+    for entry in [ts, fmp4] {
+        block_on(catalog.add_segment("test-bucket", "ch", entry)).unwrap();
+    }
     block_on(store.put(
         "test-bucket/ch/playlist.m3u8",
         Bytes::from_static(b"#EXTM3U\n"),

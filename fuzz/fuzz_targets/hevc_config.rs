@@ -17,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
     assert!(record.arrays.iter().all(|a| a.nal_unit_type < 64));
     let mut encoded = Vec::new();
     record.encode(&mut encoded);
-    assert!(encoded.len() <= data.len(), "encode only writes what parse read");
+    assert!(
+        encoded.len() <= data.len(),
+        "encode only writes what parse read"
+    );
     let again = HevcDecoderConfigurationRecord::parse(&Bytes::from(encoded.clone()))
         .expect("an encoded record parses");
     assert_eq!(again, record);

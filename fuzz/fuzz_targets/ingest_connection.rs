@@ -91,7 +91,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         match kind % 8 {
             // A run of the fixture's tags, from tag n.
             0..=2 => {
-                for tag in tags.iter().skip(usize::from(n) % tags.len().max(1)).take(usize::from(c) + 1) {
+                for tag in tags
+                    .iter()
+                    .skip(usize::from(n) % tags.len().max(1))
+                    .take(usize::from(c) + 1)
+                {
                     timestamp = timestamp.wrapping_add(tag.timestamp % 64);
                     let body = tag.body.clone();
                     let _ = match tag.tag_type {
@@ -137,7 +141,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let playlist = MediaPlaylist::parse(text).expect("a playlist we wrote parses");
         for segment in &playlist.segments {
             let key = format!("bkt/ch/{}", segment.uri);
-            assert!(block_on(store.head(&key)).is_ok(), "{key} named but not stored");
+            assert!(
+                block_on(store.head(&key)).is_ok(),
+                "{key} named but not stored"
+            );
         }
     }
 });
