@@ -273,17 +273,17 @@ fn broken_publishers_do_not_disturb_another_channel() {
     // Half a handshake, then silence (held open).
     let mut stalled = std::net::TcpStream::connect(addr).unwrap();
     stalled.write_all(&[3; 700]).unwrap();
-    // A real RTMP publisher sending Enhanced-RTMP HEVC (FourCC hvc1), which
-    // OSS refuses: the server ends that publish.
-    let hevc = |ts: u32, packet_type: u8| livechannel_flv::Tag {
+    // A real RTMP publisher sending Enhanced-RTMP VP9 (FourCC vp09), which
+    // the server cannot store: it ends that publish.
+    let vp9 = |ts: u32, packet_type: u8| livechannel_flv::Tag {
         tag_type: livechannel_flv::TagType::Video,
         timestamp: ts,
         stream_id: 0,
-        body: bytes::Bytes::from(vec![0x90 | packet_type, b'h', b'v', b'c', b'1', 1, 2, 3, 4]),
+        body: bytes::Bytes::from(vec![0x90 | packet_type, b'v', b'p', b'0', b'9', 1, 2, 3, 4]),
         offset: 0,
     };
     let tags: Vec<_> = (0..50)
-        .map(|i| hevc(i * 40, if i == 0 { 0 } else { 3 }))
+        .map(|i| vp9(i * 40, if i == 0 { 0 } else { 3 }))
         .collect();
     let media = livechannel_examples::rtmp_publish::Media {
         bytes: 450,
@@ -296,13 +296,15 @@ fn broken_publishers_do_not_disturb_another_channel() {
         .block_on(livechannel_examples::rtmp_publish::publish(
             &url, &media, true, 5,
         ));
+    // Ended with an error the publisher is told, naming the codec.
     assert!(
         matches!(
-            refused,
-            Err(livechannel_examples::rtmp_publish::Error::Closed(_)
-                | livechannel_examples::rtmp_publish::Error::Rejected { .. })
+            &refused,
+            Err(livechannel_examples::rtmp_publish::Error::Rtmp(
+                livechannel_rtmp::Error::Rejected { code, description }
+            )) if code == "NetStream.Failed" && description.contains("vp09")
         ),
-        "an HEVC publish must be ended by the server: {refused:?}"
+        "a VP9 publish must be ended by the server: {refused:?}"
     );
 
     assert!(good.wait().unwrap().success());
