@@ -54,7 +54,9 @@
 # stream-second (server CPU / (N x SECONDS)), with each round's value, RSS
 # KiB per stream, the worst lag, and sustained yes/no; then the streams per
 # core ratios ours/nginx-rtmp and ours/SRS, i.e. their CPU per stream-second
-# over ours (the goal is >= 2). The machine line and the load average before
+# over ours (the goal is >= 2). A round not sustained is marked *: that
+# server did less than N x SECONDS of work (lost connections, fell behind),
+# so its CPU per stream-second is not comparable. The machine line and the load average before
 # and after come with it.
 #
 # The measuring is benches/measure.py and lib-measure.sh, shared with
@@ -263,23 +265,26 @@ def measure():
     return results
 
 med = lambda runs, key: statistics.median(x[key] for x in runs)
-listed = lambda values, fmt: ", ".join(fmt.format(v) for v in values)
+# A round not sustained (the server fell behind or lost connections) did
+# less than N x SECONDS of work: its values are marked *, not comparable.
+mark = lambda ok: "" if ok else "*"
+listed = lambda runs, fmt, key: ", ".join(fmt.format(x[key]) + mark(x["sustained"]) for x in runs)
 
 def table(results, n):
-    print(f"\nN={n}: medians of {rounds} rounds, {seconds} s of media per stream (each round's value in brackets)")
+    print(f"\nN={n}: medians of {rounds} rounds, {seconds} s of media per stream (each round's value in brackets, * not sustained)")
     print(f"{'server':12s} {'sustained':>9s} {'cpu ms/stream-s':>15s}  {'rss KiB/stream':>14s} {'worst lag ms':>12s}")
     for name in servers:
         runs = results[(name, n)]
         ok = sum(x["sustained"] for x in runs)
         sustained = "yes" if ok == len(runs) else f"no {ok}/{len(runs)}"
         print(f"{name:12s} {sustained:>9s} {med(runs, 'cpu_ms'):15.3f}  {med(runs, 'rss'):14.0f} {max(x['lag'] for x in runs):12.1f}"
-              f"   cpu ({listed((x['cpu_ms'] for x in runs), '{:.3f}')}) rss ({listed((x['rss'] for x in runs), '{:.0f}')})")
+              f"   cpu ({listed(runs, '{:.3f}', 'cpu_ms')}) rss ({listed(runs, '{:.0f}', 'rss')})")
     ours = results.get(("livechannel", n))
     for other in (s for s in servers if s != "livechannel" and ours):
         theirs = results[(other, n)]
-        per_round = [t["cpu_ms"] / o["cpu_ms"] for o, t in zip(ours, theirs)]
+        per_round = [dict(r=t["cpu_ms"] / o["cpu_ms"], sustained=o["sustained"] and t["sustained"]) for o, t in zip(ours, theirs)]
         print(f"streams per core ours/{other} (= its cpu per stream-second / ours; goal >= 2): "
-              f"{med(theirs, 'cpu_ms') / med(ours, 'cpu_ms'):.2f} (rounds {listed(per_round, '{:.2f}')})")
+              f"{med(theirs, 'cpu_ms') / med(ours, 'cpu_ms'):.2f} (rounds {listed(per_round, '{:.2f}', 'r')})")
 
 def largest(results):
     for name in servers:
