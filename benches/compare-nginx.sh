@@ -27,8 +27,13 @@
 # would charge SRS for it).
 #
 # Segments older than 8 s are deleted while the servers run (KEEP_SEGMENTS=1
-# keeps them), from the load generator's side, for all servers alike (SRS
-# also deletes its own once out of its 6 s window; each is counted when seen).
+# keeps them), from the load generator's side, for ours and nginx-rtmp. SRS
+# deletes its own (hls_cleanup on: each segment when it is the 5th newest,
+# about 8 s after it was closed, and all on exit), paying for those unlinks
+# itself; the janitor leaves them to it (deleting them too, it won races in
+# which SRS logged a failed unlink with a backtrace, thousands per run), and
+# counts each segment when a sweep sees it, so a starved load core can
+# undercount SRS's.
 # On a VM, tmpfs pages never used before cost the writer several times more
 # than pages used and freed (the hypervisor backs guest memory lazily: dd
 # writes 2 GB of fresh tmpfs at ~0.7 GB/s and of recycled tmpfs at ~2.9
@@ -249,7 +254,7 @@ def run_once(name, n, r):
     proc, url, pid = start(name)
     if name == "livechannel":
         create_channels(n)
-    run = load(f"{name} r{r + 1}", proc, pid, url, n, src, seconds, out_dir(name), work)
+    run = load(f"{name} r{r + 1}", proc, pid, url, n, src, seconds, out_dir(name), work, cleans=name == "srs")
     run["cpu_ms"] = 1000 * run["cpu"] / (n * seconds)
     return run
 
