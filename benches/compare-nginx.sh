@@ -61,8 +61,9 @@
 # core ratios ours/nginx-rtmp and ours/SRS, i.e. their CPU per stream-second
 # over ours (the goal is >= 2). A round not sustained is marked *: that
 # server did less than N x SECONDS of work (lost connections, fell behind),
-# so its CPU per stream-second is not comparable. The machine line and the load average before
-# and after come with it.
+# so its CPU per stream-second is not comparable. The machine line (CPU
+# model, cores, kernel) and the load average before and after come with it;
+# each run's line has "others": cores busy with other work meanwhile.
 #
 # The measuring is benches/measure.py and lib-measure.sh, shared with
 # benches/compare-revisions.sh (the same load against two commits of ours).
