@@ -34,3 +34,26 @@ bench_machine() {
     model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     echo "machine: ${model:-unknown}, $(nproc) cores, Linux $(uname -r)"
 }
+
+# bench_load: the load average (1, 5, 15 min) and the running tasks, one line:
+# how busy the machine was around the measurements.
+bench_load() {
+    echo "load average: $(cut -d' ' -f1-4 /proc/loadavg) ($(date -u +%H:%M:%S) UTC)"
+}
+
+# bench_warm_shm MIB: write MIB MiB into BENCH_SHM at once and delete them.
+# On a VM, tmpfs pages never used before cost the writer several times more
+# than pages used and freed, which would charge whichever server runs first;
+# afterwards the runs write onto recycled pages. Capped at what the machine
+# has available less 2 GiB.
+bench_warm_shm() {
+    local mib="$1" avail t0
+    avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) - 2048 }' /proc/meminfo)
+    [ "$mib" -le "$avail" ] || mib="$avail"
+    [ "$mib" -gt 0 ] || { echo "tmpfs not warmed: too little memory available" >&2; return; }
+    t0=$(date +%s.%N)
+    dd if=/dev/zero of="$BENCH_SHM/warm" bs=1M count="$mib" status=none
+    rm -f "$BENCH_SHM/warm"
+    awk -v t0="$t0" -v t1="$(date +%s.%N)" -v mib="$mib" -v dir="$BENCH_SHM" \
+        'BEGIN { printf "tmpfs warmed: wrote and deleted %d MiB in %s in %.1f s\n", mib, dir, t1 - t0 }'
+}
