@@ -7,6 +7,18 @@ use std::path::Path;
 /// Write `data` to `path` atomically: a temporary file in the same
 /// directory, then a rename, so a reader (a player polling a playlist) never
 /// sees a half-written file.
+///
+/// On Linux an existing `path` is swapped with the temporary file
+/// (`RENAME_EXCHANGE`) and the old version, now under the temporary name,
+/// unlinked: for a reader the same as a rename over it, but ext4 does not
+/// start writing the new file out at once as it does on a rename over an
+/// existing file (`auto_da_alloc`), so a version replaced before the
+/// kernel's writeback comes is never written to disk, nor its blocks
+/// allocated and discarded again. For a playlist rewritten after every
+/// segment that was about a tenth of flv2hls's CPU time on ext4. No
+/// version is flushed either way (nothing here calls fsync): after a crash
+/// the file may be empty, where ext4 with that heuristic would most likely
+/// have kept the previous version.
 pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
@@ -14,6 +26,18 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     let mut file = fs::File::create(&tmp)?;
     file.write_all(data)?;
     drop(file);
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        use rustix::io::Errno;
+        match renameat_with(CWD, &tmp, CWD, path, RenameFlags::EXCHANGE) {
+            Ok(()) => return fs::remove_file(&tmp),
+            // No `path` yet (the first version), or a file system without
+            // the exchange: a plain rename.
+            Err(Errno::NOENT | Errno::INVAL | Errno::NOSYS) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     fs::rename(&tmp, path)
 }
 
@@ -155,6 +179,27 @@ mod tests {
         // Nothing to write: no call at all.
         write_all_chunks(&mut once, &[Vec::<u8>::new(), Vec::new()]).unwrap();
         assert_eq!(once.calls, 2);
+    }
+
+    #[test]
+    fn write_atomic_creates_then_replaces_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("playlist.m3u8");
+        write_atomic(&path, b"first").unwrap();
+        // A reader holding the old version keeps reading it whole.
+        let mut old = fs::File::open(&path).unwrap();
+        write_atomic(&path, b"second, longer").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"second, longer");
+        let mut kept = String::new();
+        io::Read::read_to_string(&mut old, &mut kept).unwrap();
+        assert_eq!(kept, "first");
+        write_atomic(&path, b"3").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"3");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["playlist.m3u8"]);
     }
 
     #[test]
