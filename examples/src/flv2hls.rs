@@ -176,7 +176,8 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
 
 /// Map `file` when it is a regular file that is not empty: its tag
 /// bodies are then slices of the page cache, neither copied nor zeroed in
-/// between (a pipe or a terminal is read instead).
+/// between. `None` for anything else (a pipe, a terminal, a file its file
+/// system cannot map): that is read instead.
 #[allow(unsafe_code)]
 fn map(file: &File) -> io::Result<Option<bytes::Bytes>> {
     let meta = file.metadata()?;
@@ -187,7 +188,10 @@ fn map(file: &File) -> io::Result<Option<bytes::Bytes>> {
     // file while it is remuxed would make reading the lost pages fault
     // (SIGBUS), as it would for any program mapping its input; shortening
     // an input file during its remux is not something flv2hls supports.
-    let map = unsafe { memmap2::Mmap::map(file)? };
+    let Ok(map) = (unsafe { memmap2::Mmap::map(file) }) else {
+        // A file system that cannot map it (ENODEV): read it instead.
+        return Ok(None);
+    };
     // Read once, front to back: the kernel may read ahead further and
     // drop the pages behind. Advice only, so a refusal changes nothing.
     let _ = map.advise(memmap2::Advice::Sequential);
