@@ -22,13 +22,20 @@ use std::path::{Path, PathBuf};
 
 use livechannel_flv::{Demuxer, Event};
 pub use livechannel_hls::SegmentFormat;
-use livechannel_hls::{Segment, Segmenter, SegmenterConfig, Stats};
+use livechannel_hls::{ChunkPool, Segment, Segmenter, SegmenterConfig, Stats};
 use livechannel_m3u8::{LiveWindow, MediaPlaylist, MediaSegment, SegmentMap};
 
 use crate::fs_util::write_atomic;
 
-/// Bytes read from the input at a time.
+/// Bytes read at a time from an input that cannot be mapped.
 const READ_CHUNK: usize = 1 << 20;
+
+/// Idle chunk buffers kept for reuse, in bytes: a segment's worth at up to
+/// 8 Mb/s and 4 s fragments (longer segments allocate the rest).
+const POOL_BYTES: usize = 4 << 20;
+
+/// Input bytes between two calls of the progress callback.
+const PROGRESS_STEP: u64 = 1 << 20;
 
 /// What to remux and how.
 #[derive(Debug, Clone)]
@@ -107,47 +114,18 @@ pub enum Error {
     },
 }
 
-/// Push every tag the demuxer has to the segmenter and store what comes
-/// out. Returns the damage that ends the remux (`Ok(Some(..))`: the input
-/// is no FLV any more, or its video cannot be remuxed); a tag the segmenter
-/// skips is a warning.
-fn remux_tags(
-    demuxer: &mut Demuxer,
-    segmenter: &mut Segmenter,
-    out: &mut Output,
-    input: &Path,
-) -> Result<Option<Error>, Error> {
-    loop {
-        let tag = match demuxer.poll() {
-            Ok(Some(Event::Tag(tag))) => tag,
-            Ok(Some(Event::Header(_))) => continue,
-            Ok(None) => return Ok(None),
-            Err(source) => {
-                let path = input.to_path_buf();
-                return Ok(Some(Error::Flv { path, source }));
-            }
-        };
-        let timestamp = tag.timestamp;
-        if let Err(e) = segmenter.push_tag(tag) {
-            if e.is_fatal() {
-                let path = input.to_path_buf();
-                return Ok(Some(Error::Stream { path, source: e }));
-            }
-            out.warnings.push(format!("tag at {timestamp} ms: {e}"));
-        }
-        out.drain(segmenter)?;
-    }
-}
-
 /// Remux `opts.input` into `opts.out_dir`. `progress` is called with the
-/// number of bytes read so far.
+/// number of input bytes remuxed so far, about every MiB and at the end.
+///
+/// A regular file is mapped rather than read (see [`map`]); anything else
+/// (a pipe, `/dev/stdin`) is read a MiB at a time.
 pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Error> {
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { path, source }
     };
     std::fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
-    let mut file = File::open(&opts.input).map_err(io_err(&opts.input))?;
+    let file = File::open(&opts.input).map_err(io_err(&opts.input))?;
 
     let frag_ms = (opts.frag_duration * 1000.0).round().max(1.0) as u64;
     let mut out = Output::new(opts);
@@ -155,38 +133,24 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
     config.format = opts.format;
     // This driver stores init segments and writes EXT-X-MAP.
     config.hevc_av1_in_fmp4 = true;
-    let mut segmenter = Segmenter::new(config);
-    let mut demuxer = Demuxer::new();
-    let mut bytes_in = 0u64;
-    let mut buf = bytes::BytesMut::new();
-    let mut failure = None;
-
-    loop {
-        // Read straight into the buffer the tag bodies will be sliced from.
-        // `reserve` takes the allocation back once the segmenter has let go
-        // of the bodies it held, so steady state allocates nothing.
-        buf.reserve(READ_CHUNK);
-        let filled = buf.len();
-        buf.resize(filled + READ_CHUNK, 0);
-        let n = read_some(&mut file, &mut buf[filled..]).map_err(io_err(&opts.input))?;
-        buf.truncate(filled + n);
-        if n == 0 {
-            if let Err(source) = demuxer.finish() {
-                failure = Some(Error::Flv {
-                    path: opts.input.clone(),
-                    source,
-                });
-            }
-            break;
-        }
-        bytes_in += n as u64;
-        progress(bytes_in);
-        demuxer.push_bytes(buf.split().freeze());
-        failure = remux_tags(&mut demuxer, &mut segmenter, &mut out, &opts.input)?;
-        if failure.is_some() {
-            break;
-        }
-    }
+    // A segment's chunks are written together, in one vectored write, and
+    // their buffers then go back to the pool for the next segment: the
+    // muxer writes into buffers already mapped rather than into fresh
+    // memory the kernel has to fault in and zero page by page.
+    let pool = ChunkPool::new(POOL_BYTES);
+    let mut segmenter = Segmenter::new(config).with_pool(pool);
+    let mut remux = Remux {
+        demuxer: Demuxer::new(),
+        segmenter: &mut segmenter,
+        out: &mut out,
+        input: &opts.input,
+        progress: &mut progress,
+        reported: 0,
+    };
+    let (bytes_in, failure) = match map(&file).map_err(io_err(&opts.input))? {
+        Some(data) => remux.mapped(data)?,
+        None => remux.streamed(file)?,
+    };
 
     // Even after damage, what was read is remuxed and listed.
     segmenter.finish();
@@ -210,18 +174,120 @@ pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Erro
     })
 }
 
-/// Fill `buf` as far as the file goes (a short read is not the end).
-fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+/// Map `file` when it is a regular file that is not empty: its tag
+/// bodies are then slices of the page cache, neither copied nor zeroed in
+/// between. `None` for anything else (a pipe, a terminal, a file its file
+/// system cannot map): that is read instead.
+#[allow(unsafe_code)]
+fn map(file: &File) -> io::Result<Option<bytes::Bytes>> {
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the mapping is only read. Another process truncating the
+    // file while it is remuxed would make reading the lost pages fault
+    // (SIGBUS), as it would for any program mapping its input; shortening
+    // an input file during its remux is not something flv2hls supports.
+    let Ok(map) = (unsafe { memmap2::Mmap::map(file) }) else {
+        // A file system that cannot map it (ENODEV): read it instead.
+        return Ok(None);
+    };
+    // Read once, front to back: the kernel may read ahead further and
+    // drop the pages behind. Advice only, so a refusal changes nothing.
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(Some(bytes::Bytes::from_owner(map)))
+}
+
+/// One remux: the FLV demuxer feeding the segmenter, whose output is
+/// stored as it comes.
+struct Remux<'a, 'o, P> {
+    demuxer: Demuxer,
+    segmenter: &'a mut Segmenter,
+    out: &'a mut Output<'o>,
+    input: &'a Path,
+    progress: &'a mut P,
+    /// Input position last given to `progress`.
+    reported: u64,
+}
+
+impl<P: FnMut(u64)> Remux<'_, '_, P> {
+    /// The whole file at once: every tag body is a slice of `data`.
+    /// Returns the bytes read and the damage that ended the remux early.
+    fn mapped(&mut self, data: bytes::Bytes) -> Result<(u64, Option<Error>), Error> {
+        let len = data.len() as u64;
+        self.demuxer.push_bytes(data);
+        let failure = match self.tags()? {
+            Some(e) => Some(e),
+            None => self.finish(),
+        };
+        (self.progress)(len);
+        Ok((len, failure))
+    }
+
+    /// `file` read a chunk at a time, for inputs that cannot be mapped.
+    fn streamed(&mut self, mut file: File) -> Result<(u64, Option<Error>), Error> {
+        let mut bytes_in = 0u64;
+        loop {
+            // Read into spare capacity: nothing is zeroed first.
+            let mut buf = Vec::with_capacity(READ_CHUNK);
+            let n = (&mut file)
+                .take(READ_CHUNK as u64)
+                .read_to_end(&mut buf)
+                .map_err(|source| Error::Io {
+                    path: self.input.to_path_buf(),
+                    source,
+                })?;
+            if n == 0 {
+                return Ok((bytes_in, self.finish()));
+            }
+            bytes_in += n as u64;
+            self.demuxer.push_bytes(buf.into());
+            if let Some(failure) = self.tags()? {
+                return Ok((bytes_in, Some(failure)));
+            }
         }
     }
-    Ok(n)
+
+    /// The end of the input: damage if it ends inside a tag.
+    fn finish(&mut self) -> Option<Error> {
+        let source = self.demuxer.finish().err()?;
+        let path = self.input.to_path_buf();
+        Some(Error::Flv { path, source })
+    }
+
+    /// Push every tag the demuxer has to the segmenter and store what comes
+    /// out. Returns the damage that ends the remux (`Ok(Some(..))`: the
+    /// input is no FLV any more, or its video cannot be remuxed); a tag the
+    /// segmenter skips is a warning.
+    fn tags(&mut self) -> Result<Option<Error>, Error> {
+        loop {
+            let tag = match self.demuxer.poll() {
+                Ok(Some(Event::Tag(tag))) => tag,
+                Ok(Some(Event::Header(_))) => continue,
+                Ok(None) => return Ok(None),
+                Err(source) => {
+                    let path = self.input.to_path_buf();
+                    return Ok(Some(Error::Flv { path, source }));
+                }
+            };
+            let timestamp = tag.timestamp;
+            if let Err(e) = self.segmenter.push_tag(tag) {
+                if e.is_fatal() {
+                    let path = self.input.to_path_buf();
+                    return Ok(Some(Error::Stream { path, source: e }));
+                }
+                self.out
+                    .warnings
+                    .push(format!("tag at {timestamp} ms: {e}"));
+            }
+            self.out.drain(self.segmenter)?;
+            let position = self.demuxer.position();
+            if position >= self.reported + PROGRESS_STEP {
+                self.reported = position;
+                (self.progress)(position);
+            }
+        }
+    }
 }
 
 /// The files written: segments first, then the playlists naming them.

@@ -1,5 +1,6 @@
 //! flv2hls on damaged input: a clear error, and whatever came before the
-//! damage is still remuxed and listed.
+//! damage is still remuxed and listed. And on input it cannot map (a
+//! pipe): read instead, with the same result.
 
 mod common;
 
@@ -21,6 +22,14 @@ fn opts(input: &Path, out: &Path) -> Options {
     }
 }
 
+/// What the FLV parser found, for an [`Error::Flv`].
+fn flv_error(err: &Error) -> &livechannel_flv::Error {
+    match err {
+        Error::Flv { source, .. } => source,
+        other => panic!("not an FLV error: {other}"),
+    }
+}
+
 #[test]
 fn random_bytes_are_not_flv() {
     let dir = tempfile::tempdir().unwrap();
@@ -38,13 +47,7 @@ fn random_bytes_are_not_flv() {
     std::fs::write(&input, bytes).unwrap();
     let err = run(&opts(&input, &dir.path().join("out")), |_| {}).unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::Flv {
-                source: livechannel_flv::Error::NotFlv { .. },
-                ..
-            }
-        ),
+        matches!(flv_error(&err), livechannel_flv::Error::NotFlv { .. }),
         "{err}"
     );
 }
@@ -58,13 +61,7 @@ fn truncated_file_keeps_what_came_before() {
     let out = dir.path().join("out");
     let err = run(&opts(&input, &out), |_| {}).unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::Flv {
-                source: livechannel_flv::Error::Truncated { .. },
-                ..
-            }
-        ),
+        matches!(flv_error(&err), livechannel_flv::Error::Truncated { .. }),
         "{err}"
     );
     assert!(err.to_string().contains("truncated"), "{err}");
@@ -91,13 +88,7 @@ fn a_16_mib_tag_size_is_refused_without_reading_it() {
     std::fs::write(&input, &data).unwrap();
     let err = run(&opts(&input, &dir.path().join("out")), |_| {}).unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::Flv {
-                source: livechannel_flv::Error::TagTooLarge { .. },
-                ..
-            }
-        ),
+        matches!(flv_error(&err), livechannel_flv::Error::TagTooLarge { .. }),
         "{err}"
     );
 }
@@ -111,4 +102,66 @@ fn missing_input_is_an_io_error() {
     )
     .unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
+}
+
+/// Remux `data` through a named pipe (which flv2hls reads, not maps) into
+/// `out`.
+fn run_from_pipe(data: Vec<u8>, dir: &Path, out: &Path) -> Result<u64, Error> {
+    let fifo = dir.join("input.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, data).unwrap())
+    };
+    let result = run(&opts(&fifo, out), |_| {});
+    writer.join().unwrap();
+    result.map(|report| report.bytes_in)
+}
+
+#[test]
+fn a_pipe_is_read_into_the_same_files_as_the_mapped_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("high_bframes_gop2s_aac44k.flv");
+    let data = std::fs::read(&input).unwrap();
+    let mapped = dir.path().join("mapped");
+    let mut progress = Vec::new();
+    let report = run(&opts(&input, &mapped), |n| progress.push(n)).unwrap();
+    assert_eq!(report.bytes_in, data.len() as u64);
+    assert_eq!(progress.last(), Some(&report.bytes_in));
+    assert!(progress.windows(2).all(|w| w[0] < w[1]), "{progress:?}");
+
+    let piped = dir.path().join("piped");
+    let bytes_in = run_from_pipe(data.clone(), dir.path(), &piped).unwrap();
+    assert_eq!(bytes_in, data.len() as u64);
+    let names = |d: &Path| {
+        let mut names: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&mapped), names(&piped));
+    assert!(names(&mapped).len() > 3);
+    for name in names(&mapped) {
+        let a = std::fs::read(mapped.join(&name)).unwrap();
+        let b = std::fs::read(piped.join(&name)).unwrap();
+        assert!(a == b, "{name:?} differs");
+    }
+}
+
+#[test]
+fn a_truncated_pipe_keeps_what_came_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::fs::read(fixture("high_bframes_gop2s_aac44k.flv")).unwrap();
+    let cut = data[..data.len() * 2 / 3 + 7].to_vec();
+    let out = dir.path().join("out");
+    let err = run_from_pipe(cut, dir.path(), &out).unwrap_err();
+    assert!(
+        matches!(flv_error(&err), livechannel_flv::Error::Truncated { .. }),
+        "{err}"
+    );
+    let vod = std::fs::read_to_string(out.join("vod.m3u8")).unwrap();
+    assert!(vod.contains("#EXT-X-ENDLIST"));
 }

@@ -162,19 +162,22 @@ impl<B: AsRef<[u8]>> Pes<'_, B> {
         out.extend_from_slice(self.header);
         payload.copy_into(out, BODY_SIZE - first_af - self.header.len());
 
-        for i in 1..packets {
-            let af = if i + 1 == packets { stuffing } else { 0 };
-            if af == 0 {
-                // Nearly every packet of a frame: header and 184 payload
-                // bytes, nothing to decide (the hot loop of the muxer).
-                out.extend_from_slice(&header(self.pid, false, AFC_PAYLOAD, *cc));
-            } else {
-                let no_flags = AdaptationFlags::default();
-                write_header(out, self.pid, false, *cc, no_flags, af, true);
-            }
-            *cc = (*cc + 1) & 0x0F;
-            payload.copy_into(out, BODY_SIZE - af);
+        if packets == 1 {
+            return;
         }
+        // Nearly every packet of a frame: header and 184 payload bytes,
+        // nothing to decide (the hot loop of the muxer).
+        let full = header(self.pid, false, AFC_PAYLOAD, 0);
+        for _ in 2..packets {
+            out.extend_from_slice(&[full[0], full[1], full[2], full[3] | (*cc & 0x0F)]);
+            *cc = (*cc + 1) & 0x0F;
+            payload.copy_into(out, BODY_SIZE);
+        }
+        // The last one, stuffed so that the payload ends with the packet.
+        let no_flags = AdaptationFlags::default();
+        write_header(out, self.pid, false, *cc, no_flags, stuffing, true);
+        *cc = (*cc + 1) & 0x0F;
+        payload.copy_into(out, BODY_SIZE - stuffing);
     }
 }
 
