@@ -10,15 +10,15 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::server_process::{file_store, free_port, Server};
-use common::{fixture, wait_for};
+use common::tls_server::{write_certificate, TlsServer};
+use common::{ffmpeg9_tools, fixture};
 use livechannel_testkit::ffprobe::count_frames;
-use livechannel_testkit::{ffmpeg9, have};
+use livechannel_testkit::have;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
@@ -26,80 +26,7 @@ use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureSch
 /// The fixture pushed: 8 s, 240 video and 346 audio frames.
 const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
 
-/// A self-signed certificate for 127.0.0.1 and localhost, written as
-/// `cert.pem` and `key.pem` into `dir`; returns its DER.
-fn write_certificate(dir: &Path) -> Vec<u8> {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap();
-    std::fs::write(dir.join("cert.pem"), certified.cert.pem()).unwrap();
-    std::fs::write(dir.join("key.pem"), certified.key_pair.serialize_pem()).unwrap();
-    certified.cert.der().to_vec()
-}
-
-/// The server over a file store in `dir`, with `--rtmps` on a free port
-/// and the certificate in `dir`; its log goes to `dir/stderr`.
-struct TlsServer {
-    server: Server,
-    rtmps: u16,
-    log: PathBuf,
-    cert: PathBuf,
-}
-
 impl TlsServer {
-    /// The server with a new certificate, in a new directory (kept alive
-    /// by the `TempDir` returned with it).
-    fn start_new() -> (tempfile::TempDir, TlsServer) {
-        let dir = tempfile::tempdir().unwrap();
-        write_certificate(dir.path());
-        let server = TlsServer::start(dir.path());
-        (dir, server)
-    }
-
-    fn start(dir: &Path) -> TlsServer {
-        let (http, rtmp, rtmps) = (free_port(), free_port(), free_port());
-        let log = dir.join("stderr");
-        let stderr = std::fs::File::create(&log).unwrap();
-        let server = Server::start_with(&file_store(&dir.join("data")), http, rtmp, |cmd| {
-            cmd.arg("--rtmps")
-                .arg(format!("127.0.0.1:{rtmps}"))
-                .arg("--tls-cert")
-                .arg(dir.join("cert.pem"))
-                .arg("--tls-key")
-                .arg(dir.join("key.pem"))
-                .stderr(stderr);
-        });
-        TlsServer {
-            server,
-            rtmps,
-            log,
-            cert: dir.join("cert.pem"),
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap()
-    }
-
-    /// Waits until the log has a line containing every one of `parts`.
-    fn wait_for_log(&self, what: &str, parts: &[&str]) {
-        wait_for(10, what, || {
-            self.log()
-                .lines()
-                .any(|l| parts.iter().all(|p| l.contains(p)))
-        });
-    }
-
-    /// Channel `demo/CHANNEL` with room in the live playlist for a whole
-    /// 8 s push (2 s segments, 20 of them).
-    fn create(&self, channel: &str) {
-        let xml = "<LiveChannelConfiguration><Target><Type>HLS</Type><FragDuration>2</FragDuration><FragCount>20</FragCount></Target></LiveChannelConfiguration>";
-        let (status, body) = self
-            .server
-            .curl("PUT", &format!("/demo/{channel}?live"), Some(xml));
-        assert_eq!(status, 200, "{body}");
-    }
-
     /// FFmpeg 9 pushing the fixture to `demo/live/CHANNEL` over RTMPS,
     /// checking the server's certificate (ffmpeg checks by default) against
     /// the test's own (`-ca_file`).
@@ -120,10 +47,6 @@ impl TlsServer {
             .expect("ffmpeg 9")
     }
 
-    fn url(&self, channel: &str) -> String {
-        format!("rtmps://127.0.0.1:{}/live/{channel}", self.rtmps)
-    }
-
     /// After the push to `channel` ended: the live playlist is ended and
     /// ffprobe reads every frame of the fixture through it.
     fn assert_complete(&self, channel: &str) {
@@ -137,20 +60,11 @@ impl TlsServer {
     }
 }
 
-/// The tools every test here needs; false (after the SKIPPED line) when
-/// one is missing.
-fn tools() -> Option<PathBuf> {
-    if !have("curl") || !have("ffprobe") {
-        return None;
-    }
-    let ffmpeg = ffmpeg9::exe()?;
-    eprintln!("using {}", ffmpeg9::version(&ffmpeg));
-    Some(ffmpeg)
-}
-
 #[test]
 fn ffmpeg9_pushes_over_rtmps_and_every_frame_is_stored() {
-    let Some(ffmpeg) = tools() else { return };
+    let Some(ffmpeg) = ffmpeg9_tools() else {
+        return;
+    };
     let (_dir, server) = TlsServer::start_new();
     server.create("tls");
     let push = server
@@ -191,7 +105,9 @@ fn closed_within(socket: &mut TcpStream, within: Duration, since: Instant) -> Du
 
 #[test]
 fn bad_tls_ends_only_its_connection_and_tls_on_plain_ports_is_named() {
-    let Some(ffmpeg) = tools() else { return };
+    let Some(ffmpeg) = ffmpeg9_tools() else {
+        return;
+    };
     let (_dir, server) = TlsServer::start_new();
     server.create("steady");
     // A push in real time (8 s) that everything below must leave alone.

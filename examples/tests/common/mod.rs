@@ -3,8 +3,10 @@
 //! check `have`, `run`, the ffprobe counts) are in livechannel-testkit.
 #![allow(dead_code)]
 
+pub mod chromium;
 pub mod s3s;
 pub mod server_process;
+pub mod tls_server;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,4 +64,16 @@ pub fn live_push(url: &str, seconds: u32) -> std::process::Child {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("ffmpeg")
+}
+
+/// What the FFmpeg 9 tests need: curl, ffprobe and FFmpeg 9 (its path).
+/// `None` (after the SKIPPED line, or a failure under `CI=true`) when one
+/// is missing; the test must then return.
+pub fn ffmpeg9_tools() -> Option<PathBuf> {
+    if !livechannel_testkit::have("curl") || !livechannel_testkit::have("ffprobe") {
+        return None;
+    }
+    let ffmpeg = livechannel_testkit::ffmpeg9::exe()?;
+    eprintln!("using {}", livechannel_testkit::ffmpeg9::version(&ffmpeg));
+    Some(ffmpeg)
 }
