@@ -117,7 +117,7 @@ pub enum Error {
 /// Remux `opts.input` into `opts.out_dir`. `progress` is called with the
 /// number of input bytes remuxed so far, about every MiB and at the end.
 ///
-/// A regular file is mapped rather than read (see [`map`]); anything else
+/// A regular file is mapped rather than read (see `map`); anything else
 /// (a pipe, `/dev/stdin`) is read a MiB at a time.
 pub fn run(opts: &Options, mut progress: impl FnMut(u64)) -> Result<Report, Error> {
     let io_err = |path: &Path| {
