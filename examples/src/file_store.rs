@@ -36,7 +36,6 @@
 //! Keys map to paths below the root; keys are checked by the callers
 //! (livechannel refuses `..`, a leading `/` and NUL) and again here.
 
-use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -179,7 +178,9 @@ impl Files {
                 ..
             }) => return Ok((ETag::parse(&etag), content_type)),
             Some(s) => s.content_type,
-            None => type_by_extension(Path::new(key)).to_owned(),
+            None => livechannel::store::content_type_by_extension(key)
+                .unwrap_or("application/octet-stream")
+                .to_owned(),
         };
         let etag = hash_file(file)?;
         // The next reader need not hash again. Racing a put, this may
@@ -472,19 +473,6 @@ fn hash_file(file: &fs::File) -> io::Result<ETag> {
             0 => return Ok(hasher.finish()),
             n => hasher.update(&block[..n]),
         }
-    }
-}
-
-fn type_by_extension(path: &Path) -> &'static str {
-    match path.extension().and_then(OsStr::to_str) {
-        Some("ts") => "video/MP2T",
-        Some("m3u8") => "application/x-mpegURL",
-        Some("json") => "application/json",
-        Some("xml") => "application/xml",
-        Some("html") => "text/html",
-        Some("js") => "application/javascript",
-        Some("txt") => "text/plain",
-        _ => "application/octet-stream",
     }
 }
 

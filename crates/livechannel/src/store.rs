@@ -556,6 +556,36 @@ pub enum Write {
     Put(PutObject),
 }
 
+/// The content type of `key` by its extension, for the types players and
+/// browsers need (`None` for other extensions): what GetObject answers
+/// before the stored type, and what a store that keeps no type assumes.
+/// One rule, used by the API and the stores alike.
+///
+/// ```
+/// use livechannel::store::content_type_by_extension;
+/// assert_eq!(content_type_by_extension("ch/1700000000000.m4s"), Some("video/mp4"));
+/// assert_eq!(content_type_by_extension("ch/1.TS"), Some("video/MP2T"));
+/// assert_eq!(content_type_by_extension("noext"), None);
+/// ```
+pub fn content_type_by_extension(key: &str) -> Option<&'static str> {
+    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+    Some(match ext.as_str() {
+        "m3u8" => "application/x-mpegURL",
+        "ts" => "video/MP2T",
+        // fMP4 init and media segments, as Apple's HLS examples serve them.
+        "mp4" | "m4s" => "video/mp4",
+        "flv" => "video/x-flv",
+        "xml" => "application/xml",
+        "json" => "application/json",
+        "txt" => "text/plain",
+        "html" => "text/html",
+        "js" => "application/javascript",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        _ => return None,
+    })
+}
+
 /// A whole object to store: a [`Write::Put`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PutObject {

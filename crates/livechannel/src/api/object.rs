@@ -15,28 +15,9 @@ use http::StatusCode;
 use super::error::ApiError;
 use super::request::ApiRequest;
 use super::response::{clamp_time, Reply};
-use super::vod::M3U8;
 use crate::catalog::object_key;
-use crate::store::{Object, ObjectMeta};
+use crate::store::{content_type_by_extension, Object, ObjectMeta};
 use crate::Service;
-
-/// The content type of `key` by extension, for the types players need.
-fn content_type_by_extension(key: &str) -> Option<&'static str> {
-    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
-    Some(match ext.as_str() {
-        "m3u8" => M3U8,
-        "ts" => "video/MP2T",
-        "mp4" => "video/mp4",
-        "flv" => "video/x-flv",
-        "xml" => "application/xml",
-        "json" => "application/json",
-        "txt" => "text/plain",
-        "html" => "text/html",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        _ => return None,
-    })
-}
 
 /// What a `Range` header asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

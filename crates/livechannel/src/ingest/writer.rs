@@ -9,22 +9,17 @@ use livechannel_hls::{Chunk, InitSegment, Segment, SegmentFormat};
 use livechannel_m3u8::{LiveWindow, MediaSegment};
 
 use crate::catalog::{object_key, Container, SegmentEntry};
-use crate::store::{BoxFuture, DynUpload, PutObject, StoreError, Write};
+use crate::store::{content_type_by_extension, BoxFuture, DynUpload, PutObject, StoreError, Write};
 
 use super::context::Push;
 use super::retry::Backoff;
 use super::IngestError;
 
 const M3U8: &str = "application/x-mpegURL";
-/// fMP4 init and media segments: what Apple's HLS examples serve them as.
-const MP4: &str = "video/mp4";
 
-/// The content type of a segment in `format`.
-fn content_type(format: SegmentFormat) -> &'static str {
-    match format {
-        SegmentFormat::Fmp4 => MP4,
-        _ => "video/MP2T",
-    }
+/// The content type of a segment or init segment named `name`.
+fn content_type(name: &str) -> &'static str {
+    content_type_by_extension(name).unwrap_or("application/octet-stream")
 }
 
 /// The store side of one publish: the upload of the segment being made,
@@ -96,7 +91,7 @@ impl SegmentWriter {
             _ => {
                 let key = segment_key(push, &chunk.file_name());
                 let store = push.ctx.catalog.store();
-                let content_type = content_type(chunk.format);
+                let content_type = content_type(&key);
                 push.retry("segment", || {
                     store.clone().begin_dyn_upload(&key, content_type)
                 })
@@ -151,7 +146,7 @@ impl SegmentWriter {
                 writes.push(Write::Put(PutObject {
                     key: segment_key(push, &name),
                     chunks: segment.chunks.clone(),
-                    content_type: content_type(segment.format).to_owned(),
+                    content_type: content_type(&name).to_owned(),
                 }));
                 None
             }
@@ -235,7 +230,7 @@ fn init_write(push: &Push, init: &InitSegment) -> Write {
     Write::Put(PutObject {
         key: segment_key(push, &init.file_name()),
         chunks: vec![init.data.clone()],
-        content_type: MP4.to_owned(),
+        content_type: content_type(&init.file_name()).to_owned(),
     })
 }
 
