@@ -1,6 +1,6 @@
 //! The RTMP-to-LiveChannel bridge (`livechannel::Connection`) over a memory
 //! store, after a valid connect and publish, fed a script of media (real
-//! tags of a fixture and arbitrary bodies), clock jumps, raw bytes,
+//! tags of an H.264 or an HEVC fixture and arbitrary bodies), clock jumps, raw bytes,
 //! disables and unpublishes: never panics, every segment the stored live
 //! playlist names is stored, and the channel is free again at the end.
 #![no_main]
@@ -19,12 +19,21 @@ use livechannel_rtmp::{ClientConfig, ClientSession};
 
 const T0_MS: u64 = 1_700_000_000_000;
 
-fn fixture() -> &'static [Tag] {
-    static TAGS: OnceLock<Vec<Tag>> = OnceLock::new();
-    TAGS.get_or_init(|| {
-        let data = include_bytes!("../../tests/fixtures/high_bframes_gop2s_aac44k.flv");
-        livechannel_flv::read_all(Bytes::from_static(data)).unwrap_or_default()
-    })
+/// The tags of an H.264 fixture (`hevc` false) or an HEVC one (fMP4 segments).
+fn fixture(hevc: bool) -> &'static [Tag] {
+    static H264: OnceLock<Vec<Tag>> = OnceLock::new();
+    static HEVC: OnceLock<Vec<Tag>> = OnceLock::new();
+    let (cell, data): (_, &'static [u8]) = match hevc {
+        false => (
+            &H264,
+            include_bytes!("../../tests/fixtures/high_bframes_gop2s_aac44k.flv"),
+        ),
+        true => (
+            &HEVC,
+            include_bytes!("../../tests/fixtures/hevc_main_640x360_25fps_aac.flv"),
+        ),
+    };
+    cell.get_or_init(|| livechannel_flv::read_all(Bytes::from_static(data)).unwrap_or_default())
 }
 
 fn wall(ms: u64) -> SystemTime {
@@ -83,18 +92,18 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut conn = Connection::new(service.clone(), ConnectionConfig::default(), i0);
     let mut ms = T0_MS;
     pump(&mut client, &mut conn, i0, ms);
-    let tags = fixture();
     let mut timestamp = 0u32;
     for record in data.chunks(4) {
         let [kind, a, b, c] = <[u8; 4]>::try_from(record).unwrap_or([0xFF; 4]);
         let n = u16::from_le_bytes([a, b]);
         match kind % 8 {
-            // A run of the fixture's tags, from tag n.
+            // A run of a fixture's tags, from tag n (HEVC when c's top bit is set).
             0..=2 => {
+                let tags = fixture(c & 0x80 != 0);
                 for tag in tags
                     .iter()
                     .skip(usize::from(n) % tags.len().max(1))
-                    .take(usize::from(c) + 1)
+                    .take(usize::from(c & 0x7F) + 1)
                 {
                     timestamp = timestamp.wrapping_add(tag.timestamp % 64);
                     let body = tag.body.clone();
@@ -139,8 +148,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(object) = block_on(store.get("bkt/ch/playlist.m3u8", None)) {
         let text = std::str::from_utf8(&object.data).expect("utf-8 playlist");
         let playlist = MediaPlaylist::parse(text).expect("a playlist we wrote parses");
-        for segment in &playlist.segments {
-            let key = format!("bkt/ch/{}", segment.uri);
+        let maps = playlist.maps.iter().map(|m| &m.uri);
+        for uri in playlist.segments.iter().map(|s| &s.uri).chain(maps) {
+            let key = format!("bkt/ch/{uri}");
             assert!(
                 block_on(store.head(&key)).is_ok(),
                 "{key} named but not stored"

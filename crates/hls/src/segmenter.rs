@@ -345,6 +345,19 @@ mod tests {
     }
 
     #[test]
+    fn multitrack_video_is_counted_not_stored() {
+        let mut s = Segmenter::new(SegmenterConfig::default());
+        // Enhanced RTMP: key frame, packet type Multitrack; ManyTracksManyCodecs
+        // of CodedFrames; track 0 in vp09, 3 bytes.
+        let body = Bytes::from_static(&[0x96, 0x21, b'v', b'p', b'0', b'9', 0, 0, 0, 3, 1, 2, 3]);
+        s.push_video(0, body).unwrap();
+        assert_eq!(s.stats().multitrack_video_ignored, 1);
+        assert_eq!(s.stats().damaged_frames, 0);
+        s.finish();
+        assert!(s.poll_output().is_none());
+    }
+
+    #[test]
     fn frames_before_a_sequence_header_are_counted() {
         let mut s = Segmenter::new(SegmenterConfig::default());
         // AVC key frame, NALU, cts 0, one 1-byte NAL.

@@ -27,6 +27,10 @@ pub struct Stats {
     pub audio_discarded_not_aac: u64,
     /// Frames refused because they were damaged (see the returned errors).
     pub damaged_frames: u64,
+    /// Enhanced RTMP multitrack video tags (several renditions in one
+    /// stream, OBS's "Multitrack Video"), which are not stored: only
+    /// single-track video is.
+    pub multitrack_video_ignored: u64,
     /// Timestamp jumps absorbed, and timestamps nudged to stay increasing.
     pub timestamp_fixups: u64,
     /// Cuts made without a keyframe (GOP longer than the maximum segment).

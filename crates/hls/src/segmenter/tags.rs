@@ -15,7 +15,7 @@ use livechannel_codec::hevc::{
     access_unit_is_irap, HevcDecoderConfigurationRecord, Sps as HevcSps,
 };
 use livechannel_codec::length_prefixed_nal_units;
-use livechannel_flv::{AacPacketType, AudioTag, SoundFormat, VideoTag};
+use livechannel_flv::{AacPacketType, AudioTag, SoundFormat, VideoPacketType, VideoTag};
 use livechannel_fmp4::Codec;
 
 use super::frame::Frame;
@@ -141,6 +141,12 @@ impl Segmenter {
             timestamp_ms: stream_ms,
             source,
         })?;
+        if tag.packet_type == VideoPacketType::Multitrack {
+            // Counted, not stored; its codec is not asked for either (it
+            // may name one per track).
+            self.stats.multitrack_video_ignored += 1;
+            return Ok(());
+        }
         let codec = self.video_codec(&tag, stream_ms)?;
         if tag.is_sequence_header() {
             return self.video_config(stream_ms, codec, &tag.data);
