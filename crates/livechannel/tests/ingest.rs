@@ -121,11 +121,7 @@ fn a_vod_over_two_sessions_with_different_playlists_has_a_discontinuity() {
         get(&store, "bkt/ch/other.m3u8").is_some(),
         "the second playlist"
     );
-    let uri = format!(
-        "/bkt/ch/vod.m3u8?vod&startTime={}&endTime={}",
-        T0_MS / 1000,
-        T0_MS / 1000 + 30
-    );
+    let uri = vod_uri("ch/vod.m3u8", T0_MS / 1000, T0_MS / 1000 + 30);
     let (status, body) = api(&service, "POST", &uri, T0_MS + 40_000);
     assert_eq!(status, 200, "{body}");
     let text = String::from_utf8(get(&store, "bkt/ch/vod.m3u8").unwrap()).unwrap();

@@ -194,11 +194,7 @@ fn a_republish_from_fmp4_to_ts_restarts_the_live_playlist() {
     assert_eq!(live.media_sequence, 2, "{text}");
     assert_eq!(live.discontinuity_sequence, 1, "{text}");
 
-    let uri = format!(
-        "/bkt/ch?vod&startTime={}&endTime={}",
-        T0_MS / 1000,
-        second_ms / 1000 + 20
-    );
+    let uri = vod_uri("ch", T0_MS / 1000, second_ms / 1000 + 20);
     let (status, body) = api(&service, "GET", &uri, second_ms + 30_000);
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("after fMP4 segments"), "{body}");

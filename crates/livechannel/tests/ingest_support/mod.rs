@@ -248,6 +248,12 @@ pub fn api(service: &Service, method: &str, uri: &str, now_ms: u64) -> (u16, Str
     (res.status().as_u16(), body)
 }
 
+/// The URI of a VOD request on `bkt/KEY` (`ch` for GetVodPlaylist,
+/// `ch/NAME.m3u8` for PostVodPlaylist) over `[start_s, end_s]`.
+pub fn vod_uri(key: &str, start_s: u64, end_s: u64) -> String {
+    format!("/bkt/{key}?vod&startTime={start_s}&endTime={end_s}")
+}
+
 /// PostVodPlaylist `bkt/ch/vod.m3u8` over `[start_s, end_s]`, then the
 /// stored playlist: its segment names, and (when ffprobe is there) its
 /// frames as ffprobe counts them, read from a copy of the segments.
@@ -257,7 +263,7 @@ pub fn post_vod(
     start_s: u64,
     end_s: u64,
 ) -> (Vec<String>, Option<Counts>) {
-    let uri = format!("/bkt/ch/vod.m3u8?vod&startTime={start_s}&endTime={end_s}");
+    let uri = vod_uri("ch/vod.m3u8", start_s, end_s);
     let (status, body) = api(service, "POST", &uri, end_s * 1000 + 5_000);
     assert_eq!(status, 200, "PostVodPlaylist {start_s}..{end_s}: {body}");
     let text = String::from_utf8(get(store, "bkt/ch/vod.m3u8").unwrap()).unwrap();
