@@ -9,7 +9,7 @@
 # closes a segment) and channels bg-0 .. bg-(N-1), starts `rtmp-publish
 # --connections N` to the bg channels (real time), and 3 s later runs
 # `latency-probe` on `lat`, which prints p50/p99/max over the segments
-# it saw appear. The input is the 720p 3 Mb/s fixture, SECONDS long
+# it saw appear (and each sample, in order). The input is the 720p 3 Mb/s fixture, SECONDS long
 # (default 60). Prints the machine line and the load average first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,4 +44,4 @@ if [ "$n" -gt 0 ]; then
 fi
 echo "N=$n background streams:"
 target/release/examples/latency-probe "rtmp://$rtmp/live/lat" \
-    "http://$http/demo/lat/playlist.m3u8" "$input"
+    "http://$http/demo/lat/playlist.m3u8" "$input" --samples

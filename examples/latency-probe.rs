@@ -26,6 +26,10 @@ struct Args {
     /// Playlist polling interval, ms.
     #[arg(long, default_value_t = 2)]
     poll_ms: u64,
+    /// Also print every sample, in the order the segments appeared (to
+    /// see when the slow ones came).
+    #[arg(long)]
+    samples: bool,
 }
 
 #[tokio::main]
@@ -50,6 +54,10 @@ async fn main() -> ExitCode {
     .await
     {
         Ok(samples) if !samples.is_empty() => {
+            if args.samples {
+                let all: Vec<String> = samples.iter().map(|s| format!("{s:.1}")).collect();
+                println!("samples (ms, in order): {}", all.join(" "));
+            }
             let (p50, p99, max) = percentiles(&samples);
             println!("{} segments: keyframe -> playable p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms (poll every {} ms)", samples.len(), args.poll_ms);
             ExitCode::SUCCESS
