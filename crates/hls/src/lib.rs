@@ -123,6 +123,8 @@ pub use error::Error;
 /// The FLV audio codecs, as [`DiscardedAudio::format`] names them.
 pub use livechannel_flv::SoundFormat;
 pub use pool::ChunkPool;
-pub use segment::{Chunk, InitSegment, Output, Segment};
+pub use segment::{
+    init_file_name, parse_segment_file_name, segment_file_name, Chunk, InitSegment, Output, Segment,
+};
 pub use segmenter::Segmenter;
 pub use stats::{AudioInfo, DiscardedAudio, MediaInfo, Stats, VideoCodecKind, VideoInfo};

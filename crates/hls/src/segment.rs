@@ -85,7 +85,7 @@ pub struct InitSegment {
 impl InitSegment {
     /// `<wall_ms>.init.mp4`.
     pub fn file_name(&self) -> String {
-        format!("{}.init.mp4", self.wall_ms)
+        init_file_name(self.wall_ms)
     }
 }
 
@@ -161,8 +161,35 @@ pub enum Output {
     Segment(Segment),
 }
 
-/// The object name of the segment whose time is `wall_ms`: one function, so
-/// a chunk and its segment always name the same object.
-fn segment_file_name(wall_ms: u64, format: SegmentFormat) -> String {
+/// The object name of the segment whose time is `wall_ms`: `<wall_ms>.ts`
+/// or `<wall_ms>.m4s`. The one naming rule: chunks, segments and whoever
+/// names them later (a VOD index) use it, and [`parse_segment_file_name`]
+/// reads it back.
+///
+/// ```
+/// use livechannel_hls::{parse_segment_file_name, segment_file_name, SegmentFormat};
+///
+/// let name = segment_file_name(1_700_000_000_000, SegmentFormat::Fmp4);
+/// assert_eq!(name, "1700000000000.m4s");
+/// assert_eq!(parse_segment_file_name(&name), Some((1_700_000_000_000, SegmentFormat::Fmp4)));
+/// assert_eq!(parse_segment_file_name("1.init.mp4"), None);
+/// ```
+pub fn segment_file_name(wall_ms: u64, format: SegmentFormat) -> String {
     format!("{wall_ms}.{}", format.extension())
+}
+
+/// The object name of the init segment whose time is `wall_ms`:
+/// `<wall_ms>.init.mp4` ([`InitSegment::file_name`]).
+pub fn init_file_name(wall_ms: u64) -> String {
+    format!("{wall_ms}.init.mp4")
+}
+
+/// The time and container of a segment named by [`segment_file_name`];
+/// `None` for any other name.
+pub fn parse_segment_file_name(name: &str) -> Option<(u64, SegmentFormat)> {
+    let (ms, extension) = name.split_once('.')?;
+    let format = [SegmentFormat::Ts, SegmentFormat::Fmp4]
+        .into_iter()
+        .find(|f| f.extension() == extension)?;
+    Some((ms.parse().ok()?, format))
 }

@@ -20,6 +20,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use livechannel_hls::SegmentFormat;
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Store, StoreError, Write};
@@ -235,19 +236,21 @@ pub enum Container {
 }
 
 impl SegmentEntry {
-    /// The segment's name within the channel: `{start_ms}.ts` or `{start_ms}.m4s`.
+    /// The segment's name within the channel: `{start_ms}.ts` or
+    /// `{start_ms}.m4s` (the segmenter's naming rule).
     pub fn file_name(&self) -> String {
-        match self.container {
-            Container::Ts => format!("{}.ts", self.start_ms),
-            Container::Fmp4 { .. } => format!("{}.m4s", self.start_ms),
-        }
+        let format = match self.container {
+            Container::Ts => SegmentFormat::Ts,
+            Container::Fmp4 { .. } => SegmentFormat::Fmp4,
+        };
+        livechannel_hls::segment_file_name(self.start_ms, format)
     }
 
     /// The name of the init segment it needs (`{init_ms}.init.mp4`), for fMP4.
     pub fn init_file_name(&self) -> Option<String> {
         match self.container {
             Container::Ts => None,
-            Container::Fmp4 { init_ms } => Some(format!("{init_ms}.init.mp4")),
+            Container::Fmp4 { init_ms } => Some(livechannel_hls::init_file_name(init_ms)),
         }
     }
 }

@@ -128,6 +128,7 @@ impl Service {
         }
         Ok(Bytes::from(vod_of(&entries)?.to_string()))
     }
+
     pub(super) async fn get_vod_playlist(&self, req: &ApiRequest) -> Result<Reply, ApiError> {
         validate::channel_name(&req.key, Some("0044-00000302"))?;
         let (start, end) = time_span(req)?;

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use livechannel_hls::{OutputMode, Segmenter, SegmenterConfig};
+use livechannel_hls::{parse_segment_file_name, OutputMode, Segmenter, SegmenterConfig};
 use livechannel_m3u8::{LiveWindow, MediaPlaylist};
 
 use crate::addressing::{parse_query, Plus};
@@ -209,7 +209,8 @@ impl Service {
         // dated by stream time).
         let last_ms = stored
             .and_then(|p| p.segments.last())
-            .and_then(|s| segment_ms(&s.uri));
+            .and_then(|s| parse_segment_file_name(&s.uri))
+            .map(|(ms, _)| ms);
         // Every frame is pushed with its arrival time, which dates the
         // segments: the base (stream time zero) is not used.
         let mut config = SegmenterConfig::new(frag_duration_ms, now_ms);
@@ -225,12 +226,4 @@ impl Service {
         config.fmp4_time_origin_ms = now_ms;
         Segmenter::new(config).with_pool(self.chunk_pool.clone())
     }
-}
-
-/// The time that names a stored segment (`<ms>.ts` or `<ms>.m4s`).
-fn segment_ms(uri: &str) -> Option<u64> {
-    let (ms, extension) = uri.split_once('.')?;
-    matches!(extension, "ts" | "m4s")
-        .then(|| ms.parse().ok())
-        .flatten()
 }

@@ -186,11 +186,11 @@ impl SegmentWriter {
             let (first, _) = self.stored_wall_ms.unwrap_or((segment.wall_ms, 0));
             self.stored_wall_ms = Some((first, segment.wall_ms));
             counters.segments.fetch_add(1, Relaxed);
-            self.init_ms = init_ms;
             counters
                 .segment_bytes
                 .fetch_add(segment.len() as u64, Relaxed);
             self.first_segment = false;
+            self.init_ms = init_ms;
         }
         // As when each was its own call: the window (what an ended
         // playlist names) takes the segment once it is indexed.
@@ -227,10 +227,11 @@ fn segment_key(push: &Push, file_name: &str) -> String {
 
 /// The put of an fMP4 init segment, next to the segments.
 fn init_write(push: &Push, init: &InitSegment) -> Write {
+    let name = init.file_name();
     Write::Put(PutObject {
-        key: segment_key(push, &init.file_name()),
+        key: segment_key(push, &name),
         chunks: vec![init.data.clone()],
-        content_type: content_type(&init.file_name()).to_owned(),
+        content_type: content_type(&name).to_owned(),
     })
 }
 
