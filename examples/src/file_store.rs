@@ -25,7 +25,12 @@
 //!   `.m3u8`, `.json`, ...). So the sidecars are a cache checked before
 //!   it is believed: they are written without fsync, and removing
 //!   `.tmp-meta` costs only that hashing (a reader that hashes writes the sidecar it
-//!   missed). Why a sidecar rather than extended attributes:
+//!   missed). A small object (at most [`SMALL_OBJECT`] bytes: playlists,
+//!   the VOD index's entries) whose type is its extension's gets no
+//!   sidecar at all: the fallback tells the same, hashing it costs less
+//!   than reading a sidecar would, and a live channel rewrites its
+//!   playlist with every segment (a sidecar doubled the files written and
+//!   renamed). Why a sidecar rather than extended attributes:
 //!   xattrs need `unsafe` system calls (this crate forbids them), are not
 //!   kept by every file system (tmpfs before Linux 6.6, some NFS and
 //!   overlay setups) and are lost by common copy tools.
@@ -129,8 +134,11 @@ impl Files {
         let mut file = fs::File::create(&tmp)?;
         crate::fs_util::write_all_chunks(&mut file, chunks)?;
         // The data must be on disk before the rename makes it visible: after
-        // a crash no playlist may name a segment whose bytes were lost.
-        file.sync_data()?;
+        // a crash no playlist may name a segment whose bytes were lost. (An
+        // empty file, a VOD index entry, has no data to lose.)
+        if chunks.iter().any(|c| !c.as_ref().is_empty()) {
+            file.sync_data()?;
+        }
         Ok(tmp)
     }
 
@@ -141,7 +149,8 @@ impl Files {
 
     /// Record `etag` (when known) and `content_type` for the file `file`
     /// (about to be placed at `key`). Best effort: without a sidecar, or
-    /// without an ETag in it, readers hash.
+    /// without an ETag in it, readers hash. Nothing is written when the
+    /// fallback tells the same ([`needs_sidecar`]).
     fn write_sidecar(
         &self,
         key: &str,
@@ -149,6 +158,9 @@ impl Files {
         etag: Option<ETag>,
         content_type: &str,
     ) {
+        if !needs_sidecar(key, file.len(), content_type) {
+            return;
+        }
         let sidecar = Sidecar {
             file: FileId::of(file),
             etag: etag.map(|e| e.as_str().to_owned()),
@@ -178,9 +190,7 @@ impl Files {
                 ..
             }) => return Ok((ETag::parse(&etag), content_type)),
             Some(s) => s.content_type,
-            None => livechannel::store::content_type_by_extension(key)
-                .unwrap_or("application/octet-stream")
-                .to_owned(),
+            None => type_by_extension(key).to_owned(),
         };
         let etag = hash_file(file)?;
         // The next reader need not hash again. Racing a put, this may
@@ -209,8 +219,11 @@ impl Files {
     ) -> Result<PathBuf, StoreError> {
         let path = self.path(key)?;
         let tmp = self.write_tmp(chunks).map_err(backend)?;
-        if let Ok(m) = fs::metadata(&tmp) {
-            self.write_sidecar(key, &m, Some(etag_of_chunks(chunks)), content_type);
+        let len = chunks.iter().map(|c| c.as_ref().len() as u64).sum();
+        if needs_sidecar(key, len, content_type) {
+            if let Ok(m) = fs::metadata(&tmp) {
+                self.write_sidecar(key, &m, Some(etag_of_chunks(chunks)), content_type);
+            }
         }
         if let Err(e) = rename_making_dirs(&tmp, &path) {
             let _ = fs::remove_file(&tmp);
@@ -411,6 +424,23 @@ fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The largest object that goes without a sidecar when its type is its
+/// extension's: hashing this much on a read costs less than opening and
+/// parsing a sidecar.
+pub const SMALL_OBJECT: u64 = 16 * 1024;
+
+/// Whether an object of `len` bytes at `key` with `content_type` needs a
+/// sidecar: when its type is not its extension's, or hashing it on every
+/// read would cost more than a sidecar.
+fn needs_sidecar(key: &str, len: u64, content_type: &str) -> bool {
+    len > SMALL_OBJECT || content_type != type_by_extension(key)
+}
+
+/// The type the fallback gives `key`.
+fn type_by_extension(key: &str) -> &'static str {
+    livechannel::store::content_type_by_extension(key).unwrap_or("application/octet-stream")
 }
 
 /// The sidecars' directory below the root (a name the store refuses as a
@@ -721,11 +751,12 @@ mod tests {
     #[tokio::test]
     async fn an_uploaded_segment_is_hashed_by_its_first_reader_not_when_stored() {
         let (dir, s) = store();
+        // Larger than SMALL_OBJECT, as segments are: those keep sidecars.
+        let (first, rest) = (vec![b't'; 10_000], vec![b's'; 10_000]);
+        let whole = [first.clone(), rest.clone()].concat();
         let mut upload = s.begin_upload("b/ch/1.ts", "video/MP2T").await.unwrap();
-        s.append(&mut upload, Bytes::from_static(b"ts "))
-            .await
-            .unwrap();
-        let writes = [Write::Append(Bytes::from_static(b"bytes")), Write::Complete];
+        s.append(&mut upload, Bytes::from(first)).await.unwrap();
+        let writes = [Write::Append(Bytes::from(rest)), Write::Complete];
         s.write_in_order(Some(&mut upload), &writes).await.unwrap();
         let sidecar = || {
             let json = fs::read(dir.path().join(".tmp-meta/b/ch/1.ts")).unwrap();
@@ -737,10 +768,48 @@ mod tests {
         let head = s.head("b/ch/1.ts").await.unwrap();
         assert_eq!(
             (head.etag, head.content_type.as_str()),
-            (etag(b"ts bytes"), "video/MP2T")
+            (etag(&whole), "video/MP2T")
         );
         // The reader kept what it worked out.
-        assert_eq!(sidecar().etag.as_deref(), Some(etag(b"ts bytes").as_str()));
+        assert_eq!(sidecar().etag.as_deref(), Some(etag(&whole).as_str()));
+    }
+
+    #[tokio::test]
+    async fn small_objects_typed_by_their_extension_go_without_a_sidecar() {
+        let (dir, s) = store();
+        let playlist = Bytes::from_static(b"#EXTM3U\n");
+        s.put(
+            "b/ch/playlist.m3u8",
+            playlist.clone(),
+            "application/x-mpegURL",
+        )
+        .await
+        .unwrap();
+        s.put(
+            "b/ch/big.m3u8",
+            Bytes::from(vec![b'#'; 20_000]),
+            "application/x-mpegURL",
+        )
+        .await
+        .unwrap();
+        s.put("b/ch/odd.m3u8", playlist.clone(), "text/plain")
+            .await
+            .unwrap();
+        let has_sidecar = |key: &str| dir.path().join(".tmp-meta").join(key).exists();
+        assert!(!has_sidecar("b/ch/playlist.m3u8"));
+        assert!(has_sidecar("b/ch/big.m3u8"));
+        assert!(has_sidecar("b/ch/odd.m3u8"));
+        // Read the same as with one, and the reader leaves none behind.
+        let head = s.head("b/ch/playlist.m3u8").await.unwrap();
+        assert_eq!(
+            (head.etag, head.content_type.as_str()),
+            (etag(&playlist), "application/x-mpegURL")
+        );
+        assert!(!has_sidecar("b/ch/playlist.m3u8"));
+        assert_eq!(
+            s.head("b/ch/odd.m3u8").await.unwrap().content_type,
+            "text/plain"
+        );
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@
 //! live processes may share a root; each cleans only dead ones' files.
 
 use std::fs;
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -130,9 +130,8 @@ impl UploadFile {
     /// Write `data` at `offset`: written at an offset, a retried append
     /// rewrites the same bytes.
     pub(crate) fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
-        let mut f = open(&self.file, &self.tmp)?;
-        f.seek(SeekFrom::Start(offset))?;
-        f.write_all(data)
+        let f = open(&self.file, &self.tmp)?;
+        write_all_at(f, offset, data)
     }
 
     /// The key it goes to.
@@ -178,4 +177,17 @@ impl Drop for FileUpload {
             let _ = fs::remove_file(&self.file.tmp);
         }
     }
+}
+
+/// One `pwrite` where there is one (a seek and a write otherwise).
+#[cfg(unix)]
+fn write_all_at(file: &fs::File, offset: u64, data: &[u8]) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, data, offset)
+}
+
+#[cfg(not(unix))]
+fn write_all_at(mut file: &fs::File, offset: u64, data: &[u8]) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    file.seek(SeekFrom::Start(offset))?;
+    file.write_all(data)
 }

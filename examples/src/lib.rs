@@ -16,6 +16,7 @@ pub mod fs_util;
 pub mod http_timeouts;
 pub mod latency;
 pub mod metrics;
+pub mod read_gather;
 pub mod rtmp_dump;
 pub mod rtmp_publish;
 pub mod rtmp_socket;

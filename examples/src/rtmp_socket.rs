@@ -10,8 +10,11 @@ use std::io;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
+use livechannel::ReadHint;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
+
+use crate::read_gather::{Gather, GatherSocket};
 
 /// A sans-IO RTMP connection that [`drive`] can run over a socket.
 pub trait Driven {
@@ -33,6 +36,11 @@ pub trait Driven {
     fn poll_timeout(&self) -> Option<Instant>;
     /// Whether the session is over.
     fn is_closed(&self) -> bool;
+    /// Whether bytes may gather in the socket before they are read (see
+    /// [`crate::read_gather`]); by default they may not.
+    fn read_hint(&self) -> ReadHint {
+        ReadHint::Eager
+    }
     /// Act on what was received (all of one read at `wall`).
     fn process(&mut self, wall: SystemTime) -> impl Future<Output = io::Result<()>> + Send;
 }
@@ -60,8 +68,10 @@ const READ_ROOM: usize = 16 * 1024;
 /// `socket` is a TCP stream, or a TLS stream over one (RTMPS) whose
 /// handshake is complete: either way the bytes read land in the
 /// connection's own buffer. Set `TCP_NODELAY` on the TCP socket first
-/// (small writes, acks and pings, must not wait for Nagle).
-pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + Unpin>(
+/// (small writes, acks and pings, must not wait for Nagle). Over TCP the
+/// socket's receive low-water mark follows the connection's
+/// [`read_hint`](Driven::read_hint) ([`crate::read_gather`]).
+pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
     conn: &mut C,
     socket: &mut S,
     options: DriveOptions,
@@ -93,6 +103,9 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + Unpin>(
     // in between), which only wakes the timer early.
     let mut now = Instant::now();
     let mut write_timed_out = false;
+    let mut gather = Gather::new(now);
+    // Bytes of the last read, for the gathering that follows its processing.
+    let mut last_read = None;
     loop {
         while let Some(bytes) = conn.poll_transmit() {
             match tokio::time::timeout(write_timeout, socket.write_all(&bytes)).await {
@@ -111,7 +124,11 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + Unpin>(
             }
             return Ok(());
         }
+        if let Some(n) = last_read.take() {
+            gather.after_read(socket, n, conn.read_hint(), now);
+        }
         let wanted = conn.poll_timeout().unwrap_or(now + IDLE_WAKE);
+        let wanted = gather.deadline().map_or(wanted, |d| d.min(wanted));
         if timer.is_elapsed() || wanted < timer.deadline().into_std() {
             timer.as_mut().reset(tokio::time::Instant::from_std(wanted));
         }
@@ -128,10 +145,12 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + Unpin>(
                     now = Instant::now();
                     on_read(n);
                     conn.handle_received(n, now);
+                    last_read = Some(n);
                 }
             },
             _ = &mut timer => {
                 now = Instant::now();
+                gather.expire(socket, now);
                 conn.handle_timeout(now);
             }
             _ = &mut shutdown_signal, if !shutting_down => {

@@ -27,6 +27,7 @@ use tokio::task::JoinSet;
 
 use crate::http_timeouts::{read_body, BodyError, Bound, Deadlines, HttpTimeouts, TimedIo};
 use crate::metrics::Metrics;
+use crate::read_gather::GatherSocket;
 use crate::rtmp_socket::{self, DriveOptions, Driven};
 
 /// Largest HTTP request body accepted (PutObject included).
@@ -360,7 +361,7 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// One RTMP connection, over TCP or TLS: the [`livechannel::Connection`]
 /// does the work, [`rtmp_socket::drive`] the I/O; this logs what happened.
-async fn rtmp_connection<S: AsyncRead + AsyncWrite + Unpin>(
+async fn rtmp_connection<S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
     connection: Accepted,
     mut socket: S,
     shutdown: watch::Receiver<bool>,
@@ -519,6 +520,9 @@ impl Driven for Ingest {
     }
     fn is_closed(&self) -> bool {
         self.conn.is_closed()
+    }
+    fn read_hint(&self) -> livechannel::ReadHint {
+        self.conn.read_hint()
     }
     async fn process(&mut self, wall: SystemTime) -> std::io::Result<()> {
         self.conn.process(wall).await;

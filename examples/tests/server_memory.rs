@@ -64,7 +64,7 @@ const BOUND_PER_STREAM: usize = 160 << 10;
 const SECONDS: u32 = 8;
 const CHILD: &str = "LIVECHANNEL_MEMORY_CHILD";
 /// From the publishers' start until every stream is past its held start
-/// (32 frames at 30 fps, and the connects of 200 publishers).
+/// (16 frames at 30 fps, and the connects of 200 publishers).
 const HOLDING: Duration = Duration::from_secs(2);
 
 /// This process's CPU time (user + system): the server's, and the
@@ -181,7 +181,7 @@ fn heap_per_stream_with_the_file_store_stays_under_the_bound() {
         .unwrap();
     let started = Instant::now();
     let cpu_before = cpu_time();
-    // Each stream holds its first 32 video frames before it writes (see
+    // Each stream holds its first 16 video frames before it writes (see
     // docs/architecture.md, "Holding the start of a stream"): all 200
     // starting at once is a peak of its own, reported apart.
     let mut start_peak = idle;

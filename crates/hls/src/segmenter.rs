@@ -48,7 +48,7 @@ use crate::{
 /// for negative composition times, and cuts just before an IDR once the
 /// segment holds `frag_duration_ms` (forced after `max_segment_duration_ms`).
 ///
-/// The first 32 video frames of a stream are held before anything is
+/// The first 16 video frames of a stream are held before anything is
 /// written, to learn the decode-time shift (B-frames' reorder delay) so
 /// that one constant shift applies to the whole stream; after that every
 /// frame is muxed into the current segment's chunks as it arrives and its

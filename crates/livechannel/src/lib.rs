@@ -45,5 +45,6 @@ pub use ingest::{
 };
 pub use live::{AudioStat, LiveStat, VideoStat};
 pub use livechannel_hls::{SegmentFormat, VideoCodecKind};
+pub use livechannel_rtmp::ReadHint;
 pub use service::{Counters, RetryPolicy, Service, ServiceConfig, VideoCodecs};
 pub use time::unix_ms;

@@ -55,6 +55,7 @@ mod handshake;
 mod message;
 mod query;
 mod random;
+mod read_hint;
 mod server;
 
 pub use chunk::{
@@ -67,6 +68,7 @@ pub use handshake::{Handshake, HandshakeKind, HANDSHAKE_LEN, RTMP_VERSION};
 pub use message::{
     type_id, AggregateIter, BandwidthLimit, Command, Message, SubMessage, UserControlEvent,
 };
+pub use read_hint::ReadHint;
 pub use server::{
     ConnectInfo, PublishRejection, RequestId, ServerConfig, ServerEvent, ServerSession,
 };

@@ -15,6 +15,7 @@ use livechannel_amf0::Value;
 
 use crate::conn::{Conn, Received, CSID_CONTROL};
 use crate::message::command::status_object;
+use crate::read_hint::ReadHint;
 use crate::{
     AggregateIter, BandwidthLimit, CloseReason, Command, Error, Handshake, Message,
     UserControlEvent,
@@ -498,6 +499,24 @@ impl ServerSession {
         match self.state {
             State::Publishing { stream_id, .. } => Some(stream_id),
             _ => None,
+        }
+    }
+
+    /// Whether the driver may let the peer's bytes gather before reading
+    /// them (see [`ReadHint`]): `Media` while publishing, `Eager` otherwise.
+    ///
+    /// ```
+    /// # use livechannel_rtmp::{ReadHint, ServerConfig, ServerSession};
+    /// # use std::time::Instant;
+    /// let session = ServerSession::new(ServerConfig::default(), Instant::now());
+    /// assert_eq!(session.read_hint(), ReadHint::Eager); // handshake first
+    /// ```
+    pub fn read_hint(&self) -> ReadHint {
+        match (&self.state, &self.closed) {
+            (State::Publishing { .. }, None) => ReadHint::Media {
+                message_rest: self.conn.decoder.bytes_wanted(),
+            },
+            _ => ReadHint::Eager,
         }
     }
 

@@ -156,6 +156,55 @@ proptest! {
         decoded.sort_by_key(|m| m.csid);
         prop_assert_eq!(decoded, msgs);
     }
+
+    /// `bytes_wanted` never holds a message back when each message's
+    /// chunks come back to back: fed byte by byte, no message completes
+    /// sooner than the bytes it asked for. Interleaved, it still answers
+    /// (a message started in between may complete sooner, which the
+    /// method's documentation warns of).
+    #[test]
+    fn bytes_wanted_is_a_lower_bound(lens in proptest::collection::vec(0usize..2000, 1..8), chunk_size in 1usize..300, interleaved: bool) {
+        let msgs: Vec<RawMessage> = lens
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| RawMessage::new(3 + i as u32 * 50, 0, 9, 1, payload(len, i as u8)))
+            .collect();
+        let mut encoder = ChunkEncoder::new();
+        let mut wire = Vec::new();
+        encoder.encode_set_chunk_size(chunk_size as u32, &mut wire).unwrap();
+        if interleaved {
+            wire.extend_from_slice(&interleave(&msgs, chunk_size));
+        } else {
+            for m in &msgs {
+                encoder.encode(m, &mut wire).unwrap();
+            }
+        }
+        // After byte p: what was asked for, and whether a message completed.
+        let mut decoder = ChunkDecoder::new();
+        let mut asked = Vec::new();
+        let mut completed = Vec::new();
+        for byte in &wire {
+            decoder.push(&[*byte]);
+            let mut done = false;
+            while decoder.poll().unwrap().is_some() {
+                done = true;
+            }
+            completed.push(done);
+            asked.push(decoder.bytes_wanted().map(|w| w.get()));
+        }
+        // next[p]: the first byte after p that completes a message.
+        let mut next = vec![usize::MAX; wire.len() + 1];
+        for p in (0..wire.len()).rev() {
+            next[p] = if completed.get(p + 1) == Some(&true) { p + 1 } else { next[p + 1] };
+        }
+        for (p, wanted) in asked.iter().enumerate() {
+            let Some(w) = *wanted else { continue };
+            if !interleaved {
+                prop_assert!(next[p] >= p + w, "after byte {} it asked for {} more, a message came after {}", p, w, next[p] - p);
+            }
+        }
+        prop_assert_eq!(asked.last().copied().flatten(), None);
+    }
 }
 
 #[test]

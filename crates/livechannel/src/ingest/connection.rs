@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use livechannel_rtmp::{CloseReason, RequestId, ServerConfig, ServerEvent, ServerSession};
+use livechannel_rtmp::{
+    CloseReason, ReadHint, RequestId, ServerConfig, ServerEvent, ServerSession,
+};
 
 use crate::addressing::{join_queries, resolve_publish};
 use crate::Service;
@@ -240,6 +242,16 @@ impl Connection {
         match &self.publish {
             Publish::Live(_) => Some(session.map_or(self.next_check, |t| t.min(self.next_check))),
             _ => session,
+        }
+    }
+
+    /// Whether the driver may let the publisher's bytes gather in the
+    /// socket before reading them ([`ReadHint`]): `Media` while a publish
+    /// is live, `Eager` before it and once it ends.
+    pub fn read_hint(&self) -> ReadHint {
+        match &self.publish {
+            Publish::Live(_) => self.session.read_hint(),
+            _ => ReadHint::Eager,
         }
     }
 

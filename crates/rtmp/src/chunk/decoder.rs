@@ -1,5 +1,7 @@
 //! The push decoder: bytes in, whole messages out.
 
+use std::num::NonZeroUsize;
+
 use bytes::{Buf, BytesMut};
 
 use super::header::{message_header_len, read_u24, read_u32_be, read_u32_le, EXTENDED_TIMESTAMP};
@@ -216,6 +218,72 @@ impl ChunkDecoder {
     /// Undecoded input bytes only.
     pub fn buffered_input(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The fewest more input bytes before [`poll`](Self::poll) can return
+    /// a message, when a message is under way: the rest of the one nearest
+    /// its end, with one header byte for each chunk still to come. `None`
+    /// when no message is under way (or not enough of the next chunk's
+    /// header is here to say how long its message is).
+    ///
+    /// It is a lower bound when the peer sends each message's chunks back
+    /// to back, as FFmpeg, OBS (librtmp) and GStreamer do: a driver may
+    /// wait for that many bytes before it reads (`SO_RCVLOWAT`) without
+    /// holding a complete message back. A message started on another chunk
+    /// stream in between can complete sooner (RTMP allows it), so such a
+    /// driver must also bound how long it waits. Bytes that
+    /// [`poll`](Self::poll) has not decoded yet count towards it; call it
+    /// after `poll` returned `Ok(None)`.
+    ///
+    /// ```
+    /// use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, RawMessage};
+    /// let msg = RawMessage { csid: 6, timestamp: 0, type_id: 9, stream_id: 1, payload: vec![7; 300].into() };
+    /// let mut wire = Vec::new();
+    /// ChunkEncoder::new().encode(&msg, &mut wire)?; // chunks of 128 bytes
+    /// let mut decoder = ChunkDecoder::new();
+    /// assert_eq!(decoder.bytes_wanted(), None);
+    /// decoder.push(&wire[..100]);
+    /// assert_eq!(decoder.poll()?, None);
+    /// let wanted = decoder.bytes_wanted().unwrap().get();
+    /// assert!(wanted <= wire.len() - 100);
+    /// # Ok::<(), livechannel_rtmp::Error>(())
+    /// ```
+    pub fn bytes_wanted(&self) -> Option<NonZeroUsize> {
+        if self.error.is_some() {
+            return None;
+        }
+        let chunk = self.chunk_size as usize;
+        let under_way = self
+            .streams
+            .iter()
+            .filter(|s| s.partial.is_some())
+            .map(|s| on_wire(s.length.saturating_sub(s.received()) as usize, chunk))
+            .min();
+        let wire = match (under_way, self.next_message_on_wire()) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        // More than that already here, yet no message: chunks of messages
+        // interleaved. Read as bytes come.
+        NonZeroUsize::new(wire.saturating_sub(self.buf.len())).or(NonZeroUsize::new(1))
+    }
+
+    /// The whole size on the wire (headers included, one byte for each
+    /// continuation header) of a new message whose first chunk header is at
+    /// the start of the buffer, when enough of it is here.
+    fn next_message_on_wire(&self) -> Option<usize> {
+        let (fmt, csid, basic_len) = basic_header(&self.buf)?;
+        let stream = self.find(csid).and_then(|i| self.streams.get(i));
+        if stream.is_some_and(|s| s.partial.is_some()) {
+            return None; // a continuation: counted with the messages under way
+        }
+        let header_len = basic_len + message_header_len(fmt);
+        let length = if fmt <= 1 {
+            read_u24(self.buf.get(basic_len + 3..header_len)?) as usize
+        } else {
+            stream?.length as usize
+        };
+        Some((header_len + on_wire(length, self.chunk_size as usize)).saturating_sub(1))
     }
 
     /// Number of chunk streams with a remembered header.
@@ -529,6 +597,12 @@ impl ChunkDecoder {
             ext_value: value,
         }))
     }
+}
+
+/// `payload` bytes of a message as chunks of `chunk` bytes, with one
+/// header byte per chunk (the least a header takes).
+fn on_wire(payload: usize, chunk: usize) -> usize {
+    payload.saturating_add(payload.div_ceil(chunk.max(1)))
 }
 
 /// The chunk basic header (RTMP 5.3.1.1): the format in the top two bits,
