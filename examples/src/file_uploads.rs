@@ -156,7 +156,7 @@ impl UploadFile {
         // An empty upload has no file yet.
         let file = open(&self.file, &self.tmp)?;
         file.sync_data()?;
-        before_rename(&fs::File::open(&self.tmp)?)?;
+        before_rename(file)?;
         crate::fs_util::rename_making_dirs(&self.tmp, &self.path)?;
         Ok(&self.path)
     }

@@ -4,7 +4,10 @@
 //! The whole pipeline in one loop: `livechannel-flv` splits the file into
 //! tags, `livechannel-hls` cuts them into segments, `livechannel-m3u8`
 //! writes the live window and the VOD playlist. Each segment is written
-//! before the playlist that names it.
+//! before the playlist that names it. The live window is rewritten after
+//! a segment at most every [`LIVE_REWRITE`] (and always at the end): an
+//! input piped in real time updates it with every segment, a file remuxed
+//! at full speed does not rewrite it 30 times in 20 ms for nobody.
 //!
 //! A file has no arrival times, so unlike a live ingest (where a segment
 //! is dated when its first frame reached the server) segments are dated
@@ -19,6 +22,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use livechannel_flv::{Demuxer, Event};
 pub use livechannel_hls::SegmentFormat;
@@ -290,10 +294,16 @@ impl<P: FnMut(u64)> Remux<'_, '_, P> {
     }
 }
 
+/// The least time between two rewrites of the live window while a remux
+/// runs: a player polling it lags the segments by at most this.
+pub const LIVE_REWRITE: Duration = Duration::from_millis(100);
+
 /// The files written: segments first, then the playlists naming them.
 struct Output<'a> {
     opts: &'a Options,
     window: LiveWindow,
+    /// When the live window was last written.
+    live_written: Option<Instant>,
     /// The segment file being written: (name, file).
     open: Option<(String, File)>,
     all: Vec<MediaSegment>,
@@ -311,6 +321,7 @@ impl<'a> Output<'a> {
         Output {
             opts,
             window: LiveWindow::new(opts.frag_count.max(1), target),
+            live_written: None,
             open: None,
             all: Vec::new(),
             all_maps: Vec::new(),
@@ -382,7 +393,13 @@ impl<'a> Output<'a> {
             self.all.push(entry);
         }
         self.segments.push((name, segment.duration));
-        self.write_live()
+        let due = self
+            .live_written
+            .is_none_or(|at| at.elapsed() >= LIVE_REWRITE);
+        if due {
+            self.write_live()?;
+        }
+        Ok(())
     }
 
     fn finish(&mut self) -> Result<(), Error> {
@@ -410,6 +427,7 @@ impl<'a> Output<'a> {
         let text = std::mem::take(&mut self.text);
         let result = self.write(&self.opts.playlist, text.as_bytes());
         self.text = text;
+        self.live_written = Some(Instant::now());
         result
     }
 
