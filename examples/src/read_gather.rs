@@ -103,9 +103,14 @@ impl Gather {
         self.last_read = now;
         self.period_bytes = self.period_bytes.saturating_add(n);
         let elapsed = now.saturating_duration_since(self.period_start);
-        if elapsed >= RATE_PERIOD {
+        // The first period gives a provisional rate from its first quarter
+        // on, so a new publish gathers after 250 ms, not after a second.
+        let provisional = self.rate == 0 && elapsed >= RATE_PERIOD / 4;
+        if elapsed >= RATE_PERIOD || provisional {
             let per_sec = self.period_bytes as f64 / elapsed.as_secs_f64();
             self.rate = per_sec as usize;
+        }
+        if elapsed >= RATE_PERIOD {
             self.period_start = now;
             self.period_bytes = 0;
         }
@@ -224,10 +229,14 @@ mod tests {
         // A message under way: its rest, capped.
         gather.after_read(&socket, 500, media(Some(9_000)), t0);
         gather.after_read(&socket, 500, media(Some(100_000)), t0);
+        // 250,000 bytes in the first 500 ms: 4 Mb/s for now, so 20,000 per
+        // 40 ms, until the second ends.
+        let half = t0 + Duration::from_millis(500);
+        gather.after_read(&socket, 248_000, media(None), half);
         // 375,000 bytes in the first second: 3 Mb/s, so 15,000 per 40 ms.
         let t1 = t0 + Duration::from_secs(1);
-        gather.after_read(&socket, 373_000, media(None), t1);
-        assert_eq!(*socket.set.borrow(), [9_000, MAX_MARK, 15_000]);
+        gather.after_read(&socket, 125_000, media(None), t1);
+        assert_eq!(*socket.set.borrow(), [9_000, MAX_MARK, 20_000, 15_000]);
         assert_eq!(gather.deadline(), Some(t1 + HOLD));
         // The publish ended: back to one byte.
         gather.after_read(&socket, 10, ReadHint::Eager, t1);
