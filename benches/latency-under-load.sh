@@ -2,7 +2,7 @@
 # Keyframe -> segment playable over HTTP (issue 16, goal 4: p99 < 20 ms
 # with the file store), with N other streams publishing meanwhile.
 #
-#   benches/latency-under-load.sh [N] [SECONDS]
+#   [SERVER_ARGS="--io-threads 8"] benches/latency-under-load.sh [N] [SECONDS]
 #
 # Starts livechannel-server over a file store in a temporary directory,
 # creates channel `lat` (FragDuration 1, so each keyframe of the 2 s GOP
@@ -25,8 +25,9 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 dir=$(mktemp -d)
 http=127.0.0.1:18080
 rtmp=127.0.0.1:11935
+# shellcheck disable=SC2086 # SERVER_ARGS: more flags for the server, split on spaces
 target/release/examples/livechannel-server --http "$http" --rtmp "$rtmp" \
-    --store "file://$dir/store" 2>"$dir/server.log" &
+    --store "file://$dir/store" ${SERVER_ARGS:-} 2>"$dir/server.log" &
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 50); do
     curl -sf "http://$http/" >/dev/null && break

@@ -50,8 +50,8 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use livechannel::store::{
-    clamp_range, etag, etag_of_chunks, BoxFuture, ETag, EtagHasher, ListPage, Object, ObjectMeta,
-    ObjectStore, StoreError, Upload, Write, WritesFailed,
+    clamp_range, etag, etag_of_chunks, BoxFuture, Durability, ETag, EtagHasher, ListPage, Object,
+    ObjectMeta, ObjectStore, StoreError, Upload, Write, WritesFailed,
 };
 
 pub use crate::file_uploads::FileUpload;
@@ -129,14 +129,20 @@ impl Files {
         Ok(self.root.join(key))
     }
 
-    fn write_tmp(&self, chunks: &[impl AsRef<[u8]>]) -> io::Result<PathBuf> {
+    fn write_tmp(
+        &self,
+        chunks: &[impl AsRef<[u8]>],
+        durability: Durability,
+    ) -> io::Result<PathBuf> {
         let tmp = self.uploads.temp_path();
         let mut file = fs::File::create(&tmp)?;
         crate::fs_util::write_all_chunks(&mut file, chunks)?;
         // The data must be on disk before the rename makes it visible: after
         // a crash no playlist may name a segment whose bytes were lost. (An
-        // empty file, a VOD index entry, has no data to lose.)
-        if chunks.iter().any(|c| !c.as_ref().is_empty()) {
+        // empty file, a VOD index entry, has no data to lose; an eventual
+        // put, the live playlist, is not waited for.)
+        let has_data = chunks.iter().any(|c| !c.as_ref().is_empty());
+        if has_data && durability == Durability::Durable {
             file.sync_data()?;
         }
         Ok(tmp)
@@ -206,7 +212,7 @@ impl Files {
         chunks: &[impl AsRef<[u8]>],
         content_type: &str,
     ) -> Result<ObjectMeta, StoreError> {
-        let path = self.put_file(key, chunks, content_type)?;
+        let path = self.put_file(key, chunks, content_type, Durability::Durable)?;
         self.meta(key, &path)
     }
 
@@ -216,9 +222,10 @@ impl Files {
         key: &str,
         chunks: &[impl AsRef<[u8]>],
         content_type: &str,
+        durability: Durability,
     ) -> Result<PathBuf, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.write_tmp(chunks).map_err(backend)?;
+        let tmp = self.write_tmp(chunks, durability).map_err(backend)?;
         let len = chunks.iter().map(|c| c.as_ref().len() as u64).sum();
         if needs_sidecar(key, len, content_type) {
             if let Ok(m) = fs::metadata(&tmp) {
@@ -247,7 +254,7 @@ impl Files {
         for (done, write) in writes.iter().enumerate() {
             let result = match write {
                 Write::Put(put) => self
-                    .put_file(&put.key, &put.chunks, &put.content_type)
+                    .put_file(&put.key, &put.chunks, &put.content_type, put.durability)
                     .map(drop),
                 Write::Append(data) => ours(&upload).and_then(|(file, size)| {
                     file.write_at(size + outcome.appended, data)
@@ -288,7 +295,9 @@ impl Files {
         content_type: &str,
     ) -> Result<Option<ObjectMeta>, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.write_tmp(&[data]).map_err(backend)?;
+        let tmp = self
+            .write_tmp(&[data], Durability::Durable)
+            .map_err(backend)?;
         let linked = link_making_dirs(&tmp, &path);
         if linked.is_ok() {
             if let Ok(m) = fs::metadata(&tmp) {

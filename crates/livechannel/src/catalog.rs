@@ -348,6 +348,10 @@ fn lease_key(bucket: &str, channel: &str, generation: u64) -> String {
 }
 
 const JSON: &str = "application/json";
+/// An index entry is an empty object (its key says it all): no JSON in
+/// it, and the type a store assumes for a key without an extension, so
+/// the file store keeps no sidecar for it.
+const INDEX_ENTRY: &str = "application/octet-stream";
 
 impl Catalog {
     /// Records kept in `store`.
@@ -513,7 +517,7 @@ impl Catalog {
         entry: SegmentEntry,
     ) -> Result<(), CatalogError> {
         let key = index_key(bucket, channel, entry);
-        self.store.put(&key, Bytes::new(), JSON).await?;
+        self.store.put(&key, Bytes::new(), INDEX_ENTRY).await?;
         Ok(())
     }
 
@@ -521,7 +525,7 @@ impl Catalog {
     /// stores it in a [`write_in_order`](crate::store::Uploads::write_in_order)
     /// sequence (after the segment, before the playlist naming it).
     pub fn segment_write(&self, bucket: &str, channel: &str, entry: SegmentEntry) -> Write {
-        Write::put(index_key(bucket, channel, entry), Bytes::new(), JSON)
+        Write::put(index_key(bucket, channel, entry), Bytes::new(), INDEX_ENTRY)
     }
 
     /// The segments whose start lies in `[start_ms, end_ms]`, in time order.

@@ -595,16 +595,58 @@ pub struct PutObject {
     pub chunks: Vec<Bytes>,
     /// Its content type.
     pub content_type: String,
+    /// Whether its bytes must be on stable storage before it is visible.
+    pub durability: Durability,
+}
+
+/// What a crash of the machine (not of the process) may do to a
+/// [`PutObject`]. Readers never see a put half done either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// On stable storage before it becomes visible (the file store
+    /// fsyncs it first): after a crash, the old object or the new one.
+    #[default]
+    Durable,
+    /// Visible at once, on stable storage when the system gets to it:
+    /// after a crash it may be an older version, or empty. For an object
+    /// rewritten every few seconds that the next write repairs, the live
+    /// playlist: waiting for the disk on each rewrite made the file store
+    /// take up to 42 ms from keyframe to playable segment at 200 streams
+    /// on a busy disk, against 7-13 ms without. Stores that are always
+    /// durable (S3, memory: never) treat it as `Durable`.
+    Eventual,
 }
 
 impl Write {
-    /// A [`Write::Put`] of one piece of data.
+    /// A [`Write::Put`] of one piece of data, [`Durability::Durable`].
     pub fn put(key: impl Into<String>, data: Bytes, content_type: impl Into<String>) -> Write {
         Write::Put(PutObject {
             key: key.into(),
             chunks: vec![data],
             content_type: content_type.into(),
+            durability: Durability::Durable,
         })
+    }
+
+    /// A [`Write::Put`] of one piece of data, [`Durability::Eventual`].
+    ///
+    /// ```
+    /// use livechannel::store::{Durability, Write};
+    /// let Write::Put(put) = Write::put_eventual("b/ch/playlist.m3u8", "#EXTM3U\n".into(), "application/x-mpegURL") else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(put.durability, Durability::Eventual);
+    /// ```
+    pub fn put_eventual(
+        key: impl Into<String>,
+        data: Bytes,
+        content_type: impl Into<String>,
+    ) -> Write {
+        let mut write = Write::put(key, data, content_type);
+        if let Write::Put(put) = &mut write {
+            put.durability = Durability::Eventual;
+        }
+        write
     }
 
     /// The error of an upload step given no upload.
@@ -1066,6 +1108,7 @@ mod tests {
             key: "k".into(),
             chunks,
             content_type: "video/MP2T".into(),
+            durability: Durability::Durable,
         });
         block_on(s.write_in_order(None, &[put])).unwrap();
         let meta = block_on(s.head("k")).unwrap();

@@ -9,7 +9,9 @@ use livechannel_hls::{Chunk, InitSegment, Segment, SegmentFormat};
 use livechannel_m3u8::{LiveWindow, MediaSegment};
 
 use crate::catalog::{object_key, Container, SegmentEntry};
-use crate::store::{content_type_by_extension, BoxFuture, DynUpload, PutObject, StoreError, Write};
+use crate::store::{
+    content_type_by_extension, BoxFuture, Durability, DynUpload, PutObject, StoreError, Write,
+};
 
 use super::context::Push;
 use super::retry::Backoff;
@@ -147,6 +149,7 @@ impl SegmentWriter {
                     key: segment_key(push, &name),
                     chunks: segment.chunks.clone(),
                     content_type: content_type(&name).to_owned(),
+                    durability: Durability::Durable,
                 }));
                 None
             }
@@ -177,7 +180,13 @@ impl SegmentWriter {
             discontinuity: false,
             title: String::new(),
         });
-        writes.push(Write::put(&self.playlist_key, playlist_body(&window), M3U8));
+        // Rewritten with every segment, so not waited for on the disk; the
+        // ended playlist (`end`) is.
+        writes.push(Write::put_eventual(
+            &self.playlist_key,
+            playlist_body(&window),
+            M3U8,
+        ));
 
         let (done, result) =
             write_in_order(push, upload.as_mut(), &writes, [stored, indexed]).await;
@@ -232,6 +241,7 @@ fn init_write(push: &Push, init: &InitSegment) -> Write {
         key: segment_key(push, &name),
         chunks: vec![init.data.clone()],
         content_type: content_type(&name).to_owned(),
+        durability: Durability::Durable,
     })
 }
 

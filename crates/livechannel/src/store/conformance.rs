@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{etag, ObjectMeta, PutObject, Store, StoreError, Write};
+use super::{etag, Durability, ObjectMeta, PutObject, Store, StoreError, Write};
 
 /// A check a store failed: which, and what it found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +155,7 @@ async fn put_get_head_delete(s: &Arc<dyn Store>, p: &str) -> Checked {
         key: key.clone(),
         chunks,
         content_type: "x/y".into(),
+        durability: Durability::Eventual,
     });
     call("a put of chunks", s.write_in_order_dyn(None, &[put])).await?;
     let head = call("head", s.head(&key)).await?;
