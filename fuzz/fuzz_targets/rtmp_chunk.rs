@@ -1,6 +1,7 @@
 //! The chunk decoder on arbitrary bytes: one push equals a two-way split
 //! (the split point comes from the first byte), memory stays bounded, and
-//! every decoded message survives an encode/decode round trip.
+//! every decoded message survives an encode/decode round trip, and what
+//! the decoder says it wants next is bounded.
 #![no_main]
 
 use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, ChunkLimits, Error, RawMessage};
@@ -19,7 +20,14 @@ fn run(data: &[u8], split: usize) -> (Vec<RawMessage>, Option<Error>) {
         loop {
             match decoder.poll() {
                 Ok(Some(m)) => out.push(m),
-                Ok(None) => break,
+                Ok(None) => {
+                    // What a driver may wait for: at most a whole message
+                    // sent in chunks of one byte (one header byte each).
+                    if let Some(wanted) = decoder.bytes_wanted() {
+                        assert!(wanted.get() <= 2 * LIMITS.max_message_size as usize + 32);
+                    }
+                    break;
+                }
                 Err(e) => return (out, Some(e)),
             }
             // Undecoded input is at most one chunk (≤ a message) plus its
