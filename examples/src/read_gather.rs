@@ -74,7 +74,8 @@ pub struct Gather {
     last_read: Instant,
     period_start: Instant,
     period_bytes: usize,
-    /// Bytes per second over the last whole period; 0 until there is one.
+    /// Bytes per second over the last whole period (over the first one so
+    /// far, from its first quarter on); 0 before that.
     rate: usize,
 }
 
