@@ -226,6 +226,8 @@ impl Files {
     ) -> Result<PathBuf, StoreError> {
         let path = self.path(key)?;
         let tmp = self.write_tmp(chunks, durability).map_err(backend)?;
+        // Asked here as well as in write_sidecar: a put that needs none
+        // spares the stat of its file.
         let len = chunks.iter().map(|c| c.as_ref().len() as u64).sum();
         if needs_sidecar(key, len, content_type) {
             if let Ok(m) = fs::metadata(&tmp) {

@@ -620,12 +620,7 @@ pub enum Durability {
 impl Write {
     /// A [`Write::Put`] of one piece of data, [`Durability::Durable`].
     pub fn put(key: impl Into<String>, data: Bytes, content_type: impl Into<String>) -> Write {
-        Write::Put(PutObject {
-            key: key.into(),
-            chunks: vec![data],
-            content_type: content_type.into(),
-            durability: Durability::Durable,
-        })
+        Write::put_with(key.into(), data, content_type.into(), Durability::Durable)
     }
 
     /// A [`Write::Put`] of one piece of data, [`Durability::Eventual`].
@@ -642,11 +637,16 @@ impl Write {
         data: Bytes,
         content_type: impl Into<String>,
     ) -> Write {
-        let mut write = Write::put(key, data, content_type);
-        if let Write::Put(put) = &mut write {
-            put.durability = Durability::Eventual;
-        }
-        write
+        Write::put_with(key.into(), data, content_type.into(), Durability::Eventual)
+    }
+
+    fn put_with(key: String, data: Bytes, content_type: String, durability: Durability) -> Write {
+        Write::Put(PutObject {
+            key,
+            chunks: vec![data],
+            content_type,
+            durability,
+        })
     }
 
     /// The error of an upload step given no upload.
