@@ -62,8 +62,12 @@
 # over ours (the goal is >= 2). A round not sustained is marked *: that
 # server did less than N x SECONDS of work (lost connections, fell behind),
 # so its CPU per stream-second is not comparable. The machine line (CPU
-# model, cores, kernel) and the load average before and after come with it;
-# each run's line has "others": cores busy with other work meanwhile.
+# model, cores, kernel) and the load average before and after come with it.
+# Each run's line also has "lag p90" (the lag of the publisher at the 90th
+# percentile: one late publisher, or all of them), "load" (the load
+# generator's own CPU in cores: near 1.0 with PIN=1 it, not the server, may
+# be what falls behind; at 1,400 streams it is about 0.96) and "others"
+# (cores busy with other work meanwhile).
 #
 # The measuring is benches/measure.py and lib-measure.sh, shared with
 # benches/compare-revisions.sh (the same load against two commits of ours).

@@ -183,7 +183,8 @@ def load(name, proc, pid, url, n, src, seconds, out_dir, work, publisher="target
     report.close()
     wall, used = time.time() - t0, cpu(pid) - cpu0
     busy1, steal1 = busy_seconds()
-    others = max(0.0, (busy1 - busy0) - used - (usage.ru_utime + usage.ru_stime)) / wall
+    load_cpu = usage.ru_utime + usage.ru_stime
+    others = max(0.0, (busy1 - busy0) - used - load_cpu) / wall
     steal = (steal1 - steal0) / wall
     lags = [float(m) for m in re.findall(r"max lag behind real time ([\d.]+) ms", out)]
     ok = len(lags) == n and pub.returncode == 0
@@ -191,6 +192,9 @@ def load(name, proc, pid, url, n, src, seconds, out_dir, work, publisher="target
         failed = [l for l in out.splitlines() if l.strip() and "max lag" not in l and not l.startswith("total")]
         print(f"{name}: {n - len(lags)} of {n} connections failed, e.g. {failed[:1]}", flush=True)
     worst = max(lags) if lags else float("inf")
+    # One late publisher or all of them: a server stalling for everyone
+    # shows here as it does not in the worst lag alone.
+    p90 = sorted(lags)[len(lags) * 9 // 10] if lags else float("inf")
     proc.terminate()
     proc.wait()
     # A server that wrote no segments did not do the work being compared.
@@ -213,6 +217,7 @@ def load(name, proc, pid, url, n, src, seconds, out_dir, work, publisher="target
     sustained = ok and worst < 1000 and ramp <= 5.0
     print(f"{name:12s} N={n:4d} sustained={str(sustained):5s} worst lag {worst:8.1f} ms  server cpu {used:6.2f} s "
           f"({100*used/wall:5.1f}% of a core)  rss/stream {(peak-idle_rss)/n:8.0f} KiB  segments {written}/{expected} ({ts_mb:.0f} MB)  "
-          f"all publishing after {ramp:.1f} s  others {others:4.2f} cores", flush=True)
+          f"all publishing after {ramp:.1f} s  lag p90 {p90:.0f} ms  load {load_cpu / wall:4.2f} cores  "
+          f"others {others:4.2f} cores", flush=True)
     return dict(sustained=sustained, cores=used / wall, cpu=used, rss=(peak - idle_rss) / n, lag=worst, ramp=ramp,
                 segments=written, ts_mb=ts_mb, wall=wall, others=others, steal=steal)
