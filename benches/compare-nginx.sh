@@ -66,7 +66,7 @@
 # Each run's line also has "lag p90" (the lag of the publisher at the 90th
 # percentile: one late publisher, or all of them), "load" (the load
 # generator's own CPU in cores: near 1.0 with PIN=1 it, not the server, may
-# be what falls behind; at 1,400 streams it is about 0.96) and "others"
+# be what falls behind) and "others"
 # (cores busy with other work meanwhile).
 #
 # The measuring is benches/measure.py and lib-measure.sh, shared with
