@@ -1,10 +1,16 @@
 //! The chunk decoder on arbitrary bytes: one push equals a two-way split
 //! (the split point comes from the first byte), memory stays bounded, and
 //! every decoded message survives an encode/decode round trip, and what
-//! the decoder says it wants next is bounded.
+//! the decoder says it wants next is bounded. The split run assembles in a
+//! message pool's buffers, used again from run to run: pooling changes
+//! nothing decoded.
 #![no_main]
 
-use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, ChunkLimits, Error, RawMessage};
+use std::sync::LazyLock;
+
+use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, ChunkLimits, Error, MessagePool, RawMessage};
+
+static POOL: LazyLock<MessagePool> = LazyLock::new(|| MessagePool::new(256 * 1024));
 
 const LIMITS: ChunkLimits = ChunkLimits {
     max_message_size: 64 * 1024,
@@ -12,8 +18,11 @@ const LIMITS: ChunkLimits = ChunkLimits {
     max_chunk_streams: 8,
 };
 
-fn run(data: &[u8], split: usize) -> (Vec<RawMessage>, Option<Error>) {
+fn run(data: &[u8], split: usize, pool: Option<&MessagePool>) -> (Vec<RawMessage>, Option<Error>) {
     let mut decoder = ChunkDecoder::with_limits(LIMITS);
+    if let Some(pool) = pool {
+        decoder = decoder.with_pool(pool.clone());
+    }
     let mut out = Vec::new();
     for part in [&data[..split], &data[split..]] {
         decoder.push(part);
@@ -39,10 +48,10 @@ fn run(data: &[u8], split: usize) -> (Vec<RawMessage>, Option<Error>) {
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let whole = run(data, 0);
+    let whole = run(data, 0, None);
     if let Some(&first) = data.first() {
         let split = first as usize * data.len() / 256;
-        assert_eq!(run(data, split), whole);
+        assert_eq!(run(data, split, Some(&POOL)), whole);
     }
     for m in &whole.0 {
         assert!((2..=65599).contains(&m.csid));

@@ -1,6 +1,5 @@
-use std::sync::{Arc, Mutex};
-
 use bytes::Bytes;
+use livechannel_buffers::BufferPool;
 
 /// Chunk buffers shared by many [`Segmenter`](crate::Segmenter)s and used
 /// again once the store is done with them.
@@ -21,7 +20,7 @@ use bytes::Bytes;
 ///
 /// Give one pool to every segmenter of a process with
 /// [`Segmenter::with_pool`](crate::Segmenter::with_pool). It is cheap to
-/// clone (an [`Arc`]) and may be used from any thread.
+/// clone (an `Arc`) and may be used from any thread.
 ///
 /// ```
 /// use livechannel_hls::{ChunkPool, OutputMode, Segmenter, SegmenterConfig};
@@ -36,49 +35,26 @@ use bytes::Bytes;
 /// ```
 #[derive(Clone, Debug)]
 pub struct ChunkPool {
-    shared: Arc<Shared>,
-}
-
-#[derive(Debug)]
-struct Shared {
-    idle: Mutex<Idle>,
-    max_idle_bytes: usize,
-}
-
-#[derive(Debug, Default)]
-struct Idle {
-    buffers: Vec<Vec<u8>>,
-    bytes: usize,
+    buffers: BufferPool,
 }
 
 impl ChunkPool {
     /// A pool that keeps up to `max_idle_bytes` of idle buffers.
     pub fn new(max_idle_bytes: usize) -> Self {
         ChunkPool {
-            shared: Arc::new(Shared {
-                idle: Mutex::new(Idle::default()),
-                max_idle_bytes,
-            }),
+            buffers: BufferPool::new(1, max_idle_bytes),
         }
     }
 
     /// The capacity of the idle buffers it holds now, in bytes.
     pub fn idle_bytes(&self) -> usize {
-        self.shared.lock().bytes
+        self.buffers.idle_bytes()
     }
 
     /// An empty buffer of at least `capacity` bytes: an idle one if there
     /// is one, else a new one.
     pub(crate) fn take(&self, capacity: usize) -> Vec<u8> {
-        let reused = {
-            let mut idle = self.shared.lock();
-            let buffer = idle.buffers.pop();
-            if let Some(b) = &buffer {
-                idle.bytes -= b.capacity();
-            }
-            buffer
-        };
-        match reused {
+        match self.buffers.pop(0) {
             Some(b) if b.capacity() >= capacity => b,
             // A pool shared by segmenters with different chunk sizes:
             // the small buffer goes to the allocator.
@@ -92,47 +68,10 @@ impl ChunkPool {
     pub(crate) fn freeze(&self, buffer: Vec<u8>) -> Bytes {
         if buffer.len() < buffer.capacity() / 2 {
             let bytes = Bytes::copy_from_slice(&buffer);
-            self.shared.give_back(buffer);
+            self.buffers.give_back(0, buffer);
             return bytes;
         }
-        Bytes::from_owner(Lent {
-            buffer,
-            shared: Arc::clone(&self.shared),
-        })
-    }
-}
-
-impl Shared {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Idle> {
-        // The guarded list stays consistent whatever panicked while holding it.
-        self.idle.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn give_back(&self, mut buffer: Vec<u8>) {
-        let mut idle = self.lock();
-        if idle.bytes + buffer.capacity() <= self.max_idle_bytes {
-            buffer.clear();
-            idle.bytes += buffer.capacity();
-            idle.buffers.push(buffer);
-        }
-    }
-}
-
-/// A buffer out of the pool, as the owner of a [`Bytes`].
-struct Lent {
-    buffer: Vec<u8>,
-    shared: Arc<Shared>,
-}
-
-impl AsRef<[u8]> for Lent {
-    fn as_ref(&self) -> &[u8] {
-        &self.buffer
-    }
-}
-
-impl Drop for Lent {
-    fn drop(&mut self) {
-        self.shared.give_back(std::mem::take(&mut self.buffer));
+        self.buffers.lend(0, buffer)
     }
 }
 

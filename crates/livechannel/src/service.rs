@@ -3,6 +3,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use livechannel_hls::{ChunkPool, SegmentFormat};
+use livechannel_rtmp::MessagePool;
 
 use crate::catalog::{Catalog, CatalogError, Lease};
 use crate::live::{LiveRegistry, LiveStat};
@@ -121,12 +122,21 @@ pub struct Service {
     /// Every publish's chunk buffers: reused across streams, so that the
     /// pages of a chunk are not faulted in afresh for each one.
     pub(crate) chunk_pool: ChunkPool,
+    /// Every connection's buffers for messages in several chunks (video
+    /// frames), unless its [`ServerConfig`](livechannel_rtmp::ServerConfig) names a pool of its own.
+    pub(crate) message_pool: MessagePool,
 }
 
 /// Idle chunk buffers the service keeps for reuse, in chunks: more than
 /// the chunks in flight to the store at once under load (each is written
 /// and dropped within milliseconds).
 const IDLE_CHUNKS: usize = 64;
+
+/// Idle message buffers the service keeps for reuse, in bytes: each
+/// message is muxed and dropped within the read that completed it, so
+/// few are idle at once (a whole server's worth of them: a bound per
+/// process, not per stream).
+const IDLE_MESSAGE_BYTES: usize = 1 << 20;
 
 /// What ingest did since the service started: totals for the driver's
 /// metrics (read them with `load(Ordering::Relaxed)`).
@@ -164,6 +174,7 @@ impl Service {
             sleep: None,
             counters: Arc::default(),
             chunk_pool: ChunkPool::new(config.segment_chunk_bytes.saturating_mul(IDLE_CHUNKS)),
+            message_pool: MessagePool::new(IDLE_MESSAGE_BYTES),
             config,
         }
     }

@@ -4,9 +4,11 @@
 mod decoder;
 mod encoder;
 pub(crate) mod header;
+mod pool;
 
 pub use decoder::ChunkDecoder;
 pub use encoder::ChunkEncoder;
+pub use pool::MessagePool;
 
 use bytes::Bytes;
 

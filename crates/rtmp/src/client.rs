@@ -116,7 +116,7 @@ impl ClientSession {
     /// A session for a new connection; C0+C1 are ready in
     /// [`poll_transmit`](Self::poll_transmit).
     pub fn new(config: ClientConfig, now: Instant) -> Self {
-        let mut conn = Conn::new(Handshake::client(config.seed), config.limits);
+        let mut conn = Conn::new(Handshake::client(config.seed), config.limits, None);
         conn.flush_handshake();
         let deadline = Some(now + config.response_timeout);
         ClientSession {

@@ -6,7 +6,8 @@ use bytes::{Buf, Bytes, BytesMut};
 use crate::handshake::{Handshake, HANDSHAKE_LEN};
 use crate::message::encode_amf;
 use crate::{
-    ChunkDecoder, ChunkEncoder, ChunkLimits, Command, Error, Message, RawMessage, UserControlEvent,
+    ChunkDecoder, ChunkEncoder, ChunkLimits, Command, Error, Message, MessagePool, RawMessage,
+    UserControlEvent,
 };
 
 /// Chunk stream ids we send on (the usual FFmpeg/OBS assignment).
@@ -37,10 +38,18 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    pub(crate) fn new(handshake: Handshake, limits: ChunkLimits) -> Self {
+    pub(crate) fn new(
+        handshake: Handshake,
+        limits: ChunkLimits,
+        pool: Option<MessagePool>,
+    ) -> Self {
+        let decoder = ChunkDecoder::with_limits(limits).with_start_offset(HANDSHAKE_LEN as u64);
         Conn {
             handshake: Some(handshake),
-            decoder: ChunkDecoder::with_limits(limits).with_start_offset(HANDSHAKE_LEN as u64),
+            decoder: match pool {
+                Some(pool) => decoder.with_pool(pool),
+                None => decoder,
+            },
             encoder: ChunkEncoder::new(),
             out: Vec::new(),
             last_ack: 0,

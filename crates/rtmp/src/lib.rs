@@ -59,8 +59,8 @@ mod read_hint;
 mod server;
 
 pub use chunk::{
-    ChunkDecoder, ChunkEncoder, ChunkLimits, RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE,
-    MAX_CHUNK_STREAM_ID, MAX_WIRE_MESSAGE_SIZE,
+    ChunkDecoder, ChunkEncoder, ChunkLimits, MessagePool, RawMessage, DEFAULT_CHUNK_SIZE,
+    MAX_CHUNK_SIZE, MAX_CHUNK_STREAM_ID, MAX_WIRE_MESSAGE_SIZE,
 };
 pub use client::{parse_rtmp_url, ClientConfig, ClientEvent, ClientSession, RtmpUrl};
 pub use error::{CloseReason, Error};

@@ -148,7 +148,11 @@ impl ServerSession {
     /// A session for a newly accepted connection; `now` starts the
     /// handshake timer.
     pub fn new(config: ServerConfig, now: Instant) -> Self {
-        let conn = Conn::new(Handshake::server(config.seed), config.limits);
+        let conn = Conn::new(
+            Handshake::server(config.seed),
+            config.limits,
+            config.message_pool.clone(),
+        );
         ServerSession {
             config,
             conn,

@@ -2,7 +2,7 @@
 //! header form, extended timestamps, limits, and rml_rtmp as an oracle.
 
 use bytes::Bytes;
-use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, ChunkLimits, Error, RawMessage};
+use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, ChunkLimits, Error, MessagePool, RawMessage};
 use proptest::prelude::*;
 
 fn decode_all(decoder: &mut ChunkDecoder) -> Result<Vec<RawMessage>, Error> {
@@ -15,7 +15,14 @@ fn decode_all(decoder: &mut ChunkDecoder) -> Result<Vec<RawMessage>, Error> {
 
 /// Decodes `wire` pushed in pieces cut at `splits`; stops at the first error.
 fn decode_split(wire: &[u8], splits: &[usize]) -> (Vec<RawMessage>, Option<Error>) {
-    let mut decoder = ChunkDecoder::new();
+    decode_split_with(ChunkDecoder::new(), wire, splits)
+}
+
+fn decode_split_with(
+    mut decoder: ChunkDecoder,
+    wire: &[u8],
+    splits: &[usize],
+) -> (Vec<RawMessage>, Option<Error>) {
     let mut out = Vec::new();
     let mut start = 0;
     for &end in splits.iter().chain(std::iter::once(&wire.len())) {
@@ -155,6 +162,34 @@ proptest! {
         // Messages complete in order of their last chunk: compare as sets.
         decoded.sort_by_key(|m| m.csid);
         prop_assert_eq!(decoded, msgs);
+    }
+
+    /// Assembling in a pool's buffers decodes the same messages for any
+    /// split of the input, also in buffers used before (given back by
+    /// the messages of a first pass, whatever the pool keeps idle).
+    #[test]
+    fn a_message_pool_changes_nothing_decoded(lens in proptest::collection::vec(0usize..5000, 1..8), chunk_size in 1usize..3000, cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8), idle_kib in 0usize..64) {
+        let msgs: Vec<RawMessage> = lens
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| RawMessage::new(3 + i as u32, i as u32, 9, 1, payload(len, i as u8)))
+            .collect();
+        let mut wire = Vec::new();
+        ChunkEncoder::new().encode_set_chunk_size(chunk_size as u32, &mut wire).unwrap();
+        wire.extend_from_slice(&interleave(&msgs, chunk_size));
+        let mut splits: Vec<usize> = cuts.iter().map(|i| i.index(wire.len())).collect();
+        splits.sort_unstable();
+        let plain = decode_split(&wire, &splits);
+        prop_assert_eq!(plain.1.as_ref(), None);
+        prop_assert_eq!(plain.0.len(), msgs.len() + 1);
+        let pool = MessagePool::new(idle_kib * 1024);
+        let pooled = |pool: &MessagePool| {
+            decode_split_with(ChunkDecoder::new().with_pool(pool.clone()), &wire, &splits)
+        };
+        let first = pooled(&pool);
+        prop_assert_eq!(&first, &plain);
+        drop(first);
+        prop_assert_eq!(pooled(&pool), plain);
     }
 
     /// `bytes_wanted` never holds a message back when each message's

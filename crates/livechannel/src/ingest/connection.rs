@@ -171,9 +171,13 @@ struct PushUrl {
 impl Connection {
     /// A connection accepted at `now`.
     pub fn new(service: Arc<Service>, config: ConnectionConfig, now: Instant) -> Self {
+        let mut session = config.session;
+        if session.message_pool.is_none() {
+            session.message_pool = Some(service.message_pool.clone());
+        }
         Connection {
             service,
-            session: ServerSession::new(config.session, now),
+            session: ServerSession::new(session, now),
             peer: config.peer,
             default_bucket: config.default_bucket,
             publish: Publish::Idle,

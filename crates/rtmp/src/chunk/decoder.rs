@@ -2,10 +2,10 @@
 
 use std::num::NonZeroUsize;
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::header::{message_header_len, read_u24, read_u32_be, read_u32_le, EXTENDED_TIMESTAMP};
-use super::{ChunkLimits, RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
+use super::{ChunkLimits, MessagePool, RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
 use crate::Error;
 
 /// Message type ids the decoder itself must act on, because they change how
@@ -74,6 +74,8 @@ pub struct ChunkDecoder {
     /// Stream offset of the chunk that completed the last returned message.
     last_chunk_offset: u64,
     error: Option<Error>,
+    /// Where the bodies of messages in several chunks are assembled.
+    pool: Option<MessagePool>,
 }
 
 #[derive(Debug)]
@@ -91,7 +93,7 @@ struct ChunkStream {
     extended: bool,
     ext_value: u32,
     /// Body received so far of a message spread over several chunks.
-    partial: Option<BytesMut>,
+    partial: Option<Vec<u8>>,
 }
 
 impl ChunkStream {
@@ -141,7 +143,15 @@ impl ChunkDecoder {
             position: 0,
             last_chunk_offset: 0,
             error: None,
+            pool: None,
         }
+    }
+
+    /// Assembles the bodies of messages that come in several chunks in
+    /// `pool`'s buffers (by default each is an allocation of its own).
+    pub fn with_pool(mut self, pool: MessagePool) -> Self {
+        self.pool = Some(pool);
+        self
     }
 
     /// Makes error offsets count from `offset` instead of 0 (a session
@@ -359,14 +369,23 @@ impl ChunkDecoder {
             Some(self.buf.split_to(plan.payload_len).freeze())
         } else {
             let chunk = self.buf.get(..plan.payload_len).unwrap_or_default();
+            let pool = self.pool.as_ref();
             let partial = stream.partial.get_or_insert_with(|| {
-                BytesMut::with_capacity((stream.length as usize).min(INITIAL_PARTIAL_CAPACITY))
+                let len = stream.length as usize;
+                match pool {
+                    Some(pool) => pool.take(len),
+                    None => Vec::with_capacity(len.min(INITIAL_PARTIAL_CAPACITY)),
+                }
             });
             partial.extend_from_slice(chunk);
             self.buf.advance(plan.payload_len);
             if complete {
                 self.partial_bytes = self.partial_bytes.saturating_sub(received);
-                stream.partial.take().map(BytesMut::freeze)
+                let pool = self.pool.as_ref();
+                stream.partial.take().map(|body| match pool {
+                    Some(pool) => pool.freeze(body),
+                    None => Bytes::from(body),
+                })
             } else {
                 self.partial_bytes = self.partial_bytes.saturating_add(plan.payload_len);
                 None

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::ChunkLimits;
+use crate::{ChunkLimits, MessagePool};
 
 /// Settings of a [`ServerSession`](crate::ServerSession).
 ///
@@ -35,6 +35,10 @@ pub struct ServerConfig {
     pub limits: ChunkLimits,
     /// Seed for the handshake's filler bytes (no OS randomness is used).
     pub seed: u64,
+    /// Buffers for messages that come in several chunks, shared by the
+    /// sessions of a server ([`MessagePool`]); None: each message is an
+    /// allocation of its own. Default None.
+    pub message_pool: Option<MessagePool>,
 }
 
 impl Default for ServerConfig {
@@ -47,6 +51,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(30),
             limits: ChunkLimits::default(),
             seed: 0,
+            message_pool: None,
         }
     }
 }
