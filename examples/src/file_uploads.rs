@@ -120,6 +120,11 @@ impl FileUpload {
         self.file.clone()
     }
 
+    /// Write `data` at `offset` on this thread (see [`UploadFile::write_at`]).
+    pub(crate) fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+        self.file.write_at(offset, data)
+    }
+
     /// The rename is done: nothing to remove on drop.
     pub(crate) fn set_done(&mut self) {
         self.done = true;
