@@ -25,8 +25,10 @@
 //! - Before a publish ([`ReadHint::Eager`]: handshake, connect, publish)
 //!   the mark is one byte, as without this.
 //!
-//! Only plain TCP gathers: under TLS the record layer's framing does not
-//! map message sizes to socket bytes.
+//! Only plain TCP gathers. Under TLS the mark would count ciphertext, and
+//! rustls may already hold the first part of the record that ends a
+//! message: a mark of the message's rest could wait for bytes that never
+//! need to come (until [`HOLD`]) and hold back a segment's keyframe.
 
 use std::io;
 use std::time::{Duration, Instant};
