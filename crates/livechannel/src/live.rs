@@ -1,9 +1,13 @@
-//! Channels being pushed right now, in this process: their statistics, and
-//! the flag that tells a publisher its channel was disabled.
+//! Channels being pushed right now, in this process: their statistics, the
+//! flag that tells a publisher its channel was disabled, and whether the
+//! publish is ending (a republish of the channel waits for that).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
 /// What GetLiveChannelStat reports for a live channel.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -55,9 +59,55 @@ pub struct AudioStat {
 pub(crate) struct LiveEntry {
     pub(crate) stat: Mutex<LiveStat>,
     pub(crate) disabled: AtomicBool,
+    phase: Mutex<Phase>,
+}
+
+/// Where a publish is, for a republish of its channel that finds it.
+#[derive(Debug, Default)]
+enum Phase {
+    /// Its publisher is pushing: a republish is refused.
+    #[default]
+    Publishing,
+    /// Its publisher left and it is storing its last segment, playlist,
+    /// History record and lease release: a republish waits for that (the
+    /// wakers are of those waiting).
+    Ending(Vec<Waker>),
+    /// The channel is free.
+    Released,
 }
 
 impl LiveEntry {
+    fn phase(&self) -> std::sync::MutexGuard<'_, Phase> {
+        self.phase.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The publisher left: from now on a republish waits for the channel
+    /// rather than being refused.
+    pub(crate) fn set_ending(&self) {
+        let mut phase = self.phase();
+        if matches!(*phase, Phase::Publishing) {
+            *phase = Phase::Ending(Vec::new());
+        }
+    }
+
+    pub(crate) fn is_ending(&self) -> bool {
+        matches!(*self.phase(), Phase::Ending(_))
+    }
+
+    /// Resolves once the publish has freed its channel (at once if it has,
+    /// or if it is still publishing: only an ending publish is waited for).
+    pub(crate) fn released(self: &Arc<Self>) -> Released {
+        Released(Arc::clone(self))
+    }
+
+    fn set_released(&self) {
+        let waiting = match std::mem::replace(&mut *self.phase(), Phase::Released) {
+            Phase::Ending(wakers) => wakers,
+            _ => Vec::new(),
+        };
+        waiting.into_iter().for_each(Waker::wake);
+    }
+
     pub(crate) fn stat(&self) -> LiveStat {
         self.stat.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -82,32 +132,37 @@ impl LiveRegistry {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Register a publish; None when the channel is already live here.
+    /// Register a publish; when the channel is already live here, the
+    /// publish that holds it.
     pub(crate) fn claim(
         &self,
         bucket: &str,
         channel: &str,
         stat: LiveStat,
-    ) -> Option<Arc<LiveEntry>> {
+    ) -> Result<Arc<LiveEntry>, Arc<LiveEntry>> {
         let mut entries = self.lock();
         let key = (bucket.to_owned(), channel.to_owned());
-        if entries.contains_key(&key) {
-            return None;
+        if let Some(holder) = entries.get(&key) {
+            return Err(Arc::clone(holder));
         }
         let entry = Arc::new(LiveEntry {
             stat: Mutex::new(stat),
-            disabled: AtomicBool::new(false),
+            ..LiveEntry::default()
         });
         entries.insert(key, entry.clone());
-        Some(entry)
+        Ok(entry)
     }
 
+    /// Free the channel of `entry`'s publish, and wake whoever waits for it.
     pub(crate) fn release(&self, bucket: &str, channel: &str, entry: &Arc<LiveEntry>) {
-        let mut entries = self.lock();
-        let key = (bucket.to_owned(), channel.to_owned());
-        if entries.get(&key).is_some_and(|e| Arc::ptr_eq(e, entry)) {
-            entries.remove(&key);
+        {
+            let mut entries = self.lock();
+            let key = (bucket.to_owned(), channel.to_owned());
+            if entries.get(&key).is_some_and(|e| Arc::ptr_eq(e, entry)) {
+                entries.remove(&key);
+            }
         }
+        entry.set_released();
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -128,6 +183,28 @@ impl LiveRegistry {
                 true
             }
             None => false,
+        }
+    }
+}
+
+/// [`LiveEntry::released`]'s future.
+#[derive(Debug)]
+pub(crate) struct Released(Arc<LiveEntry>);
+
+impl Future for Released {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // The waker is kept under the same lock that `set_released` takes:
+        // a release between the look and the registration cannot be missed.
+        match &mut *self.0.phase() {
+            Phase::Ending(wakers) => {
+                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                    wakers.push(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+            Phase::Publishing | Phase::Released => Poll::Ready(()),
         }
     }
 }

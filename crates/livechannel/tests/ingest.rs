@@ -370,6 +370,78 @@ fn two_publish_requests_for_one_channel_exactly_one_wins() {
     block_on(again.finish(t(T0_MS + 4000))).unwrap();
 }
 
+/// A timer that waits until the test opens it.
+#[derive(Clone, Default)]
+struct Gate(Arc<std::sync::Mutex<(bool, Vec<std::task::Waker>)>>);
+
+impl Gate {
+    fn open(&self) {
+        let mut state = self.0.lock().unwrap();
+        state.0 = true;
+        state.1.drain(..).for_each(std::task::Waker::wake);
+    }
+}
+
+impl livechannel::store::Sleep for Gate {
+    fn sleep(&self, _: Duration) -> livechannel::store::BoxFuture<'static, ()> {
+        let state = self.0.clone();
+        Box::pin(std::future::poll_fn(move |cx| {
+            let mut state = state.lock().unwrap();
+            if state.0 {
+                return std::task::Poll::Ready(());
+            }
+            state.1.push(cx.waker().clone());
+            std::task::Poll::Pending
+        }))
+    }
+}
+
+#[test]
+fn a_republish_waits_for_the_ending_publish_of_its_channel() {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::task::{Context, Waker};
+    // The first History write fails, and its retry waits on a gate: the
+    // ending publish holds the channel until the test opens it.
+    let failed = AtomicBool::new(false);
+    let store = Arc::new(Faulty(
+        MemoryStore::new(),
+        Box::new(move |op, key| {
+            op == "put" && key.starts_with(".livechannel/history/") && !failed.swap(true, SeqCst)
+        }),
+    ));
+    let gate = Gate::default();
+    let config = ServiceConfig {
+        node_id: "node-a".into(),
+        ..ServiceConfig::default()
+    };
+    let service = Arc::new(Service::new(store.clone(), config).with_sleep(Arc::new(gate.clone())));
+    setup(&service, Acl::PublicReadWrite, 2);
+    let first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    // While the first pushes, a second publisher is refused at once.
+    assert!(matches!(
+        block_on(service.publish(request(), t(T0_MS + 500))),
+        Err(PublishError::AlreadyLive(_))
+    ));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut ending = std::pin::pin!(first.finish(t(T0_MS + 1000)));
+    assert!(
+        ending.as_mut().poll(&mut cx).is_pending(),
+        "retrying History"
+    );
+    let mut again = std::pin::pin!(service.publish(request(), t(T0_MS + 1100)));
+    assert!(
+        again.as_mut().poll(&mut cx).is_pending(),
+        "a republish waits for the ending publish instead of being refused"
+    );
+    gate.open();
+    block_on(ending).unwrap();
+    let second = block_on(again).expect("taken once the first publish ended");
+    block_on(second.finish(t(T0_MS + 2000))).unwrap();
+    let history = block_on(service.catalog().history("bkt", "ch")).unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+}
+
 #[test]
 fn a_dead_nodes_lease_expires() {
     let store = Arc::new(MemoryStore::new());

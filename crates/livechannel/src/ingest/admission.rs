@@ -11,7 +11,7 @@ use livechannel_m3u8::{LiveWindow, MediaPlaylist};
 
 use crate::addressing::{parse_query, Plus};
 use crate::catalog::{object_key, Acl, ChannelRecord, ChannelStatus, Lease};
-use crate::live::LiveStat;
+use crate::live::{LiveEntry, LiveStat};
 use crate::store::StoreError;
 use crate::time::unix_ms;
 use crate::Service;
@@ -58,10 +58,7 @@ impl Service {
             remote_addr: remote_addr.clone(),
             ..LiveStat::default()
         };
-        let entry = self
-            .live
-            .claim(&bucket, &channel, stat)
-            .ok_or_else(|| PublishError::AlreadyLive(channel.clone()))?;
+        let entry = self.claim_live(&bucket, &channel, stat).await?;
         let push = Push {
             ctx: self.ingest_context(),
             bucket,
@@ -157,6 +154,31 @@ impl Service {
             None => channel_record.config.target.playlist_name.clone(),
         };
         Ok((channel_record, playlist_name))
+    }
+
+    /// Take the channel in this process. A publish of it that is ending
+    /// here (its publisher left; its last segment, playlist, History and
+    /// lease are being stored) is waited for, so that a publisher that
+    /// reconnects at once is taken and continues the playlist where that
+    /// one ended it, instead of being told the channel is busy. The wait
+    /// is as long as those writes, bounded by the store's retry policy. A
+    /// publish still pushing is not waited for: one publisher at a time.
+    async fn claim_live(
+        &self,
+        bucket: &str,
+        channel: &str,
+        stat: LiveStat,
+    ) -> Result<Arc<LiveEntry>, PublishError> {
+        let holder = match self.live.claim(bucket, channel, stat.clone()) {
+            Ok(entry) => return Ok(entry),
+            Err(holder) if holder.is_ending() => holder,
+            Err(_) => return Err(PublishError::AlreadyLive(channel.to_owned())),
+        };
+        holder.released().await;
+        // Once: whoever else was waiting may have taken it first.
+        self.live
+            .claim(bucket, channel, stat)
+            .map_err(|_| PublishError::AlreadyLive(channel.to_owned()))
     }
 
     /// Take the channel's lease in the store: none held by another node.

@@ -207,6 +207,8 @@ impl Publisher {
         reason: Option<EndReason>,
     ) -> Result<(), IngestError> {
         self.finished = true;
+        // A republish of the channel now waits for the end, not refused.
+        self.push.entry.set_ending();
         self.segmenter.finish();
         let mut result = self.drain(unix_ms(now)).await;
         if result.is_ok() {

@@ -1,0 +1,91 @@
+//! A publisher that reconnects the moment its publish ended is taken, not
+//! told the channel is busy (hls-pitfalls: "republish after a network drop
+//! is the second most common complaint"). The server binary with the file
+//! store on disk, where ending a publish takes a few `fsync`s (its last
+//! segment, the ended playlist, the History record, the lease): 20
+//! publishers in real time, then all again at once. Before the server
+//! waited for an ending publish, the second round was refused with
+//! `NetStream.Publish.BadName` ("already has a publisher"). Then ffmpeg
+//! pushing a file twice in a row.
+//!
+//! Publishers that push faster than the server stores can still be
+//! refused: when one reconnects, the server may not have read its first
+//! connection's end yet, and a publish still being read is live.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::fixture;
+use common::server_process::{create, file_store, free_port, Server};
+use livechannel_examples::rtmp_publish::{publish, Media};
+use livechannel_testkit::{have, run};
+
+const STREAMS: usize = 20;
+const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
+
+fn publish_all(runtime: &tokio::runtime::Runtime, rtmp: u16, media: &Media) -> Vec<String> {
+    runtime.block_on(async {
+        let pushes = (0..STREAMS).map(|i| {
+            let url = format!("rtmp://127.0.0.1:{rtmp}/demo/live/ch{i}");
+            async move { publish(&url, media, true, i as u64).await }
+        });
+        futures::future::join_all(pushes)
+            .await
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.err().map(|e| format!("ch{i}: {e}")))
+            .collect()
+    })
+}
+
+#[test]
+fn publishers_that_reconnect_at_once_are_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&file_store(dir.path()), free_port(), free_port());
+    for i in 0..STREAMS {
+        create(&server, &format!("ch{i}"));
+    }
+    let media = Media::load(std::fs::read(fixture(SOURCE)).unwrap()).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for round in 1..=2 {
+        let refused = publish_all(&runtime, server.rtmp, &media);
+        assert!(refused.is_empty(), "round {round}: {refused:#?}");
+    }
+    for i in 0..STREAMS {
+        let history = server.get(&format!("/demo/ch{i}?live&comp=history")).1;
+        assert_eq!(history.matches("<LiveRecord>").count(), 2, "{history}");
+        let playlist = server.check_playlist(&format!("ch{i}"));
+        assert!(
+            playlist.contains("#EXT-X-DISCONTINUITY") && playlist.ends_with("#EXT-X-ENDLIST\n"),
+            "{playlist}"
+        );
+    }
+}
+
+#[test]
+fn ffmpeg_pushing_twice_in_a_row_is_taken_twice() {
+    if !have("ffmpeg") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&file_store(dir.path()), free_port(), free_port());
+    create(&server, "ch");
+    let url = format!("rtmp://127.0.0.1:{}/demo/live/ch", server.rtmp);
+    for _ in 0..2 {
+        // As the OSS guide pushes a file: no -re, as fast as it goes.
+        run(Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(fixture(SOURCE))
+            .args(["-c", "copy", "-f", "flv", &url])
+            .stdin(Stdio::null()));
+    }
+    server.wait(10, "two history records", || {
+        server
+            .get("/demo/ch?live&comp=history")
+            .1
+            .matches("<LiveRecord>")
+            .count()
+            == 2
+    });
+}
