@@ -6,7 +6,10 @@
 //! publishers in real time, then all again at once. Before the server
 //! waited for an ending publish, the second round was refused with
 //! `NetStream.Publish.BadName` ("already has a publisher"). Then ffmpeg
-//! pushing a file twice in a row.
+//! pushing a file twice in a row, and an ffmpeg whose process is stopped
+//! mid-push (its connection open and silent, as after a network drop):
+//! a second ffmpeg is refused within the first 5 s of silence and taken
+//! after.
 //!
 //! Publishers that push faster than the server stores can still be
 //! refused: when one reconnects, the server may not have read its first
@@ -23,6 +26,44 @@ use livechannel_testkit::{have, run};
 
 const STREAMS: usize = 20;
 const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
+
+/// ffmpeg pushing the fixture as the OSS guide pushes a file: no `-re`,
+/// as fast as it goes.
+fn push_file(url: &str) -> Command {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-i"])
+        .arg(fixture(SOURCE))
+        .args(["-c", "copy", "-f", "flv", url])
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// A child process killed when dropped: a stopped ffmpeg left behind by a
+/// failed assertion would hold the test's output open.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A server on disk with channel `demo/ch`, and the channel's push URL.
+fn server_with_channel() -> (tempfile::TempDir, Server, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&file_store(dir.path()), free_port(), free_port());
+    create(&server, "ch");
+    let url = format!("rtmp://127.0.0.1:{}/demo/live/ch", server.rtmp);
+    (dir, server, url)
+}
+
+fn wait_for_records(server: &Server, n: usize) {
+    server.wait(10, "the History records", || {
+        let history = server.get("/demo/ch?live&comp=history").1;
+        history.matches("<LiveRecord>").count() == n
+    });
+}
 
 fn publish_all(runtime: &tokio::runtime::Runtime, rtmp: u16, media: &Media) -> Vec<String> {
     runtime.block_on(async {
@@ -68,24 +109,49 @@ fn ffmpeg_pushing_twice_in_a_row_is_taken_twice() {
     if !have("ffmpeg") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&file_store(dir.path()), free_port(), free_port());
-    create(&server, "ch");
-    let url = format!("rtmp://127.0.0.1:{}/demo/live/ch", server.rtmp);
+    let (_dir, server, url) = server_with_channel();
     for _ in 0..2 {
-        // As the OSS guide pushes a file: no -re, as fast as it goes.
-        run(Command::new("ffmpeg")
-            .args(["-v", "error", "-i"])
-            .arg(fixture(SOURCE))
-            .args(["-c", "copy", "-f", "flv", &url])
-            .stdin(Stdio::null()));
+        run(&mut push_file(&url));
     }
-    server.wait(10, "two history records", || {
+    wait_for_records(&server, 2);
+}
+
+#[test]
+fn a_publisher_gone_silent_is_taken_over_after_five_seconds() {
+    if !have("ffmpeg") {
+        return;
+    }
+    let (_dir, server, url) = server_with_channel();
+    // The first publisher's network "drops": its process is stopped, its
+    // connection stays open and sends nothing more.
+    let first = Killed(server.push("ch", "long_gop_5s.flv"));
+    server.wait(15, "Live", || {
         server
-            .get("/demo/ch?live&comp=history")
+            .get("/demo/ch?live&comp=stat")
             .1
-            .matches("<LiveRecord>")
-            .count()
-            == 2
+            .contains("<Status>Live</Status>")
     });
+    let signal = |sig: &str, child: &std::process::Child| {
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap()
+            .success());
+    };
+    signal("-STOP", &first.0);
+    let stopped = std::time::Instant::now();
+    // Within the silence, a second publisher is still refused...
+    let early = push_file(&url).output().unwrap();
+    assert!(
+        !early.status.success() || stopped.elapsed() >= std::time::Duration::from_secs(5),
+        "taken over after {:?} of silence",
+        stopped.elapsed()
+    );
+    // ...and taken once the first has been silent for 5 s.
+    std::thread::sleep(std::time::Duration::from_secs(5).saturating_sub(stopped.elapsed()));
+    run(&mut push_file(&url));
+    drop(first);
+    wait_for_records(&server, 2);
+    server.check_playlist("ch");
 }

@@ -43,7 +43,7 @@ pub use ingest::{
     Connection, ConnectionConfig, ConnectionEvent, EndReason, IngestError, IngestWarning,
     PublishError, PublishRequest, Publisher, Refusal, DISABLED_CHECK_MS,
 };
-pub use live::{AudioStat, LiveStat, VideoStat};
+pub use live::{AudioStat, LiveStat, VideoStat, SILENT_TAKEOVER_MS};
 pub use livechannel_hls::{SegmentFormat, VideoCodecKind};
 pub use livechannel_rtmp::ReadHint;
 pub use service::{Counters, RetryPolicy, Service, ServiceConfig, VideoCodecs};

@@ -1,13 +1,16 @@
 //! Channels being pushed right now, in this process: their statistics, the
-//! flag that tells a publisher its channel was disabled, and whether the
-//! publish is ending (a republish of the channel waits for that).
+//! flags that tell a publisher to stop (its channel was disabled, or a new
+//! publish took over its silent channel), and whether the publish is
+//! ending (a republish of the channel waits for that).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
+
+use crate::ingest::IngestError;
 
 /// What GetLiveChannelStat reports for a live channel.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -59,53 +62,111 @@ pub struct AudioStat {
 pub(crate) struct LiveEntry {
     pub(crate) stat: Mutex<LiveStat>,
     pub(crate) disabled: AtomicBool,
-    phase: Mutex<Phase>,
+    /// Set (to the silence it found, in ms) by a publish that took the
+    /// channel over from this silent one; 0 while nobody has.
+    superseded_ms: AtomicU64,
+    /// When media last arrived, Unix ms, within
+    /// [`DISABLED_CHECK_MS`](crate::ingest::DISABLED_CHECK_MS).
+    last_media_ms: AtomicU64,
+    watch: Mutex<Watch>,
+}
+
+/// Where a publish is, and who waits for it to free its channel.
+#[derive(Debug, Default)]
+struct Watch {
+    phase: Phase,
+    waiting: Vec<Waker>,
 }
 
 /// Where a publish is, for a republish of its channel that finds it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    /// Its publisher is pushing: a republish is refused.
+    /// Its publisher is pushing: a republish is refused, unless the
+    /// publish has been silent for [`SILENT_TAKEOVER_MS`].
     #[default]
     Publishing,
     /// Its publisher left and it is storing its last segment, playlist,
-    /// History record and lease release: a republish waits for that (the
-    /// wakers are of those waiting).
-    Ending(Vec<Waker>),
+    /// History record and lease release: a republish waits for that.
+    Ending,
     /// The channel is free.
     Released,
 }
 
+/// How long a publish must have received nothing before another publish
+/// of its channel takes it over (the silent one is ended and waited for)
+/// instead of being refused. A publisher whose network dropped without a
+/// word is otherwise seen only by the session's idle timeout, and its
+/// reconnect (OBS retries every few seconds) refused until then. As long
+/// as SRS's `publish_normal_timeout`, which ends any publisher this
+/// silent; here a silent one goes on until someone else asks for its
+/// channel.
+pub const SILENT_TAKEOVER_MS: u64 = 5_000;
+
 impl LiveEntry {
-    fn phase(&self) -> std::sync::MutexGuard<'_, Phase> {
-        self.phase.lock().unwrap_or_else(|e| e.into_inner())
+    fn watch(&self) -> std::sync::MutexGuard<'_, Watch> {
+        self.watch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn phase(&self) -> Phase {
+        self.watch().phase
     }
 
     /// The publisher left: from now on a republish waits for the channel
     /// rather than being refused.
     pub(crate) fn set_ending(&self) {
-        let mut phase = self.phase();
-        if matches!(*phase, Phase::Publishing) {
-            *phase = Phase::Ending(Vec::new());
+        let mut watch = self.watch();
+        if watch.phase == Phase::Publishing {
+            watch.phase = Phase::Ending;
         }
     }
 
-    pub(crate) fn is_ending(&self) -> bool {
-        matches!(*self.phase(), Phase::Ending(_))
+    /// Whether a new publish of the channel, at `now_ms`, should wait for
+    /// this one rather than be refused: it is ending, or it has been
+    /// silent for [`SILENT_TAKEOVER_MS`] (then it is told to stop).
+    pub(crate) fn yield_to(&self, now_ms: u64) -> bool {
+        match self.phase() {
+            Phase::Ending | Phase::Released => true,
+            Phase::Publishing => {
+                let silent_ms = now_ms.saturating_sub(self.last_media_ms.load(Ordering::Relaxed));
+                if silent_ms < SILENT_TAKEOVER_MS {
+                    return false;
+                }
+                self.superseded_ms
+                    .store(silent_ms.max(1), Ordering::Relaxed);
+                true
+            }
+        }
     }
 
-    /// Resolves once the publish has freed its channel (at once if it has,
-    /// or if it is still publishing: only an ending publish is waited for).
+    /// Media arrived at `now_ms`.
+    pub(crate) fn media_at(&self, now_ms: u64) {
+        self.last_media_ms.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// Resolves once the publish has freed its channel.
     pub(crate) fn released(self: &Arc<Self>) -> Released {
         Released(Arc::clone(self))
     }
 
     fn set_released(&self) {
-        let waiting = match std::mem::replace(&mut *self.phase(), Phase::Released) {
-            Phase::Ending(wakers) => wakers,
-            _ => Vec::new(),
+        let waiting = {
+            let mut watch = self.watch();
+            watch.phase = Phase::Released;
+            std::mem::take(&mut watch.waiting)
         };
         waiting.into_iter().for_each(Waker::wake);
+    }
+
+    /// Why this publish must end though its publisher goes on: its channel
+    /// was disabled, or a new publish took over the silent channel.
+    pub(crate) fn stop_request(&self) -> Option<IngestError> {
+        if self.disabled.load(Ordering::Relaxed) {
+            return Some(IngestError::Disabled);
+        }
+        match self.superseded_ms.load(Ordering::Relaxed) {
+            0 => None,
+            silent_ms => Some(IngestError::Superseded { silent_ms }),
+        }
     }
 
     pub(crate) fn stat(&self) -> LiveStat {
@@ -146,6 +207,7 @@ impl LiveRegistry {
             return Err(Arc::clone(holder));
         }
         let entry = Arc::new(LiveEntry {
+            last_media_ms: AtomicU64::new(stat.connected_ms),
             stat: Mutex::new(stat),
             ..LiveEntry::default()
         });
@@ -197,14 +259,13 @@ impl Future for Released {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // The waker is kept under the same lock that `set_released` takes:
         // a release between the look and the registration cannot be missed.
-        match &mut *self.0.phase() {
-            Phase::Ending(wakers) => {
-                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    wakers.push(cx.waker().clone());
-                }
-                Poll::Pending
-            }
-            Phase::Publishing | Phase::Released => Poll::Ready(()),
+        let mut watch = self.0.watch();
+        if watch.phase == Phase::Released {
+            return Poll::Ready(());
         }
+        if !watch.waiting.iter().any(|w| w.will_wake(cx.waker())) {
+            watch.waiting.push(cx.waker().clone());
+        }
+        Poll::Pending
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::executor::block_on;
 use livechannel::catalog::{Acl, ChannelStatus};
 use livechannel::store::{MemoryStore, ObjectStore, StoreError, Upload, Uploads};
-use livechannel::{IngestWarning, PublishError, Service, ServiceConfig};
+use livechannel::{IngestError, IngestWarning, PublishError, Service, ServiceConfig};
 use livechannel_flv::{Tag, TagType};
 use livechannel_m3u8::MediaPlaylist;
 use livechannel_testkit::ffprobe;
@@ -440,6 +440,44 @@ fn a_republish_waits_for_the_ending_publish_of_its_channel() {
     block_on(second.finish(t(T0_MS + 2000))).unwrap();
     let history = block_on(service.catalog().history("bkt", "ch")).unwrap();
     assert_eq!(history.len(), 2, "{history:?}");
+}
+
+#[test]
+fn a_publish_silent_for_five_seconds_is_taken_over_by_a_new_one() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store, "node-a");
+    setup(&service, Acl::PublicReadWrite, 2);
+    let mut first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    // Media until T0 + 4 s (the clock follows the timestamps).
+    for tag in tags().into_iter().take_while(|tag| tag.timestamp <= 4_000) {
+        let now = t(T0_MS + u64::from(tag.timestamp));
+        let pushed = match tag.tag_type {
+            TagType::Video => block_on(first.video(tag.timestamp, tag.body, now)),
+            TagType::Audio => block_on(first.audio(tag.timestamp, tag.body, now)),
+            _ => Ok(()),
+        };
+        pushed.unwrap();
+    }
+    // 4.9 s after its last media: still its channel.
+    assert!(matches!(
+        block_on(service.publish(request(), t(T0_MS + 8_900))),
+        Err(PublishError::AlreadyLive(_))
+    ));
+    assert_eq!(first.stop_request(), None);
+    // 6 s after: the new publish tells it to stop and waits for its end.
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut again = std::pin::pin!(service.publish(request(), t(T0_MS + 10_000)));
+    assert!(again.as_mut().poll(&mut cx).is_pending());
+    let stop = first.stop_request().expect("told to stop");
+    assert!(
+        matches!(stop, IngestError::Superseded { silent_ms } if (6_000..=6_100).contains(&silent_ms)),
+        "{stop:?}"
+    );
+    block_on(first.finish(t(T0_MS + 10_500))).unwrap();
+    let second = block_on(again).expect("taken once the silent publish ended");
+    block_on(second.finish(t(T0_MS + 11_000))).unwrap();
 }
 
 #[test]

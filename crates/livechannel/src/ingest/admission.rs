@@ -58,7 +58,7 @@ impl Service {
             remote_addr: remote_addr.clone(),
             ..LiveStat::default()
         };
-        let entry = self.claim_live(&bucket, &channel, stat).await?;
+        let entry = self.claim_live(&bucket, &channel, stat, now_ms).await?;
         let push = Push {
             ctx: self.ingest_context(),
             bucket,
@@ -160,18 +160,22 @@ impl Service {
     /// here (its publisher left; its last segment, playlist, History and
     /// lease are being stored) is waited for, so that a publisher that
     /// reconnects at once is taken and continues the playlist where that
-    /// one ended it, instead of being told the channel is busy. The wait
-    /// is as long as those writes, bounded by the store's retry policy. A
-    /// publish still pushing is not waited for: one publisher at a time.
+    /// one ended it, instead of being told the channel is busy. So is one
+    /// that has received nothing for [`SILENT_TAKEOVER_MS`](crate::SILENT_TAKEOVER_MS)
+    /// (a publisher whose network dropped without a word), after it is
+    /// told to stop. The wait is as long as its last writes, bounded by the
+    /// store's retry policy. A publish still receiving media is not waited
+    /// for: one publisher at a time.
     async fn claim_live(
         &self,
         bucket: &str,
         channel: &str,
         stat: LiveStat,
+        now_ms: u64,
     ) -> Result<Arc<LiveEntry>, PublishError> {
         let holder = match self.live.claim(bucket, channel, stat.clone()) {
             Ok(entry) => return Ok(entry),
-            Err(holder) if holder.is_ending() => holder,
+            Err(holder) if holder.yield_to(now_ms) => holder,
             Err(_) => return Err(PublishError::AlreadyLive(channel.to_owned())),
         };
         holder.released().await;

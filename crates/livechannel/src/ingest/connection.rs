@@ -224,8 +224,8 @@ impl Connection {
             return;
         }
         self.next_check = now + QUIET_CHECK;
-        if matches!(&self.publish, Publish::Live(p) if p.is_disabled()) {
-            self.end(IngestError::Disabled);
+        if let Some(stop) = self.publisher().and_then(Publisher::stop_request) {
+            self.end(stop);
         }
     }
 
@@ -428,7 +428,8 @@ impl Connection {
     }
 
     /// End a live publish from this side: a disabled channel is a normal
-    /// end (`NetStream.Unpublish.Success`, as OSS), anything else an error
+    /// end (`NetStream.Unpublish.Success`, as OSS), and so is a silent one
+    /// that a new publish takes over; anything else an error
     /// the publisher is told (`NetStream.Failed` with the reason).
     fn end(&mut self, error: IngestError) {
         let publisher = match std::mem::replace(&mut self.publish, Publish::Idle) {
@@ -439,7 +440,9 @@ impl Connection {
             }
         };
         match error {
-            IngestError::Disabled => self.session.end_publish(&error.to_string()),
+            IngestError::Disabled | IngestError::Superseded { .. } => {
+                self.session.end_publish(&error.to_string())
+            }
             _ => self.session.fail_publish(&error.to_string()),
         }
         self.events.push_back(ConnectionEvent::Ending {

@@ -77,6 +77,16 @@ pub enum IngestError {
     /// [`Publisher::finish`](super::Publisher::finish).
     #[error("the live channel was disabled")]
     Disabled,
+    /// Nothing had arrived for `silent_ms` when a new publish of the
+    /// channel asked for it ([`SILENT_TAKEOVER_MS`](crate::SILENT_TAKEOVER_MS)
+    /// or more): end the publish, then call
+    /// [`Publisher::finish`](super::Publisher::finish); the new one takes
+    /// the channel once this one has freed it.
+    #[error("silent for {silent_ms} ms when a new publish asked for the channel")]
+    Superseded {
+        /// How long nothing had arrived, in ms.
+        silent_ms: u64,
+    },
     /// The video is in a codec or form ingest cannot store (VP9, a
     /// damaged sequence header, ...).
     #[error(transparent)]

@@ -125,6 +125,15 @@ impl Publisher {
         self.push.entry.is_disabled()
     }
 
+    /// Why the publish must end though its publisher goes on: the channel
+    /// was disabled ([`IngestError::Disabled`]), or a new publish found it
+    /// silent and takes it over ([`IngestError::Superseded`]). A driver
+    /// whose publisher sends nothing looks now and then (media is looked at
+    /// as it arrives): end the RTMP publish and call [`finish`](Self::finish).
+    pub fn stop_request(&self) -> Option<IngestError> {
+        self.push.entry.stop_request()
+    }
+
     /// What the operator should hear about this publish, once each (see
     /// [`IngestWarning`]). Worth calling after [`audio`](Self::audio).
     pub fn poll_warning(&mut self) -> Option<IngestWarning> {
@@ -264,10 +273,13 @@ impl Publisher {
             return Ok(());
         }
         self.disabled_check_ms = now_ms.saturating_add(DISABLED_CHECK_MS);
-        if self.push.entry.is_disabled() {
-            return Err(IngestError::Disabled);
+        // On the same beat: when media last came, for a republish that
+        // finds this publish silent.
+        self.push.entry.media_at(now_ms);
+        match self.push.entry.stop_request() {
+            Some(stop) => Err(stop),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Store whatever segments are ready, in order, and refresh the stats and the lease.
