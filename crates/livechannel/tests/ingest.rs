@@ -443,6 +443,41 @@ fn a_republish_waits_for_the_ending_publish_of_its_channel() {
 }
 
 #[test]
+fn a_republish_waits_no_longer_than_takeover_wait_for_an_end_stuck_on_the_store() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    /// Retries wait forever; the republish's bound passes at once.
+    struct Stuck;
+    impl livechannel::store::Sleep for Stuck {
+        fn sleep(&self, duration: Duration) -> livechannel::store::BoxFuture<'static, ()> {
+            if duration >= livechannel::TAKEOVER_WAIT {
+                Box::pin(std::future::ready(()))
+            } else {
+                Box::pin(std::future::pending())
+            }
+        }
+    }
+    let store = Arc::new(Faulty(
+        MemoryStore::new(),
+        Box::new(|op, key| op == "put" && key.starts_with(".livechannel/history/")),
+    ));
+    let config = ServiceConfig {
+        node_id: "node-a".into(),
+        ..ServiceConfig::default()
+    };
+    let service = Arc::new(Service::new(store, config).with_sleep(Arc::new(Stuck)));
+    setup(&service, Acl::PublicReadWrite, 2);
+    let first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut ending = std::pin::pin!(first.finish(t(T0_MS + 1000)));
+    assert!(ending.as_mut().poll(&mut cx).is_pending(), "stuck retrying");
+    assert!(matches!(
+        block_on(service.publish(request(), t(T0_MS + 1100))),
+        Err(PublishError::AlreadyLive(_))
+    ));
+}
+
+#[test]
 fn a_publish_silent_for_five_seconds_is_taken_over_by_a_new_one() {
     use std::future::Future;
     use std::task::{Context, Waker};

@@ -2,9 +2,11 @@
 //! it (in this process, and across nodes through a lease in the store),
 //! resuming the channel's stored playlist.
 
+use std::future::Future;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::task::Poll;
+use std::time::{Duration, SystemTime};
 
 use livechannel_hls::{parse_segment_file_name, OutputMode, Segmenter, SegmenterConfig};
 use livechannel_m3u8::{LiveWindow, MediaPlaylist};
@@ -163,9 +165,10 @@ impl Service {
     /// one ended it, instead of being told the channel is busy. So is one
     /// that has received nothing for [`SILENT_TAKEOVER_MS`](crate::SILENT_TAKEOVER_MS)
     /// (a publisher whose network dropped without a word), after it is
-    /// told to stop. The wait is as long as its last writes, bounded by the
-    /// store's retry policy. A publish still receiving media is not waited
-    /// for: one publisher at a time.
+    /// told to stop. The wait is as long as its last writes, at most
+    /// [`TAKEOVER_WAIT`] with a timer ([`Service::with_sleep`]; without
+    /// one, as long as the store's retries). A publish still receiving
+    /// media is not waited for: one publisher at a time.
     async fn claim_live(
         &self,
         bucket: &str,
@@ -178,7 +181,18 @@ impl Service {
             Err(holder) if holder.yield_to(now_ms) => holder,
             Err(_) => return Err(PublishError::AlreadyLive(channel.to_owned())),
         };
-        holder.released().await;
+        let released = holder.released();
+        let in_time = match &self.sleep {
+            Some(sleep) => first_of(released, sleep.sleep(TAKEOVER_WAIT)).await,
+            None => {
+                released.await;
+                true
+            }
+        };
+        if !in_time {
+            // Its end is stuck on the store: the channel stays its own.
+            return Err(PublishError::AlreadyLive(channel.to_owned()));
+        }
         // Once: whoever else was waiting may have taken it first.
         self.live
             .claim(bucket, channel, stat)
@@ -252,4 +266,25 @@ impl Service {
         config.fmp4_time_origin_ms = now_ms;
         Segmenter::new(config).with_pool(self.chunk_pool.clone())
     }
+}
+
+/// The longest a new publish waits for the ending (or silenced) publish of
+/// its channel: long beside the few store writes of an end, short beside
+/// a store that keeps failing them (each is retried for minutes).
+pub const TAKEOVER_WAIT: Duration = Duration::from_secs(10);
+
+/// Whether `wanted` finished before `deadline` (both polled in turn;
+/// `wanted` first, so a tie goes to it).
+async fn first_of(wanted: impl Future<Output = ()>, deadline: impl Future<Output = ()>) -> bool {
+    let (mut wanted, mut deadline) = (std::pin::pin!(wanted), std::pin::pin!(deadline));
+    std::future::poll_fn(|cx| {
+        if wanted.as_mut().poll(cx).is_ready() {
+            Poll::Ready(true)
+        } else if deadline.as_mut().poll(cx).is_ready() {
+            Poll::Ready(false)
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
 }
