@@ -43,9 +43,9 @@ times = {"flv2hls": [], "ffmpeg": [], "dd": []}
 # deleted before: ext4 without a journal (as this VM's root is) will not
 # reuse an inode freed in the last 60 to 360 s, and each file created scans
 # past every such inode in its group (`recently_deleted`). flv2hls creates
-# 33 files, dd one: the same binary on the same input took 15 ms right
-# after a quiet minute and 40 ms after the harness had deleted a few
-# thousand files, while dd did not move. For the same reason every run's
+# 33 files, dd one: the same binary on the same input took 15 ms in one
+# invocation and 40 ms a few minutes later, after the harness had deleted
+# a few thousand files, while dd did not move. For the same reason every run's
 # output stays until the end: deleting it would charge the next run.
 out_root = os.environ.get("OUT_ROOT") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
 keep = tempfile.mkdtemp(prefix="cmp-", dir=out_root)
