@@ -49,9 +49,16 @@ impl Drop for Killed {
     }
 }
 
+/// A directory on the disk the build is on (`/tmp` may be tmpfs, where
+/// ending a publish costs no `fsync` and the first test would pass
+/// without the wait it checks).
+fn disk_dir() -> tempfile::TempDir {
+    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
+}
+
 /// A server on disk with channel `demo/ch`, and the channel's push URL.
 fn server_with_channel() -> (tempfile::TempDir, Server, String) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = disk_dir();
     let server = Server::start(&file_store(dir.path()), free_port(), free_port());
     create(&server, "ch");
     let url = format!("rtmp://127.0.0.1:{}/demo/live/ch", server.rtmp);
@@ -82,7 +89,7 @@ fn publish_all(runtime: &tokio::runtime::Runtime, rtmp: u16, media: &Media) -> V
 
 #[test]
 fn publishers_that_reconnect_at_once_are_taken() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = disk_dir();
     let server = Server::start(&file_store(dir.path()), free_port(), free_port());
     for i in 0..STREAMS {
         create(&server, &format!("ch{i}"));
