@@ -224,8 +224,10 @@ impl Connection {
             return;
         }
         self.next_check = now + QUIET_CHECK;
-        if let Some(stop) = self.publisher().and_then(Publisher::stop_request) {
-            self.end(stop);
+        if let Publish::Live(p) = &self.publish {
+            if let Some(stop) = p.stop_request() {
+                self.end(stop);
+            }
         }
     }
 
