@@ -12,12 +12,25 @@
 //! next video frame.
 //!
 //! What keeps latency where it was:
-//! - A message under way is read the moment it is complete: the mark is
-//!   the rest of it ([`ReadHint::Media`]'s `message_rest`), so the
-//!   keyframe that closes a segment is never held back.
-//! - Between messages, the mark is what the stream sends in
+//! - A keyframe (or a command) under way is read the moment it is
+//!   complete: the mark is the rest of it ([`ReadHint::Media`]'s
+//!   `message_rest`), so the keyframe that closes a segment is never held
+//!   back. Audio and inter frames only join the open segment: they may
+//!   wait.
+//! - Between such messages, the mark is what the stream sends in
 //!   [`WINDOW`] at its measured rate (at most [`MAX_MARK`]): small
 //!   complete messages (audio, B-frames) wait at most about that long.
+//!   [`WINDOW`]'s bytes must stay under a keyframe's size (a 720p 3 Mb/s
+//!   keyframe is about 31-40 KB, 15 KB come in 40 ms), or a keyframe that
+//!   fits under the mark waits for the frames after it: with 120 ms
+//!   (45 KB) the p99 from keyframe to playable segment went from 6 to
+//!   72 ms at 200 streams (one run of `benches/latency-under-load.sh 200`).
+//! - While no frame can close a segment yet (`slack`: the stream time
+//!   until the open segment reaches its fragment duration), the mark is
+//!   what the stream sends in up to [`QUIET_WINDOW`] (at most
+//!   [`QUIET_MAX_MARK`]), keyframes under way included, and the bytes
+//!   are read [`SLACK_MARGIN`] before the segment could be cut. With 2 s
+//!   segments that is most of each segment's time.
 //! - A peer that sends less than the mark and then waits (a command mid
 //!   publish, a stalled encoder) is read after [`HOLD`]: the mark drops to
 //!   one byte, and the kernel wakes the reader at once if anything is
@@ -42,6 +55,14 @@ pub const WINDOW: Duration = Duration::from_millis(40);
 pub const MAX_MARK: usize = 32 * 1024;
 /// The longest bytes may wait below the mark before they are read anyway.
 pub const HOLD: Duration = Duration::from_millis(250);
+/// How long a stream's bytes may gather while its segment cannot be cut
+/// yet ([`ReadHint::Media`]'s `slack`), at its rate.
+pub const QUIET_WINDOW: Duration = Duration::from_millis(150);
+/// The highest mark then.
+pub const QUIET_MAX_MARK: usize = 64 * 1024;
+/// What is kept of the slack for frames that come sooner than their stream
+/// time says (an encoder's bursts, a network's jitter).
+pub const SLACK_MARGIN: Duration = Duration::from_millis(100);
 /// How often the byte rate is taken.
 const RATE_PERIOD: Duration = Duration::from_secs(1);
 
@@ -74,6 +95,8 @@ pub struct Gather {
     /// Off after a failed `setsockopt` (not Linux, not a socket).
     enabled: bool,
     last_read: Instant,
+    /// How long after `last_read` the mark is dropped.
+    hold: Duration,
     period_start: Instant,
     period_bytes: usize,
     /// Bytes per second over the last whole period (over the first one so
@@ -88,6 +111,7 @@ impl Gather {
             mark: 1,
             enabled: true,
             last_read: now,
+            hold: HOLD,
             period_start: now,
             period_bytes: 0,
             rate: 0,
@@ -117,21 +141,31 @@ impl Gather {
             self.period_start = now;
             self.period_bytes = 0;
         }
-        let mark = match hint {
-            ReadHint::Eager => 1,
+        let at_rate = |window: Duration| (self.rate as f64 * window.as_secs_f64()) as usize;
+        let (mark, hold) = match hint {
+            ReadHint::Eager => (1, HOLD),
+            // Nothing that comes in the next while can close a segment:
+            // let a longer stretch gather, and read it before the cut can be.
+            ReadHint::Media { slack, .. } if slack > SLACK_MARGIN + WINDOW => {
+                let quiet = slack - SLACK_MARGIN;
+                let mark = at_rate(quiet.min(QUIET_WINDOW)).min(QUIET_MAX_MARK);
+                (mark, quiet.min(HOLD))
+            }
             ReadHint::Media {
                 message_rest: Some(rest),
-            } => rest.get(),
-            ReadHint::Media { message_rest: None } => {
-                (self.rate as f64 * WINDOW.as_secs_f64()) as usize
-            }
+                ..
+            } => (rest.get().min(MAX_MARK), HOLD),
+            ReadHint::Media {
+                message_rest: None, ..
+            } => (at_rate(WINDOW).min(MAX_MARK), HOLD),
         };
-        self.set(socket, mark.clamp(1, MAX_MARK));
+        self.hold = hold;
+        self.set(socket, mark.max(1));
     }
 
     /// When to read whatever is queued, if the mark holds bytes back.
     pub fn deadline(&self) -> Option<Instant> {
-        (self.mark > 1).then(|| self.last_read + HOLD)
+        (self.mark > 1).then(|| self.last_read + self.hold)
     }
 
     /// The deadline passed (or not yet: then nothing happens): drop the
@@ -216,6 +250,7 @@ mod tests {
     fn media(rest: Option<usize>) -> ReadHint {
         ReadHint::Media {
             message_rest: rest.and_then(NonZeroUsize::new),
+            slack: Duration::ZERO,
         }
     }
 
@@ -245,6 +280,37 @@ mod tests {
         gather.after_read(&socket, 10, ReadHint::Eager, t1);
         assert_eq!(socket.set.borrow().last(), Some(&1));
         assert_eq!(gather.deadline(), None);
+    }
+
+    #[test]
+    fn while_no_segment_can_be_cut_a_longer_stretch_gathers() {
+        let socket = Marks::default();
+        let t0 = Instant::now();
+        let mut gather = Gather::new(t0);
+        // 375,000 bytes in the first second: 3 Mb/s.
+        let t1 = t0 + Duration::from_secs(1);
+        gather.after_read(&socket, 375_000, media(None), t1);
+        let slack = |ms, rest| ReadHint::Media {
+            message_rest: NonZeroUsize::new(rest),
+            slack: Duration::from_millis(ms),
+        };
+        // A segment 1.9 s from its cut: QUIET_WINDOW at the rate, even
+        // with a message under way, read within HOLD.
+        gather.after_read(&socket, 100, slack(1_900, 9_000), t1);
+        assert_eq!(socket.set.borrow().last(), Some(&56_250));
+        assert_eq!(gather.deadline(), Some(t1 + HOLD));
+        // 200 ms from it: what 100 ms bring, read within 100 ms.
+        gather.after_read(&socket, 100, slack(200, 9_000), t1);
+        assert_eq!(socket.set.borrow().last(), Some(&37_500));
+        assert_eq!(gather.deadline(), Some(t1 + Duration::from_millis(100)));
+        // Nearer than SLACK_MARGIN + WINDOW: as without slack.
+        gather.after_read(&socket, 100, slack(140, 9_000), t1);
+        assert_eq!(socket.set.borrow().last(), Some(&9_000));
+        assert_eq!(gather.deadline(), Some(t1 + HOLD));
+        // A fast publisher: capped.
+        let t2 = t1 + Duration::from_secs(1);
+        gather.after_read(&socket, 10_000_000, slack(1_900, 0), t2);
+        assert_eq!(socket.set.borrow().last(), Some(&QUIET_MAX_MARK));
     }
 
     #[test]

@@ -69,6 +69,7 @@ fn pump(client: &mut ClientSession, conn: &mut Connection, now: Instant, ms: u64
             moved = true;
         }
         block_on(conn.process(wall(ms)));
+        let _ = conn.read_hint();
         while let Some(bytes) = conn.poll_transmit() {
             let _ = client.handle_input(&bytes, now);
             moved = true;

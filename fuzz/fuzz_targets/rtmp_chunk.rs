@@ -1,14 +1,17 @@
 //! The chunk decoder on arbitrary bytes: one push equals a two-way split
 //! (the split point comes from the first byte), memory stays bounded, and
 //! every decoded message survives an encode/decode round trip, and what
-//! the decoder says it wants next is bounded. The split run assembles in a
+//! the decoder says it wants next is bounded (for awaited messages, no
+//! more than for all). The split run assembles in a
 //! message pool's buffers, used again from run to run: pooling changes
 //! nothing decoded.
 #![no_main]
 
 use std::sync::LazyLock;
 
-use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, ChunkLimits, Error, MessagePool, RawMessage};
+use livechannel_rtmp::{
+    awaited, ChunkDecoder, ChunkEncoder, ChunkLimits, Error, MessagePool, RawMessage,
+};
 
 static POOL: LazyLock<MessagePool> = LazyLock::new(|| MessagePool::new(256 * 1024));
 
@@ -32,8 +35,13 @@ fn run(data: &[u8], split: usize, pool: Option<&MessagePool>) -> (Vec<RawMessage
                 Ok(None) => {
                     // What a driver may wait for: at most a whole message
                     // sent in chunks of one byte (one header byte each).
-                    if let Some(wanted) = decoder.bytes_wanted() {
+                    // Counting only the awaited messages asks for no more.
+                    let all = decoder.bytes_wanted();
+                    if let Some(wanted) = all {
                         assert!(wanted.get() <= 2 * LIMITS.max_message_size as usize + 32);
+                    }
+                    if let Some(awaited) = decoder.bytes_wanted_by(awaited) {
+                        assert!(all.is_some_and(|all| all <= awaited));
                     }
                     break;
                 }

@@ -56,6 +56,7 @@ fn run(prefix: &[u8], data: &[u8], split: usize) -> (Vec<ServerEvent>, Vec<u8>, 
         // more than a message in chunks of one byte.
         if let livechannel_rtmp::ReadHint::Media {
             message_rest: Some(rest),
+            ..
         } = session.read_hint()
         {
             assert!(rest.get() <= 2 * LIMITS.max_message_size as usize + 32);

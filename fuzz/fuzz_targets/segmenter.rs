@@ -2,7 +2,8 @@
 //! segment it emits is whole TS packets opening with the PAT, and streaming
 //! the chunks (`OutputMode::StreamedChunks`), with or without a chunk pool,
 //! gives out exactly the same bytes and names, whose times strictly
-//! increase, with arrival times (live) or without (a file).
+//! increase, with arrival times (live) or without (a file); and the time
+//! until a cut is at most the fragment duration.
 #![no_main]
 
 use bytes::Bytes;
@@ -90,6 +91,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         check_whole(&mut whole, &mut a);
         check_streamed(&mut streamed, &mut open, &mut b);
         check_streamed(&mut pooled, &mut open_pooled, &mut c);
+        // A segment can be cut at most FragDuration after the newest frame.
+        let slack = whole.ms_until_cut();
+        assert!(slack.is_none_or(|ms| ms <= 1_000), "{slack:?}");
     }
     whole.finish();
     streamed.finish();

@@ -123,6 +123,9 @@ pub struct Segmenter {
     last_video: Option<LastVideo>,
     /// The segment being gathered.
     segment: OpenSegment,
+    /// Stream time of the newest frame pushed (DTS for video, PTS for
+    /// audio), for [`ms_until_cut`](Self::ms_until_cut).
+    newest_ticks: Option<i64>,
     /// Largest (dts - pts) seen, in ticks: DTS is moved back by this much
     /// so PTS ≥ DTS.
     dts_shift: i64,
@@ -164,6 +167,7 @@ impl Segmenter {
             origin_ms: None,
             last_video: None,
             segment: OpenSegment::default(),
+            newest_ticks: None,
             dts_shift: 0,
             muxer,
             carry: Vec::new(),
@@ -295,6 +299,37 @@ impl Segmenter {
     /// Set by the first such tag, so a driver can warn once per stream.
     pub fn discarded_audio(&self) -> Option<DiscardedAudio> {
         self.discarded_audio
+    }
+
+    /// Stream milliseconds from the newest frame pushed to the earliest
+    /// frame that can close the open segment (its start plus the fragment
+    /// duration): 0 when the next keyframe would, `None` before any frame.
+    ///
+    /// Frames that come before then only join the open segment, so a
+    /// driver may read them a little later at no cost to when a segment is
+    /// stored: `livechannel` lets a publisher's bytes gather in its socket
+    /// for that long (see `ReadHint::Media::slack`). A segment over
+    /// [`SegmenterConfig::max_segment_bytes`] is cut earlier, at any frame.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use livechannel_hls::{Segmenter, SegmenterConfig};
+    /// let mut s = Segmenter::new(SegmenterConfig { frag_duration_ms: 2000, ..Default::default() });
+    /// assert_eq!(s.ms_until_cut(), None);
+    /// // AAC sequence header (AudioSpecificConfig: LC, 44.1 kHz, stereo), then frames.
+    /// s.push_audio(0, Bytes::from_static(&[0xaf, 0x00, 0x12, 0x10]))?;
+    /// s.push_audio(0, Bytes::from_static(&[0xaf, 0x01, 0x21]))?;
+    /// assert_eq!(s.ms_until_cut(), Some(2000)); // the segment starts here
+    /// s.push_audio(23, Bytes::from_static(&[0xaf, 0x01, 0x21]))?; // 1024 samples later
+    /// assert_eq!(s.ms_until_cut(), Some(1976));
+    /// # Ok::<(), livechannel_hls::Error>(())
+    /// ```
+    pub fn ms_until_cut(&self) -> Option<u64> {
+        let start = self.segment.start.ticks()?;
+        let newest = self.newest_ticks?;
+        let frag = self.config.frag_duration_ms.saturating_mul(90);
+        let left = start.saturating_add(frag as i64).saturating_sub(newest);
+        Some(u64::try_from(left).unwrap_or(0) / 90)
     }
 
     /// Counters for operators (see [`Stats`]).

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use bytes::Bytes;
 use futures::executor::block_on;
 use livechannel::catalog::{Acl, BucketRecord, ChannelConfig, ChannelRecord};
 use livechannel::store::MemoryStore;
 use livechannel::{
     AddressError, Connection, ConnectionConfig, ConnectionEvent, IngestError, PublishError,
-    Refusal, Service, ServiceConfig,
+    ReadHint, Refusal, Service, ServiceConfig,
 };
 use livechannel_rtmp::{ClientConfig, ClientEvent, ClientSession};
 
@@ -184,4 +185,37 @@ fn a_channel_disabled_while_no_media_flows_ends_at_the_next_timeout() {
         .any(|e| matches!(e, ConnectionEvent::Finished { result: Ok(()), .. }));
     assert!(finished);
     assert_eq!(service.live_count(), 0);
+}
+
+#[test]
+fn a_live_publish_says_how_long_its_bytes_may_wait() {
+    let service = service(Acl::PublicReadWrite);
+    let mut pair = Pair::new(&service, "live", "rtmp://bkt.oss.example/live", "ch");
+    assert!(pair.client.is_publishing());
+    let slack = |pair: &Pair| match pair.conn.read_hint() {
+        ReadHint::Media { slack, .. } => slack,
+        ReadHint::Eager => panic!("a live publish lets bytes gather"),
+    };
+    // No frame yet: nothing to wait for, nothing to spare.
+    assert_eq!(slack(&pair), Duration::ZERO);
+    // AAC (LC, 44.1 kHz, stereo): the segment opened by the first frame
+    // can be cut FragDuration (5 s by default) later; 1024 samples on
+    // (23.2 ms), that much less, in whole ms rounded down.
+    let aac = |body: &'static [u8]| Bytes::from_static(body);
+    pair.client
+        .send_audio(0, aac(&[0xaf, 0x00, 0x12, 0x10]))
+        .unwrap();
+    pair.client.send_audio(0, aac(&[0xaf, 0x01, 0x21])).unwrap();
+    pair.pump();
+    let frag = Duration::from_secs(u64::from(ChannelConfig::default().target.frag_duration));
+    assert_eq!(slack(&pair), frag);
+    pair.client
+        .send_audio(23, aac(&[0xaf, 0x01, 0x21]))
+        .unwrap();
+    pair.pump();
+    assert_eq!(slack(&pair), frag - Duration::from_millis(24));
+    // Once the publish ends: read as bytes come.
+    pair.client.unpublish().unwrap();
+    pair.pump();
+    assert_eq!(pair.conn.read_hint(), ReadHint::Eager);
 }

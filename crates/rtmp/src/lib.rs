@@ -68,7 +68,7 @@ pub use handshake::{Handshake, HandshakeKind, HANDSHAKE_LEN, RTMP_VERSION};
 pub use message::{
     type_id, AggregateIter, BandwidthLimit, Command, Message, SubMessage, UserControlEvent,
 };
-pub use read_hint::ReadHint;
+pub use read_hint::{awaited, ReadHint};
 pub use server::{
     ConnectInfo, PublishRejection, RequestId, ServerConfig, ServerEvent, ServerSession,
 };

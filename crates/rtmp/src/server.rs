@@ -8,7 +8,7 @@ pub use config::ServerConfig;
 pub use event::{ConnectInfo, PublishRejection, RequestId, ServerEvent};
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use livechannel_amf0::Value;
@@ -518,7 +518,8 @@ impl ServerSession {
     pub fn read_hint(&self) -> ReadHint {
         match (&self.state, &self.closed) {
             (State::Publishing { .. }, None) => ReadHint::Media {
-                message_rest: self.conn.decoder.bytes_wanted(),
+                message_rest: self.conn.decoder.bytes_wanted_by(crate::read_hint::awaited),
+                slack: Duration::ZERO,
             },
             _ => ReadHint::Eager,
         }

@@ -2,7 +2,9 @@
 //! header form, extended timestamps, limits, and rml_rtmp as an oracle.
 
 use bytes::Bytes;
-use livechannel_rtmp::{ChunkDecoder, ChunkEncoder, ChunkLimits, Error, MessagePool, RawMessage};
+use livechannel_rtmp::{
+    awaited, ChunkDecoder, ChunkEncoder, ChunkLimits, Error, MessagePool, RawMessage,
+};
 use proptest::prelude::*;
 
 fn decode_all(decoder: &mut ChunkDecoder) -> Result<Vec<RawMessage>, Error> {
@@ -239,6 +241,93 @@ proptest! {
             }
         }
         prop_assert_eq!(asked.last().copied().flatten(), None);
+    }
+
+    /// `bytes_wanted_by(awaited)` is a lower bound for the awaited messages
+    /// (keyframes among inter frames and audio, with extended timestamps
+    /// too), and asks for nothing while only audio flows.
+    #[test]
+    fn bytes_wanted_by_waits_only_for_awaited_messages(
+        frames in proptest::collection::vec((0u8..3, 1usize..1500), 1..10),
+        chunk_size in 1usize..300,
+        big_timestamps: bool,
+    ) {
+        let base = if big_timestamps { 0x0100_0000 } else { 0 };
+        let msgs: Vec<RawMessage> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, &(kind, len))| {
+                let (csid, type_id, first) = match kind {
+                    0 => (4, 8, 0xaf),   // AAC
+                    1 => (6, 9, 0x27),   // AVC inter frame
+                    _ => (6, 9, 0x17),   // AVC keyframe
+                };
+                let mut body = payload(len, i as u8).to_vec();
+                body[0] = first;
+                RawMessage::new(csid, base + i as u32 * 40, type_id, 1, body.into())
+            })
+            .collect();
+        let mut encoder = ChunkEncoder::new();
+        let mut wire = Vec::new();
+        encoder.encode_set_chunk_size(chunk_size as u32, &mut wire).unwrap();
+        // A control message, awaited like any but media.
+        let control = wire.len();
+        for m in &msgs {
+            encoder.encode(m, &mut wire).unwrap();
+        }
+        let mut decoder = ChunkDecoder::new();
+        let mut asked = Vec::new();
+        let mut awaited_done = vec![false];
+        for byte in &wire {
+            decoder.push(&[*byte]);
+            let mut done = false;
+            while let Some(m) = decoder.poll().unwrap() {
+                done |= awaited(m.type_id, m.payload.first().copied());
+            }
+            awaited_done.push(done);
+            asked.push(decoder.bytes_wanted_by(awaited).map(|w| w.get()));
+        }
+        let mut next = vec![usize::MAX; wire.len() + 1];
+        for p in (0..wire.len()).rev() {
+            next[p] = if awaited_done[p + 1] { p + 1 } else { next[p + 1] };
+        }
+        for (p, wanted) in asked.iter().enumerate() {
+            if let Some(w) = *wanted {
+                prop_assert!(next[p] >= p + w, "after byte {} it asked for {} more, an awaited message came after {}", p, w, next[p] - p);
+            }
+        }
+        if frames.iter().all(|&(kind, _)| kind == 0) {
+            prop_assert!(asked[control..].iter().all(Option::is_none), "audio only, yet it asked: {:?}", asked);
+        }
+    }
+}
+
+/// An inter frame under way is not waited for, a keyframe is, with or
+/// without an extended timestamp between header and body.
+#[test]
+fn only_keyframes_are_awaited_under_way() {
+    for timestamp in [0, 0x0100_0000] {
+        for (first, waited) in [(0x27u8, false), (0x17, true)] {
+            let mut body = payload(300, 1).to_vec();
+            body[0] = first;
+            let msg = RawMessage::new(6, timestamp, 9, 1, body.into());
+            let mut wire = Vec::new();
+            ChunkEncoder::new().encode(&msg, &mut wire).unwrap(); // chunks of 128
+            let mut decoder = ChunkDecoder::new();
+            // The header alone: the body's first byte is not known yet.
+            let header = if timestamp == 0 { 12 } else { 16 };
+            decoder.push(&wire[..header]);
+            assert_eq!(decoder.poll().unwrap(), None);
+            assert!(decoder.bytes_wanted_by(awaited).is_some());
+            decoder.push(&wire[header..100]);
+            assert_eq!(decoder.poll().unwrap(), None);
+            assert!(decoder.bytes_wanted().is_some());
+            assert_eq!(
+                decoder.bytes_wanted_by(awaited).is_some(),
+                waited,
+                "{first:#x} at {timestamp}"
+            );
+        }
     }
 }
 

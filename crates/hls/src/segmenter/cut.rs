@@ -11,6 +11,7 @@ use crate::{InitSegment, Output, Segment, SegmentFormat};
 impl Segmenter {
     /// Close the open segment before a frame at `ticks` when the rules say so.
     pub(super) fn cut_before(&mut self, ticks: i64, keyframe: bool, is_video: bool) {
+        self.newest_ticks = Some(self.newest_ticks.map_or(ticks, |n| n.max(ticks)));
         let Some(start) = self.segment.start.ticks() else {
             return;
         };

@@ -253,10 +253,14 @@ impl Connection {
 
     /// Whether the driver may let the publisher's bytes gather in the
     /// socket before reading them ([`ReadHint`]): `Media` while a publish
-    /// is live, `Eager` before it and once it ends.
+    /// is live, with the [`slack`](Publisher::slack) until its open
+    /// segment can be cut; `Eager` before it and once it ends.
     pub fn read_hint(&self) -> ReadHint {
-        match &self.publish {
-            Publish::Live(_) => self.session.read_hint(),
+        match (&self.publish, self.session.read_hint()) {
+            (Publish::Live(p), ReadHint::Media { message_rest, .. }) => ReadHint::Media {
+                message_rest,
+                slack: p.slack(),
+            },
             _ => ReadHint::Eager,
         }
     }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use livechannel_hls::{Output, Segmenter, VideoCodecKind};
@@ -132,6 +132,14 @@ impl Publisher {
     /// as it arrives): end the RTMP publish and call [`finish`](Self::finish).
     pub fn stop_request(&self) -> Option<IngestError> {
         self.push.entry.stop_request()
+    }
+
+    /// How long the publisher's next bytes may wait unread without
+    /// delaying a stored segment: the stream time until the open segment
+    /// can be cut ([`Segmenter::ms_until_cut`]), zero before the first
+    /// frame.
+    pub fn slack(&self) -> Duration {
+        Duration::from_millis(self.segmenter.ms_until_cut().unwrap_or(0))
     }
 
     /// What the operator should hear about this publish, once each (see

@@ -259,6 +259,18 @@ impl ChunkDecoder {
     /// # Ok::<(), livechannel_rtmp::Error>(())
     /// ```
     pub fn bytes_wanted(&self) -> Option<NonZeroUsize> {
+        self.bytes_wanted_by(|_, _| true)
+    }
+
+    /// [`bytes_wanted`](Self::bytes_wanted) counting only the messages
+    /// under way that `awaited` picks, by their type id and the first byte
+    /// of their body (`None` while it has not come): a driver that reads
+    /// at once for a video keyframe but lets inter frames gather passes a
+    /// rule that says so (see [`ReadHint`](crate::ReadHint)).
+    pub fn bytes_wanted_by(
+        &self,
+        awaited: impl Fn(u8, Option<u8>) -> bool,
+    ) -> Option<NonZeroUsize> {
         if self.error.is_some() {
             return None;
         }
@@ -266,10 +278,15 @@ impl ChunkDecoder {
         let under_way = self
             .streams
             .iter()
-            .filter(|s| s.partial.is_some())
-            .map(|s| on_wire(s.length.saturating_sub(s.received()) as usize, chunk))
+            .filter_map(|s| Some((s, s.partial.as_ref()?)))
+            .filter(|(s, body)| awaited(s.type_id, body.first().copied()))
+            .map(|(s, _)| on_wire(s.length.saturating_sub(s.received()) as usize, chunk))
             .min();
-        let wire = match (under_way, self.next_message_on_wire()) {
+        let next = self
+            .next_message_on_wire()
+            .filter(|&(_, type_id, first)| awaited(type_id, first))
+            .map(|(wire, _, _)| wire);
+        let wire = match (under_way, next) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
         };
@@ -280,20 +297,34 @@ impl ChunkDecoder {
 
     /// The whole size on the wire (headers included, one byte for each
     /// continuation header) of a new message whose first chunk header is at
-    /// the start of the buffer, when enough of it is here.
-    fn next_message_on_wire(&self) -> Option<usize> {
+    /// the start of the buffer, when enough of it is here; with its type id
+    /// and the first byte of its body, if that is here too.
+    fn next_message_on_wire(&self) -> Option<(usize, u8, Option<u8>)> {
         let (fmt, csid, basic_len) = basic_header(&self.buf)?;
         let stream = self.find(csid).and_then(|i| self.streams.get(i));
         if stream.is_some_and(|s| s.partial.is_some()) {
             return None; // a continuation: counted with the messages under way
         }
         let header_len = basic_len + message_header_len(fmt);
-        let length = if fmt <= 1 {
-            read_u24(self.buf.get(basic_len + 3..header_len)?) as usize
+        let header = self.buf.get(basic_len..header_len)?;
+        let (length, type_id) = if fmt <= 1 {
+            (read_u24(&header[3..6]) as usize, header[6])
         } else {
-            stream?.length as usize
+            let s = stream?;
+            (s.length as usize, s.type_id)
         };
-        Some((header_len + on_wire(length, self.chunk_size as usize)).saturating_sub(1))
+        // An extended timestamp comes between the header and the body. A
+        // format-3 header may repeat its stream's or not: no first byte.
+        let first = match header.get(..3) {
+            Some(field) => self
+                .buf
+                .get(header_len + if field == [0xff; 3] { 4 } else { 0 }),
+            None if stream.is_some_and(|s| s.extended) => None,
+            None => self.buf.get(header_len),
+        };
+        let first = first.copied();
+        let wire = (header_len + on_wire(length, self.chunk_size as usize)).saturating_sub(1);
+        Some((wire, type_id, first))
     }
 
     /// Number of chunk streams with a remembered header.
