@@ -11,17 +11,21 @@
 //! a second ffmpeg is refused within the first 5 s of silence and taken
 //! after.
 //!
-//! Publishers that push faster than the server stores can still be
-//! refused: when one reconnects, the server may not have read its first
-//! connection's end yet, and a publish still being read is live.
+//!
+//! Publishers that push faster than the server stores, then push again at
+//! once: when one reconnects, the server may not have read to the end of
+//! its first connection yet, and that publish is still receiving media.
+//! The reconnect was refused; now it waits for it up to `BUSY_WAIT`.
 
 mod common;
 
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::fixture;
 use common::server_process::{create, file_store, free_port, Server};
 use livechannel_examples::rtmp_publish::{publish, Media};
+use livechannel_flv::{Tag, TagType};
 use livechannel_testkit::{have, run};
 
 const STREAMS: usize = 20;
@@ -74,11 +78,18 @@ fn wait_for_records(server: &Server, channel: &str, n: usize) {
     });
 }
 
-fn publish_all(runtime: &tokio::runtime::Runtime, rtmp: u16, media: &Media) -> Vec<String> {
+/// Pushes `media` to channels ch0..ch19 at once, in real time or as fast
+/// as it goes; the errors of those that failed.
+fn publish_all(
+    runtime: &tokio::runtime::Runtime,
+    rtmp: u16,
+    media: &Media,
+    real_time: bool,
+) -> Vec<String> {
     runtime.block_on(async {
         let pushes = (0..STREAMS).map(|i| {
             let url = format!("rtmp://127.0.0.1:{rtmp}/demo/live/ch{i}");
-            async move { publish(&url, media, true, i as u64).await }
+            async move { publish(&url, media, real_time, i as u64).await }
         });
         futures::future::join_all(pushes)
             .await
@@ -91,15 +102,31 @@ fn publish_all(runtime: &tokio::runtime::Runtime, rtmp: u16, media: &Media) -> V
 
 #[test]
 fn publishers_that_reconnect_at_once_are_taken() {
+    reconnect_at_once(true);
+}
+
+#[test]
+fn fast_publishers_that_reconnect_at_once_are_taken() {
+    reconnect_at_once(false);
+}
+
+/// 20 publishers, then all of them again the moment they are done: in real
+/// time the fixture (6 s), as fast as they go the fixture 12 times over
+/// (3.3 MB, as an 8 s 720p 3 Mb/s file): enough that its end is still in
+/// the sockets' buffers when they reconnect (before the server waited for
+/// a publish still receiving media, 9-11 of 20 and 40 of 50 such
+/// reconnects were refused).
+fn reconnect_at_once(real_time: bool) {
     let dir = disk_dir();
     let server = Server::start(&file_store(dir.path()), free_port(), free_port());
     for i in 0..STREAMS {
         create(&server, &format!("ch{i}"));
     }
     let media = Media::load(std::fs::read(fixture(SOURCE)).unwrap()).unwrap();
+    let media = if real_time { media } else { looped(&media, 12) };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for round in 1..=2 {
-        let refused = publish_all(&runtime, server.rtmp, &media);
+        let refused = publish_all(&runtime, server.rtmp, &media, real_time);
         assert!(refused.is_empty(), "round {round}: {refused:#?}");
     }
     for i in 0..STREAMS {
@@ -110,6 +137,28 @@ fn publishers_that_reconnect_at_once_are_taken() {
             playlist.contains("#EXT-X-DISCONTINUITY") && playlist.ends_with("#EXT-X-ENDLIST\n"),
             "{playlist}"
         );
+    }
+}
+
+/// `media` `times` over, each pass's timestamps after the last's (its
+/// metadata once).
+fn looped(media: &Media, times: u32) -> Media {
+    let step = media.duration.as_millis() as u32 + 40;
+    let tags: Vec<_> = (0..times)
+        .flat_map(|k| {
+            media.tags.iter().filter_map(move |tag| {
+                let again = k > 0 && tag.tag_type == TagType::Script;
+                (!again).then(|| Tag {
+                    timestamp: tag.timestamp + k * step,
+                    ..tag.clone()
+                })
+            })
+        })
+        .collect();
+    Media {
+        bytes: media.bytes * u64::from(times),
+        duration: Duration::from_millis(u64::from(step * times)),
+        tags,
     }
 }
 

@@ -52,7 +52,7 @@ mod publisher;
 mod retry;
 mod writer;
 
-pub use admission::{PublishRequest, TAKEOVER_WAIT};
+pub use admission::{PublishRequest, BUSY_WAIT, TAKEOVER_WAIT};
 pub use connection::{Connection, ConnectionConfig, ConnectionEvent};
 pub use error::{EndReason, IngestError, IngestWarning, PublishError, Refusal};
 pub use publisher::{Publisher, DISABLED_CHECK_MS};

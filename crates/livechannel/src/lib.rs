@@ -41,7 +41,7 @@ mod xml;
 pub use addressing::{resolve_publish, AddressError, PublishAddress};
 pub use ingest::{
     Connection, ConnectionConfig, ConnectionEvent, EndReason, IngestError, IngestWarning,
-    PublishError, PublishRequest, Publisher, Refusal, DISABLED_CHECK_MS, TAKEOVER_WAIT,
+    PublishError, PublishRequest, Publisher, Refusal, BUSY_WAIT, DISABLED_CHECK_MS, TAKEOVER_WAIT,
 };
 pub use live::{AudioStat, LiveStat, VideoStat, SILENT_TAKEOVER_MS};
 pub use livechannel_hls::{SegmentFormat, VideoCodecKind};

@@ -396,6 +396,18 @@ impl livechannel::store::Sleep for Gate {
     }
 }
 
+/// The waiting publish `again` is taken, and ends: the channel's History
+/// holds both publishes.
+fn taken_after_the_first(
+    service: &Service,
+    again: impl std::future::Future<Output = Result<livechannel::Publisher, PublishError>>,
+) {
+    let second = block_on(again).expect("taken once the first publish ended");
+    block_on(second.finish(t(T0_MS + 2000))).unwrap();
+    let history = block_on(service.catalog().history("bkt", "ch")).unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+}
+
 #[test]
 fn a_republish_waits_for_the_ending_publish_of_its_channel() {
     use std::future::Future;
@@ -418,11 +430,6 @@ fn a_republish_waits_for_the_ending_publish_of_its_channel() {
     let service = Arc::new(Service::new(store.clone(), config).with_sleep(Arc::new(gate.clone())));
     setup(&service, Acl::PublicReadWrite, 2);
     let first = block_on(service.publish(request(), t(T0_MS))).unwrap();
-    // While the first pushes, a second publisher is refused at once.
-    assert!(matches!(
-        block_on(service.publish(request(), t(T0_MS + 500))),
-        Err(PublishError::AlreadyLive(_))
-    ));
     let mut cx = Context::from_waker(Waker::noop());
     let mut ending = std::pin::pin!(first.finish(t(T0_MS + 1000)));
     assert!(
@@ -436,10 +443,58 @@ fn a_republish_waits_for_the_ending_publish_of_its_channel() {
     );
     gate.open();
     block_on(ending).unwrap();
-    let second = block_on(again).expect("taken once the first publish ended");
-    block_on(second.finish(t(T0_MS + 2000))).unwrap();
-    let history = block_on(service.catalog().history("bkt", "ch")).unwrap();
-    assert_eq!(history.len(), 2, "{history:?}");
+    taken_after_the_first(&service, again);
+}
+
+#[test]
+fn a_publish_still_receiving_media_is_waited_for_then_refused() {
+    /// Every wait passes at once.
+    struct Now;
+    impl livechannel::store::Sleep for Now {
+        fn sleep(&self, _: Duration) -> livechannel::store::BoxFuture<'static, ()> {
+            Box::pin(std::future::ready(()))
+        }
+    }
+    let config = ServiceConfig {
+        node_id: "node-a".into(),
+        ..ServiceConfig::default()
+    };
+    let service =
+        Arc::new(Service::new(Arc::new(MemoryStore::new()), config).with_sleep(Arc::new(Now)));
+    setup(&service, Acl::PublicReadWrite, 2);
+    let first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    // BUSY_WAIT passed, and the first is still publishing.
+    assert!(matches!(
+        block_on(service.publish(request(), t(T0_MS + 500))),
+        Err(PublishError::AlreadyLive(_))
+    ));
+    block_on(first.finish(t(T0_MS + 1000))).unwrap();
+}
+
+#[test]
+fn a_publish_that_ends_within_busy_wait_is_followed_by_the_waiting_one() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    // The gate stays shut: BUSY_WAIT never passes.
+    let config = ServiceConfig {
+        node_id: "node-a".into(),
+        ..ServiceConfig::default()
+    };
+    let service = Arc::new(
+        Service::new(Arc::new(MemoryStore::new()), config).with_sleep(Arc::new(Gate::default())),
+    );
+    setup(&service, Acl::PublicReadWrite, 2);
+    let first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    // A publisher pushing a file faster than real time pushes it again:
+    // its first publish is still being read.
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut again = std::pin::pin!(service.publish(request(), t(T0_MS + 500)));
+    assert!(
+        again.as_mut().poll(&mut cx).is_pending(),
+        "waits for the busy publish"
+    );
+    block_on(first.finish(t(T0_MS + 1000))).unwrap();
+    taken_after_the_first(&service, again);
 }
 
 #[test]

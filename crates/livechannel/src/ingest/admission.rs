@@ -168,7 +168,9 @@ impl Service {
     /// told to stop. The wait is as long as its last writes, at most
     /// [`TAKEOVER_WAIT`] with a timer ([`Service::with_sleep`]; without
     /// one, as long as the store's retries). A publish still receiving
-    /// media is not waited for: one publisher at a time.
+    /// media is waited for [`BUSY_WAIT`] (with a timer; without one, not
+    /// at all), then refused unless it ended or went silent meanwhile:
+    /// one publisher at a time.
     async fn claim_live(
         &self,
         bucket: &str,
@@ -178,9 +180,18 @@ impl Service {
     ) -> Result<Arc<LiveEntry>, PublishError> {
         let holder = match self.live.claim(bucket, channel, stat.clone()) {
             Ok(entry) => return Ok(entry),
-            Err(holder) if holder.yield_to(now_ms) => holder,
-            Err(_) => return Err(PublishError::AlreadyLive(channel.to_owned())),
+            Err(holder) => holder,
         };
+        let busy_ms = BUSY_WAIT.as_millis() as u64;
+        let yields = match &self.sleep {
+            _ if holder.yield_to(now_ms) => true,
+            Some(sleep) if first_of(holder.released(), sleep.sleep(BUSY_WAIT)).await => true,
+            Some(_) => holder.yield_to(now_ms.saturating_add(busy_ms)),
+            None => false,
+        };
+        if !yields {
+            return Err(PublishError::AlreadyLive(channel.to_owned()));
+        }
         let released = holder.released();
         let in_time = match &self.sleep {
             Some(sleep) => first_of(released, sleep.sleep(TAKEOVER_WAIT)).await,
@@ -272,6 +283,15 @@ impl Service {
 /// its channel: long beside the few store writes of an end, short beside
 /// a store that keeps failing them (each is retried for minutes).
 pub const TAKEOVER_WAIT: Duration = Duration::from_secs(10);
+
+/// The longest a new publish waits for a publish of its channel that is
+/// still receiving media before it is refused. Its publisher may have left
+/// already: one that pushed a file faster than the store takes it has its
+/// last megabytes in the sockets' buffers when it pushes again, and its
+/// end (FIN, `deleteStream`) is read only after them. Long beside reading
+/// those, short beside a client's patience: the refusal of a second
+/// encoder comes this much later.
+pub const BUSY_WAIT: Duration = Duration::from_secs(3);
 
 /// Whether `wanted` finished before `deadline` (both polled in turn;
 /// `wanted` first, so a tie goes to it).
