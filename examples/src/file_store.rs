@@ -6,8 +6,7 @@
 //!   died, with whatever half-written objects they held.
 //! - A put writes a temporary file, fsyncs it and renames it over the key,
 //!   so a reader (or a crash) sees the old object or the new one, never a
-//!   mix. A new empty object (a VOD index entry) has nothing to see half
-//!   written: it is created in place.
+//!   mix.
 //! - An upload (`begin_upload`, `append`, `complete_upload`: how ingest
 //!   stores a segment while it is made) does the same, the temporary file
 //!   growing with each append.
@@ -59,7 +58,7 @@ use livechannel::store::{
 
 pub use crate::file_uploads::FileUpload;
 use crate::file_uploads::{UploadFile, Uploads};
-use crate::fs_util::{create_empty_making_dirs, link_making_dirs, rename_making_dirs};
+use crate::fs_util::{link_making_dirs, rename_making_dirs};
 
 /// Objects as files below a root directory. Cloning is cheap (shared state).
 #[derive(Debug, Clone)]
@@ -228,21 +227,10 @@ impl Files {
         durability: Durability,
     ) -> Result<PathBuf, StoreError> {
         let path = self.path(key)?;
-        let len = chunks.iter().map(|c| c.as_ref().len() as u64).sum();
-        if len == 0 && !needs_sidecar(key, len, content_type) {
-            // A new empty object (a VOD index entry, one per segment) has
-            // no bytes a reader could see half written: it is made in
-            // place, a temporary file and a rename less. One that replaces
-            // an object goes the usual way.
-            match create_empty_making_dirs(&path) {
-                Ok(()) => return Ok(path),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(backend(e)),
-            }
-        }
         let tmp = self.write_tmp(chunks, durability).map_err(backend)?;
         // Asked here as well as in write_sidecar: a put that needs none
         // spares the stat of its file.
+        let len = chunks.iter().map(|c| c.as_ref().len() as u64).sum();
         if needs_sidecar(key, len, content_type) {
             if let Ok(m) = fs::metadata(&tmp) {
                 self.write_sidecar(key, &m, Some(etag_of_chunks(chunks)), content_type);
@@ -951,7 +939,7 @@ mod tests {
             Write::put(
                 ".livechannel/index/b/ch/1",
                 Bytes::new(),
-                "application/octet-stream",
+                "application/json",
             ),
             Write::put("b/ch/playlist.m3u8", Bytes::from_static(b"1.ts"), "x"),
         ];
@@ -966,23 +954,6 @@ mod tests {
         assert_eq!(get(".livechannel/index/b/ch/1").await, "");
         assert_eq!(get("b/ch/playlist.m3u8").await, "1.ts");
         // Completed: dropping the upload removed nothing, and left no file behind.
-        assert!(upload_files(dir.path()).is_empty());
-    }
-
-    #[tokio::test]
-    async fn an_empty_object_is_made_in_place_or_replaces_the_one_there() {
-        let (dir, s) = store();
-        let octets = "application/octet-stream";
-        let meta = s.put("b/new/1", Bytes::new(), octets).await.unwrap();
-        assert_eq!((meta.size, meta.etag), (0, etag(b"")));
-        s.put("b/2", Bytes::from_static(b"full"), octets)
-            .await
-            .unwrap();
-        s.put("b/2", Bytes::new(), octets).await.unwrap();
-        assert_eq!(s.get("b/2", None).await.unwrap().data, "");
-        // Typed otherwise, it keeps its type as any put does.
-        s.put("b/3", Bytes::new(), "text/x").await.unwrap();
-        assert_eq!(s.head("b/3").await.unwrap().content_type, "text/x");
         assert!(upload_files(dir.path()).is_empty());
     }
 

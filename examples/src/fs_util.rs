@@ -52,18 +52,6 @@ pub fn link_making_dirs(from: &Path, to: &Path) -> io::Result<()> {
     making_dirs(to, || fs::hard_link(from, to))
 }
 
-/// Create `to` as a new empty file (fails if `to` exists), making its
-/// directory first if it is missing.
-pub fn create_empty_making_dirs(to: &Path) -> io::Result<()> {
-    making_dirs(to, || {
-        fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(to)
-            .map(drop)
-    })
-}
-
 /// Run `place` (which puts a file at `to`); when it fails for a missing
 /// directory, make `to`'s directories and run it once more. The directory
 /// is nearly always there: trying first costs one system call where making
