@@ -45,9 +45,15 @@ bench_load() {
 # On a VM, tmpfs pages never used before cost the writer several times more
 # than pages used and freed, which would charge whichever server runs first;
 # afterwards the runs write onto recycled pages. Capped at what the machine
-# has available less 2 GiB.
+# has available less 2 GiB. Files other work left in tmpfs shrink that (a
+# run with 7 GB of leftovers in /dev/shm had odd rounds), so more than
+# 1 GiB of shared memory in use is called out first.
 bench_warm_shm() {
-    local mib="$1" avail t0
+    local mib="$1" avail held t0
+    held=$(awk '/^Shmem:/ { print int($2 / 1024) }' /proc/meminfo)
+    if [ "$held" -gt 1024 ]; then
+        echo "warning: $held MiB already in tmpfs or shared memory (files left in /dev/shm?): less to warm with, less for the runs" >&2
+    fi
     avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) - 2048 }' /proc/meminfo)
     [ "$mib" -le "$avail" ] || mib="$avail"
     [ "$mib" -gt 0 ] || { echo "tmpfs not warmed: too little memory available" >&2; return; }

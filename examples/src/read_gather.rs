@@ -247,11 +247,18 @@ mod tests {
         }
     }
 
-    fn media(rest: Option<usize>) -> ReadHint {
+    /// Media, `rest` bytes of an awaited message under way, `slack_ms`
+    /// before the segment can be cut.
+    fn media_in(rest: Option<usize>, slack_ms: u64) -> ReadHint {
         ReadHint::Media {
             message_rest: rest.and_then(NonZeroUsize::new),
-            slack: Duration::ZERO,
+            slack: Duration::from_millis(slack_ms),
         }
+    }
+
+    /// Media near the cut (no slack).
+    fn media(rest: Option<usize>) -> ReadHint {
+        media_in(rest, 0)
     }
 
     #[test]
@@ -290,26 +297,22 @@ mod tests {
         // 375,000 bytes in the first second: 3 Mb/s.
         let t1 = t0 + Duration::from_secs(1);
         gather.after_read(&socket, 375_000, media(None), t1);
-        let slack = |ms, rest| ReadHint::Media {
-            message_rest: NonZeroUsize::new(rest),
-            slack: Duration::from_millis(ms),
-        };
         // A segment 1.9 s from its cut: QUIET_WINDOW at the rate, even
         // with a message under way, read within HOLD.
-        gather.after_read(&socket, 100, slack(1_900, 9_000), t1);
+        gather.after_read(&socket, 100, media_in(Some(9_000), 1_900), t1);
         assert_eq!(socket.set.borrow().last(), Some(&56_250));
         assert_eq!(gather.deadline(), Some(t1 + HOLD));
         // 200 ms from it: what 100 ms bring, read within 100 ms.
-        gather.after_read(&socket, 100, slack(200, 9_000), t1);
+        gather.after_read(&socket, 100, media_in(Some(9_000), 200), t1);
         assert_eq!(socket.set.borrow().last(), Some(&37_500));
         assert_eq!(gather.deadline(), Some(t1 + Duration::from_millis(100)));
         // Nearer than SLACK_MARGIN + WINDOW: as without slack.
-        gather.after_read(&socket, 100, slack(140, 9_000), t1);
+        gather.after_read(&socket, 100, media_in(Some(9_000), 140), t1);
         assert_eq!(socket.set.borrow().last(), Some(&9_000));
         assert_eq!(gather.deadline(), Some(t1 + HOLD));
         // A fast publisher: capped.
         let t2 = t1 + Duration::from_secs(1);
-        gather.after_read(&socket, 10_000_000, slack(1_900, 0), t2);
+        gather.after_read(&socket, 10_000_000, media_in(None, 1_900), t2);
         assert_eq!(socket.set.borrow().last(), Some(&QUIET_MAX_MARK));
     }
 
