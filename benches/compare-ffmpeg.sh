@@ -26,6 +26,10 @@ input=$(bench_fixture "$seconds")
 cargo build --release --quiet --example flv2hls
 flv2hls=target/release/examples/flv2hls
 bench_machine
+# All three write into tmpfs: freed pages handed back to the host would be
+# charged to whichever run writes onto them next.
+trap bench_restore_freed_pages EXIT
+bench_hold_freed_pages
 
 python3 - "$runs" "$input" "$flv2hls" <<'PY'
 import atexit, os, resource, shutil, statistics, subprocess, sys, tempfile

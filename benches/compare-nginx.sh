@@ -5,11 +5,16 @@
 # hls_path there; the memory store would count every stored segment as
 # server memory), same load generator, same input, one run.
 #
-#   [SERVERS="ours nginx srs"] [ROUNDS=3] [PIN=1] benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
+#   [SERVERS="ours nginx srs"] [ROUNDS=3] [PIN=1] [BATCH_MS=M] benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
 #
 # SERVERS picks the servers (default all three). PIN=1 runs each server on
 # core 1 and the load generator on core 0, so that every server gets exactly
-# one core (Linux, `taskset`).
+# one core (Linux, `taskset`). BATCH_MS=M has the load generator write the
+# tags due in each M ms together (`rtmp-publish --batch-ms M`) instead of
+# one write per tag: on loopback the sender's core also runs the receiving
+# side of TCP, and one write per tag took 0.87 of the load core for 1,100
+# streams, 100 ms batches 0.28, so only batched can one core load a server
+# with 2,000 streams and more. Every server gets the same load either way.
 #
 # nginx-rtmp comes from Debian (nginx, libnginx-mod-rtmp; installed if
 # missing). SRS is built once from source into target/srs/v5.0-r3 (kept;
@@ -37,8 +42,11 @@
 # On a VM, tmpfs pages never used before cost the writer several times more
 # than pages used and freed (the hypervisor backs guest memory lazily: dd
 # writes 2 GB of fresh tmpfs at ~0.7 GB/s and of recycled tmpfs at ~2.9
-# GB/s): whichever server runs first onto fresh pages is charged more. So
-# before the first run the script writes and deletes, with dd into the same
+# GB/s): whichever server runs first onto fresh pages is charged more. A
+# guest with free page reporting hands freed pages back to the host within
+# seconds, making them fresh again, so the script stops it while it
+# measures (as root; restored at exit; see bench_hold_freed_pages in
+# lib-measure.sh). And before the first run it writes and deletes, with dd into the same
 # tmpfs, 1.25x what the largest N's run writes (capped at the memory
 # available less 2 GiB), and says so; and each round (and each N) starts with
 # a different server, rotating the order. Kept segments would make every byte
@@ -215,13 +223,14 @@ work=$(mktemp -d)
 # The servers write to tmpfs; all of it goes when the script ends, however it ends.
 bench_shm
 shm="$BENCH_SHM"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"; bench_restore_freed_pages' EXIT
 mkdir -p "$shm/nginx-hls" "$shm/srs-hls"
 nginx_conf "$shm/nginx-hls" >"$work/nginx.conf"
 srs_conf "$shm/srs-hls" >"$work/srs.conf"
 
 bench_machine
 bench_load
+bench_hold_freed_pages
 bench_warm_shm "$(warm_mib)"
 python3 - "$work" "$input" "$seconds" "$srs_dir/trunk/objs/srs" "${servers[*]}" "${counts[@]}" <<'PY'
 import os, statistics, subprocess, sys, time

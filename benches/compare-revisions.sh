@@ -2,7 +2,7 @@
 # Before/after: is revision B slower than revision A? Two measurements of
 # the same two commits, built from their own checkouts:
 #
-#   [ROUNDS=3] [PIN=1] [QUIET=C] [ARGS_A=..] [ARGS_B=..] benches/compare-revisions.sh REV_A REV_B [SECONDS] [N1 N2 ...]
+#   [ROUNDS=3] [PIN=1] [QUIET=C] [ARGS_A=..] [ARGS_B=..] [BATCH_MS=M] benches/compare-revisions.sh REV_A REV_B [SECONDS] [N1 N2 ...]
 #   [ROUNDS=3] [CRITERION_ARGS=...] benches/compare-revisions.sh --criterion REV_A REV_B [FILTER]
 #   benches/compare-revisions.sh --callgrind REV_A REV_B [FILTER]
 #
@@ -23,6 +23,8 @@
 # cores for 2 s, e.g. QUIET=0.3 between the compile jobs of someone else.
 # ARGS_A / ARGS_B add server flags to one revision (e.g. ARGS_B="--segment-
 # chunk-kib 256" to tell a change of code from a change of default).
+# BATCH_MS=M batches the generator's writes as in compare-nginx.sh (REV_B's
+# rtmp-publish needs --batch-ms); free page reporting is held off there too.
 #
 # Criterion (--criterion): `cargo bench -p livechannel-benches --bench '*'` in each
 # revision's checkout (each revision's own bench sources, so an API change
@@ -238,9 +240,10 @@ done
 work=$(mktemp -d)
 bench_shm
 shm="$BENCH_SHM"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"; bench_restore_freed_pages' EXIT
 
 bench_machine
+bench_hold_freed_pages
 python3 - "$work" "$input" "$seconds" "$rounds" "$rev_a" "$sha_a" "$rev_b" "$sha_b" "$root/bin" "${counts[@]}" <<'PY'
 import os, statistics, sys
 sys.dont_write_bytecode = True  # no __pycache__ in benches/

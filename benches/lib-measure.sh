@@ -41,6 +41,45 @@ bench_load() {
     echo "load average: $(cut -d' ' -f1-4 /proc/loadavg) ($(date -u +%H:%M:%S) UTC)"
 }
 
+# Linux free page reporting (a VM's balloon telling the host which guest
+# pages are free, so that the host can take them back): this VM reports
+# pages a few seconds after they are freed, and the next writer of a
+# reported page waits for the host to fault in a zeroed one. dd writes 6 GiB
+# of tmpfs at ~2.5 GB/s onto pages freed a moment ago and at ~0.9 GB/s onto
+# pages freed 5 s before (reported meanwhile). A server writing segments that
+# the janitor deletes 8 s later writes onto such pages at random, the warm-up
+# does not hold (its pages are reported before the first run starts), and the
+# first run after it was 13-14 s behind where later rounds were not.
+bench_reporting=/sys/module/page_reporting/parameters/page_reporting_order
+
+# bench_hold_freed_pages: stop free page reporting while the runs go
+# (page_reporting_order 11: no free block is that large; the value this VM
+# boots with), saying so; bench_restore_freed_pages (in the EXIT trap) puts
+# the old order back. Without root, a warning: the figures will be noisier.
+bench_hold_freed_pages() {
+    local order
+    BENCH_REPORTING_ORDER=""
+    if [ ! -e "$bench_reporting" ]; then
+        echo "free page reporting: not in this kernel"
+        return
+    fi
+    order=$(cat "$bench_reporting")
+    if [ "$order" -ge 11 ]; then
+        echo "free page reporting: off (page_reporting_order $order)"
+    elif (echo 11 >"$bench_reporting") 2>/dev/null; then
+        BENCH_REPORTING_ORDER="$order"
+        echo "free page reporting: off while measuring (page_reporting_order $order -> 11, restored at exit)"
+    else
+        echo "warning: free page reporting is on (page_reporting_order $order) and only root can stop it: freed tmpfs pages go back to the host within seconds, so the warm-up does not hold and the figures are noisier" >&2
+    fi
+}
+
+bench_restore_freed_pages() {
+    if [ -n "${BENCH_REPORTING_ORDER:-}" ]; then
+        echo "$BENCH_REPORTING_ORDER" >"$bench_reporting" 2>/dev/null || true
+    fi
+}
+
 # bench_warm_shm MIB: write MIB MiB into BENCH_SHM at once and delete them.
 # On a VM, tmpfs pages never used before cost the writer several times more
 # than pages used and freed, which would charge whichever server runs first;

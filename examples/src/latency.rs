@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::rtmp_publish::{publish_with, Media};
+use crate::rtmp_publish::{publish_with, Media, Pacing};
 
 /// Latencies measured, in milliseconds, one per segment that appeared.
 pub async fn measure(
@@ -32,7 +32,7 @@ pub async fn measure(
         tokio::spawn(async move { poll_playlist(&url, poll, keyframe_sent, done).await })
     };
     let mark = keyframe_sent.clone();
-    let published = publish_with(rtmp_url, media, true, 99, move |tag, when| {
+    let published = publish_with(rtmp_url, media, Pacing::RealTime, 99, move |tag, when| {
         let keyframe = tag.tag_type == livechannel_flv::TagType::Video
             && tag.body.first().is_some_and(|b| b >> 4 == 1)
             && tag.body.get(1) == Some(&1);

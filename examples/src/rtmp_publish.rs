@@ -74,17 +74,48 @@ pub enum Error {
     Closed(String),
 }
 
-/// Publish `media` to `url` once. In real-time mode each tag is sent at its
-/// timestamp's offset from the start.
-pub async fn publish(url: &str, media: &Media, realtime: bool, seed: u64) -> Result<Report, Error> {
-    publish_with(url, media, realtime, seed, |_, _| {}).await
+/// When the tags are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pacing {
+    /// Each tag as soon as the one before it is written.
+    Fast,
+    /// Each tag in its own write at its timestamp's offset from the start,
+    /// like `ffmpeg -re` or OBS.
+    RealTime,
+    /// Real time rounded up to the next multiple of the period: the tags
+    /// due in one period go out together in one write at its end, as from
+    /// a sender that buffers. Fewer, larger writes cost the sender (and,
+    /// on loopback, the kernel's receive path it runs) far less per
+    /// stream, which is what lets one core generate thousands of streams.
+    Batched(Duration),
+}
+
+impl Pacing {
+    /// When a tag due `due` after the start is written, after the start;
+    /// `None` for [`Pacing::Fast`].
+    fn send_time(self, due: Duration) -> Option<Duration> {
+        match self {
+            Pacing::Fast => None,
+            Pacing::RealTime => Some(due),
+            Pacing::Batched(period) if period.is_zero() => Some(due),
+            Pacing::Batched(period) => {
+                let n = due.as_nanos().div_ceil(period.as_nanos());
+                Some(period.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX)))
+            }
+        }
+    }
+}
+
+/// Publish `media` to `url` once, paced by `pacing`.
+pub async fn publish(url: &str, media: &Media, pacing: Pacing, seed: u64) -> Result<Report, Error> {
+    publish_with(url, media, pacing, seed, |_, _| {}).await
 }
 
 /// [`publish`], calling `sent(tag, when)` once each tag is written to the socket.
 pub async fn publish_with(
     url: &str,
     media: &Media,
-    realtime: bool,
+    pacing: Pacing,
     seed: u64,
     mut sent: impl FnMut(&Tag, Instant),
 ) -> Result<Report, Error> {
@@ -112,12 +143,17 @@ pub async fn publish_with(
     let mut report = Report::default();
     let first = media.tags.iter().map(|t| t.timestamp).min().unwrap_or(0);
     let start = Instant::now();
+    // Tags queued in the session but not yet written (batched pacing).
+    let mut unsent: Vec<&Tag> = Vec::new();
     for tag in &media.tags {
-        if realtime {
-            let due = start + Duration::from_millis(u64::from(tag.timestamp - first));
+        let offset = Duration::from_millis(u64::from(tag.timestamp - first));
+        if let Some(at) = pacing.send_time(offset) {
+            let due = start + at;
             let now = Instant::now();
             if due > now {
                 conn.flush(&mut session).await?;
+                let written = Instant::now();
+                unsent.drain(..).for_each(|t| sent(t, written));
                 tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
             } else {
                 report.max_lag = report.max_lag.max(now - due);
@@ -139,9 +175,16 @@ pub async fn publish_with(
         report.bytes += tag.body.len() as u64;
         conn.poll_input(&mut session)?;
         check_events(&mut session)?;
-        conn.flush(&mut session).await?;
-        sent(tag, Instant::now());
+        if matches!(pacing, Pacing::Batched(_)) {
+            unsent.push(tag);
+        } else {
+            conn.flush(&mut session).await?;
+            sent(tag, Instant::now());
+        }
     }
+    conn.flush(&mut session).await?;
+    let written = Instant::now();
+    unsent.drain(..).for_each(|t| sent(t, written));
     session.unpublish()?;
     conn.flush(&mut session).await?;
     conn.socket.shutdown().await?;
@@ -215,5 +258,40 @@ pub fn connection_url(url: &str, i: usize, n: usize) -> String {
     match url.split_once('?') {
         Some((base, query)) => format!("{base}-{i}?{query}"),
         None => format!("{url}-{i}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn batched_pacing_sends_each_tag_at_the_end_of_its_period() {
+        let batched = Pacing::Batched(ms(100));
+        let at = |due: u64| batched.send_time(ms(due));
+        assert_eq!(at(0), Some(Duration::ZERO));
+        assert_eq!(at(1), Some(ms(100)));
+        assert_eq!(at(100), Some(ms(100)));
+        assert_eq!(at(101), Some(ms(200)));
+        // Never before the tag is due, never a whole period after.
+        for due in 0..1000 {
+            let sent = at(due).unwrap();
+            assert!(
+                sent >= ms(due) && sent < ms(due + 100),
+                "{due} ms -> {sent:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn real_time_pacing_sends_each_tag_when_due_and_fast_never_waits() {
+        for pacing in [Pacing::RealTime, Pacing::Batched(Duration::ZERO)] {
+            assert_eq!(pacing.send_time(ms(1234)), Some(ms(1234)));
+        }
+        assert_eq!(Pacing::Fast.send_time(ms(1234)), None);
     }
 }

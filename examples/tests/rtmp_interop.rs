@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::fixture;
-use livechannel_examples::rtmp_publish::{publish, Media};
+use livechannel_examples::rtmp_publish::{publish, Media, Pacing};
 use livechannel_testkit::{have, run};
 
 const SOURCE: &str = "high_bframes_gop2s_aac44k.flv";
@@ -197,6 +197,17 @@ fn gstreamer_rtmp2sink_publishes_to_rtmp_dump() {
 
 #[test]
 fn our_client_publishes_to_ffmpeg_listen() {
+    publish_to_ffmpeg_listen(Pacing::RealTime);
+}
+
+/// The load generator's batched pacing (`rtmp-publish --batch-ms`): the
+/// tags of each 100 ms in one write reach FFmpeg whole and in order.
+#[test]
+fn our_client_publishes_in_batches_to_ffmpeg_listen() {
+    publish_to_ffmpeg_listen(Pacing::Batched(Duration::from_millis(100)));
+}
+
+fn publish_to_ffmpeg_listen(pacing: Pacing) {
     if !have("ffmpeg") || !have("ffprobe") {
         return;
     }
@@ -228,7 +239,7 @@ fn our_client_publishes_to_ffmpeg_listen() {
     // listener drops the tail of unthrottled pushes (hls-pitfalls.md).
     let deadline = Instant::now() + Duration::from_secs(10);
     let report = loop {
-        match runtime.block_on(publish(&url, &media, true, 7)) {
+        match runtime.block_on(publish(&url, &media, pacing, 7)) {
             Err(livechannel_examples::rtmp_publish::Error::Io(e))
                 if e.kind() == std::io::ErrorKind::ConnectionRefused
                     && Instant::now() < deadline =>

@@ -294,7 +294,10 @@ fn broken_publishers_do_not_disturb_another_channel() {
     let refused = server
         .runtime
         .block_on(livechannel_examples::rtmp_publish::publish(
-            &url, &media, true, 5,
+            &url,
+            &media,
+            livechannel_examples::rtmp_publish::Pacing::RealTime,
+            5,
         ));
     // Ended with an error the publisher is told, naming the codec.
     assert!(

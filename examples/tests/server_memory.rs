@@ -22,7 +22,7 @@ use livechannel::catalog::{Acl, BucketRecord, ChannelConfig, ChannelRecord};
 use livechannel::{Service, ServiceConfig};
 use livechannel_examples::file_store::FileStore;
 use livechannel_examples::metrics::Metrics;
-use livechannel_examples::rtmp_publish::{connection_url, publish, Media};
+use livechannel_examples::rtmp_publish::{connection_url, publish, Media, Pacing};
 use livechannel_examples::server::{serve, Listeners, TokioSleep};
 
 /// Counts the bytes allocated and not yet freed.
@@ -138,7 +138,7 @@ fn publishers_child() {
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..STREAMS {
             let (url, media) = (connection_url(&url, i, STREAMS), media.clone());
-            tasks.spawn(async move { publish(&url, &media, true, i as u64).await });
+            tasks.spawn(async move { publish(&url, &media, Pacing::RealTime, i as u64).await });
         }
         while let Some(done) = tasks.join_next().await {
             done.unwrap().expect("a publish failed");

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use common::fixture;
 use common::server_process::{create, file_store, free_port, Server};
-use livechannel_examples::rtmp_publish::{publish, Media};
+use livechannel_examples::rtmp_publish::{publish, Media, Pacing};
 use livechannel_flv::{Tag, TagType};
 use livechannel_testkit::{have, run};
 
@@ -86,10 +86,15 @@ fn publish_all(
     media: &Media,
     real_time: bool,
 ) -> Vec<String> {
+    let pacing = if real_time {
+        Pacing::RealTime
+    } else {
+        Pacing::Fast
+    };
     runtime.block_on(async {
         let pushes = (0..STREAMS).map(|i| {
             let url = format!("rtmp://127.0.0.1:{rtmp}/demo/live/ch{i}");
-            async move { publish(&url, media, real_time, i as u64).await }
+            async move { publish(&url, media, pacing, i as u64).await }
         });
         futures::future::join_all(pushes)
             .await
