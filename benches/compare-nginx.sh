@@ -12,8 +12,8 @@
 # one core (Linux, `taskset`). BATCH_MS=M has the load generator write the
 # tags due in each M ms together (`rtmp-publish --batch-ms M`) instead of
 # one write per tag: on loopback the sender's core also runs the receiving
-# side of TCP, and one write per tag took 0.77-0.78 of the load core for
-# 1,100 streams (the "load" column), 100 ms batches 0.25-0.30, so only
+# side of TCP, and one write per tag took 0.67-0.78 of the load core for
+# 1,100 streams (the "load" column), 100 ms batches 0.21-0.30, so only
 # batched can one core load a server with 2,000 streams and more. Every
 # server gets the same load either way (batched input is cheaper for the
 # servers too: fewer, fuller reads).

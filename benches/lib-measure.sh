@@ -51,10 +51,12 @@ bench_load() {
 # does not hold (its pages are reported before the first run starts), and the
 # first run after it was 13-14 s behind where later rounds were not.
 bench_reporting=/sys/module/page_reporting/parameters/page_reporting_order
+# No free block is this large (orders go up to 10 on x86): nothing is
+# reported. The order this VM boots with.
+bench_reporting_off=11
 
 # bench_hold_freed_pages: stop free page reporting while the runs go
-# (page_reporting_order 11: no free block is that large; the value this VM
-# boots with), saying so; bench_restore_freed_pages (in the EXIT trap) puts
+# (page_reporting_order bench_reporting_off), saying so; bench_restore_freed_pages (in the EXIT trap) puts
 # the old order back. Without root, a warning: the figures will be noisier.
 bench_hold_freed_pages() {
     local order
@@ -64,11 +66,11 @@ bench_hold_freed_pages() {
         return
     fi
     order=$(cat "$bench_reporting")
-    if [ "$order" -ge 11 ]; then
+    if [ "$order" -ge "$bench_reporting_off" ]; then
         echo "free page reporting: off (page_reporting_order $order)"
-    elif (echo 11 >"$bench_reporting") 2>/dev/null; then
+    elif (echo "$bench_reporting_off" >"$bench_reporting") 2>/dev/null; then
         BENCH_REPORTING_ORDER="$order"
-        echo "free page reporting: off while measuring (page_reporting_order $order -> 11, restored at exit)"
+        echo "free page reporting: off while measuring (page_reporting_order $order -> $bench_reporting_off, restored at exit)"
     else
         echo "warning: free page reporting is on (page_reporting_order $order) and only root can stop it: freed tmpfs pages go back to the host within seconds, so the warm-up does not hold and the figures are noisier" >&2
     fi

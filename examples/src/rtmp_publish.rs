@@ -45,7 +45,10 @@ pub struct Report {
     pub bytes: u64,
     /// Wall time from connect to the end.
     pub elapsed: Duration,
-    /// The largest delay of a tag behind its real-time schedule (real-time mode).
+    /// The largest delay of a tag behind its real-time schedule (real-time
+    /// and batched pacing). Tags are sent in file order, so a file whose
+    /// timestamps step back (FFmpeg interleaves audio up to about 90 ms
+    /// ahead of video) shows that step here even on an idle machine.
     pub max_lag: Duration,
 }
 
