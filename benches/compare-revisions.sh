@@ -2,7 +2,7 @@
 # Before/after: is revision B slower than revision A? Two measurements of
 # the same two commits, built from their own checkouts:
 #
-#   [ROUNDS=3] [PIN=1] [QUIET=C] [ARGS_A=..] [ARGS_B=..] [BATCH_MS=M] benches/compare-revisions.sh REV_A REV_B [SECONDS] [N1 N2 ...]
+#   [ROUNDS=3] [PIN=1] [QUIET=C] [ARGS_A=..] [ARGS_B=..] [BATCH_MS=M] [TOGETHER=1] benches/compare-revisions.sh REV_A REV_B [SECONDS] [N1 N2 ...]
 #   [ROUNDS=3] [CRITERION_ARGS=...] benches/compare-revisions.sh --criterion REV_A REV_B [FILTER]
 #   benches/compare-revisions.sh --callgrind REV_A REV_B [FILTER]
 #
@@ -25,6 +25,12 @@
 # chunk-kib 256" to tell a change of code from a change of default).
 # BATCH_MS=M batches the generator's writes as in compare-nginx.sh (REV_B's
 # rtmp-publish needs --batch-ms); free page reporting is held off there too.
+# TOGETHER=1 runs A and B at the same time, N streams each, each with its
+# own publisher (with PIN=1 both servers share core 1 and both publishers
+# core 0): whatever the VM does meanwhile (its speed drifts by a third
+# within an hour here) it does to both, so the per-round B/A ratios agree
+# to a few per cent where runs one after the other spread by +-10 %. Keep
+# the sum of both loads within what the core sustains.
 #
 # Criterion (--criterion): `cargo bench -p livechannel-benches --bench '*'` in each
 # revision's checkout (each revision's own bench sources, so an API change
@@ -245,7 +251,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"; bench_restore_
 bench_machine
 bench_hold_freed_pages
 python3 - "$work" "$input" "$seconds" "$rounds" "$rev_a" "$sha_a" "$rev_b" "$sha_b" "$root/bin" "${counts[@]}" <<'PY'
-import os, statistics, sys
+import os, statistics, sys, threading
 sys.dont_write_bytecode = True  # no __pycache__ in benches/
 sys.path.insert(0, "benches")
 from measure import create_channels, load, start_livechannel, wait_quiet
@@ -256,24 +262,59 @@ store = os.path.join(os.environ["BENCH_SHM"], "livechannel")
 publisher = os.path.join(bins, b, "rtmp-publish")
 quiet = float(os.environ["QUIET"]) if os.environ.get("QUIET") else None
 
+together = os.environ.get("TOGETHER") == "1"
 results = {}  # (sha, n) -> [run dict, one per round]
+
+def start(sha, side):
+    """Revision sha's server on ports and a store of its own (side 0 or 1)."""
+    extra = os.environ.get("ARGS_A" if sha == a else "ARGS_B", "").split()
+    http, rtmp = f"127.0.0.1:{19360 + 4 * side}", f"127.0.0.1:{19362 + 4 * side}"
+    proc, url = start_livechannel(os.path.join(bins, sha, "livechannel-server"), f"{store}-{side}",
+                                  http=http, rtmp=rtmp, extra=extra)
+    return proc, url, http
+
+def measure(sha, n, r, side, proc, url):
+    out = os.path.join(work, str(side))
+    os.makedirs(out, exist_ok=True)
+    run = load(f"{sha[:7]} r{r + 1}", proc, proc.pid, url, n, src, seconds, f"{store}-{side}", out, publisher)
+    run["cpu_ms"] = 1000 * run["cpu"] / (n * seconds)
+    results.setdefault((sha, n), []).append(run)
+
+def run_one(sha, n, r):
+    proc, url, http = start(sha, 0)
+    create_channels(n, http)
+    measure(sha, n, r, 0, proc, url)
+
+def run_together(n, r):
+    """Both servers at once, N streams each: the machine's ups and downs
+    land on both alike (PIN=1: both on core 1, both loads on core 0)."""
+    servers = []
+    for side, sha in enumerate((a, b) if r % 2 == 0 else (b, a)):
+        proc, url, http = start(sha, side)
+        create_channels(n, http)
+        servers.append((sha, n, r, side, proc, url))
+    threads = [threading.Thread(target=measure, args=s) for s in servers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
 for r in range(rounds):
     for n in counts:
+        if quiet is not None:
+            waited = wait_quiet(quiet)
+            if waited > 2.5:
+                print(f"waited {waited:.0f} s for the machine to be quiet", flush=True)
+        if together:
+            run_together(n, r)
+            continue
         for sha in ((a, b) if r % 2 == 0 else (b, a)):
-            if quiet is not None:
-                waited = wait_quiet(quiet)
-                if waited > 2.5:
-                    print(f"waited {waited:.0f} s for the machine to be quiet", flush=True)
-            extra = os.environ.get("ARGS_A" if sha == a else "ARGS_B", "").split()
-            proc, url = start_livechannel(os.path.join(bins, sha, "livechannel-server"), store, extra=extra)
-            create_channels(n)
-            run = load(f"{sha[:7]} r{r + 1}", proc, proc.pid, url, n, src, seconds, store, work, publisher)
-            run["cpu_ms"] = 1000 * run["cpu"] / (n * seconds)
-            results.setdefault((sha, n), []).append(run)
+            run_one(sha, n, r)
 
 med = lambda runs, key: statistics.median(x[key] for x in runs)
 print()
-print(f"medians of {rounds} rounds, {seconds} s of media per stream; A = {name_a} ({a}), B = {name_b} ({b})")
+print(f"medians of {rounds} rounds, {seconds} s of media per stream; A = {name_a} ({a}), B = {name_b} ({b})"
+      + ("; both at once, N streams each (\"others\" counts the other)" if together else ""))
 print(f"{'':3s} {'N':>5s} {'sustained':>9s} {'cpu ms/stream-s':>15s} {'rss KiB/stream':>14s} {'worst lag ms':>12s} {'others cores':>12s}")
 for n in counts:
     for label, sha in (("A", a), ("B", b)):

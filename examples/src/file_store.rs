@@ -72,6 +72,8 @@ struct Files {
     /// Where temporary files go, puts' and uploads' alike.
     uploads: Uploads,
     appends: Appends,
+    /// Small jobs run on the calling thread (`SmallJobs`, resolved).
+    small_jobs_inline: bool,
 }
 
 /// Where [`Uploads::append`](livechannel::store::Uploads::append) writes.
@@ -94,24 +96,78 @@ pub enum Appends {
     Blocking,
 }
 
+/// Where the store runs its small write jobs: the end of a segment (its
+/// last chunk, fsync and rename, its VOD index entry, the playlist: one
+/// [`Uploads::write_in_order`](livechannel::store::Uploads::write_in_order)
+/// call) and puts, of at most [`SMALL_JOB`] bytes each, and gets of
+/// objects of at most [`SMALL_READ`] bytes.
+///
+/// On tmpfs such a job is a few system calls that copy into memory; no
+/// fsync or rename there waits for a device, and handing the job to a
+/// blocking thread and back costs more than the job (about a tenth of the
+/// server's CPU at 1,700 streams: futex wakes and context switches on
+/// every segment). On a disk an fsync can take milliseconds, which must
+/// not hold the thread that reads the publishers. Larger jobs and reads,
+/// listings and deletes always run on the blocking pool.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmallJobs {
+    /// Inline when the store's directory is on a memory file system
+    /// (tmpfs, ramfs), on the blocking pool elsewhere.
+    #[default]
+    Auto,
+    /// On the calling (runtime) thread.
+    Inline,
+    /// On tokio's blocking pool.
+    Blocking,
+}
+
+/// The largest job [`SmallJobs`] lets run inline, in bytes written.
+pub const SMALL_JOB: usize = 1 << 20;
+
+/// The largest object [`SmallJobs`] lets a get read inline (records,
+/// leases, playlists; segments are larger), in bytes.
+pub const SMALL_READ: u64 = 64 * 1024;
+
+/// How a [`FileStore`] runs its file operations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileOptions {
+    /// Where appends run.
+    pub appends: Appends,
+    /// Where small write jobs run.
+    pub small_jobs: SmallJobs,
+}
+
 impl FileStore {
-    /// A store rooted at `root` (created if missing), appending inline.
+    /// A store rooted at `root` (created if missing), with the default
+    /// [`FileOptions`]: appends inline, small jobs inline on tmpfs.
     pub fn open(root: impl Into<PathBuf>) -> io::Result<FileStore> {
-        Self::open_with(root, Appends::default())
+        Self::open_with(root, FileOptions::default())
     }
 
-    /// A store rooted at `root` (created if missing), appending as `appends` says.
-    pub fn open_with(root: impl Into<PathBuf>, appends: Appends) -> io::Result<FileStore> {
+    /// A store rooted at `root` (created if missing), running its file
+    /// operations as `options` say.
+    pub fn open_with(root: impl Into<PathBuf>, options: FileOptions) -> io::Result<FileStore> {
         let root = root.into();
         fs::create_dir_all(&root)?;
         let uploads = Uploads::open(&root)?;
+        let small_jobs_inline = match options.small_jobs {
+            SmallJobs::Auto => crate::fs_util::in_memory(&root),
+            SmallJobs::Inline => true,
+            SmallJobs::Blocking => false,
+        };
         Ok(FileStore {
             inner: Arc::new(Files {
                 root,
                 uploads,
-                appends,
+                appends: options.appends,
+                small_jobs_inline,
             }),
         })
+    }
+
+    /// Whether small write jobs run on the calling thread ([`SmallJobs`]).
+    pub fn small_jobs_inline(&self) -> bool {
+        self.inner.small_jobs_inline
     }
 }
 
@@ -331,13 +387,18 @@ impl Files {
     /// The metadata of `file`, opened at `key`: what is read from it
     /// afterwards is what the metadata describes, whatever renames follow.
     fn meta_of(&self, key: &str, file: &fs::File) -> Result<ObjectMeta, StoreError> {
-        let m = file.metadata().map_err(backend)?;
-        if !m.is_file() {
-            return Err(StoreError::NotFound {
-                key: key.to_owned(),
-            });
-        }
-        let (etag, content_type) = self.describe(key, file, &m).map_err(backend)?;
+        let m = stat_object(key, file)?;
+        self.meta_with(key, file, &m)
+    }
+
+    /// [`meta_of`](Self::meta_of) with the file's metadata at hand.
+    fn meta_with(
+        &self,
+        key: &str,
+        file: &fs::File,
+        m: &fs::Metadata,
+    ) -> Result<ObjectMeta, StoreError> {
+        let (etag, content_type) = self.describe(key, file, m).map_err(backend)?;
         Ok(ObjectMeta {
             key: key.to_owned(),
             size: m.len(),
@@ -347,10 +408,23 @@ impl Files {
         })
     }
 
-    fn get_sync(&self, key: &str, range: Option<Range<u64>>) -> Result<Object, StoreError> {
+    /// The file at `key`, opened, and its metadata.
+    fn open_object(&self, key: &str) -> Result<(fs::File, fs::Metadata), StoreError> {
         let path = self.path(key)?;
-        let mut file = fs::File::open(&path).map_err(|e| not_found(key, e))?;
-        let meta = self.meta_of(key, &file)?;
+        let file = fs::File::open(&path).map_err(|e| not_found(key, e))?;
+        let m = stat_object(key, &file)?;
+        Ok((file, m))
+    }
+
+    /// Read `range` of `file`, opened at `key` (metadata `m`).
+    fn read_object(
+        &self,
+        key: &str,
+        mut file: fs::File,
+        m: &fs::Metadata,
+        range: Option<Range<u64>>,
+    ) -> Result<Object, StoreError> {
+        let meta = self.meta_with(key, &file, m)?;
         let (data, range) = match range {
             None => {
                 file.seek(SeekFrom::Start(0)).map_err(backend)?;
@@ -540,6 +614,17 @@ fn not_found(key: &str, e: io::Error) -> StoreError {
     }
 }
 
+/// The metadata of `file`, opened at `key`, which must be a regular file.
+fn stat_object(key: &str, file: &fs::File) -> Result<fs::Metadata, StoreError> {
+    let m = file.metadata().map_err(backend)?;
+    if !m.is_file() {
+        return Err(StoreError::NotFound {
+            key: key.to_owned(),
+        });
+    }
+    Ok(m)
+}
+
 /// The upload's file and size for a job, or why an upload step cannot run.
 fn ours(upload: &Option<(UploadFile, u64)>) -> Result<&(UploadFile, u64), StoreError> {
     upload.as_ref().ok_or_else(Write::no_upload)
@@ -558,6 +643,44 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f)
         .await
         .expect("file store task panicked")
+}
+
+impl Files {
+    /// Run `f`, a file operation: on the calling thread when small jobs
+    /// run there ([`SmallJobs`]) and this one is `small`, else on the
+    /// blocking pool.
+    async fn job<T: Send + 'static>(
+        &self,
+        small: bool,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        if self.small_jobs_inline && small {
+            f()
+        } else {
+            blocking(f).await
+        }
+    }
+
+    /// Open the object at `key` and finish with `f`: small objects (at
+    /// most [`SMALL_READ`] bytes) as a small job, larger ones, whose
+    /// first read may hash them, on the blocking pool.
+    async fn with_object<T: Send + 'static>(
+        self: Arc<Self>,
+        key: String,
+        f: impl FnOnce(&Files, &str, fs::File, fs::Metadata) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        if !self.small_jobs_inline {
+            return blocking(move || {
+                let (file, m) = self.open_object(&key)?;
+                f(&self, &key, file, m)
+            })
+            .await;
+        }
+        let (file, m) = self.open_object(&key)?;
+        let this = self.clone();
+        self.job(m.len() <= SMALL_READ, move || f(&this, &key, file, m))
+            .await
+    }
 }
 
 impl livechannel::store::Uploads for FileStore {
@@ -628,7 +751,11 @@ impl livechannel::store::Uploads for FileStore {
             let file = upload.as_deref_mut().map(|u| (u.state().file(), u.size()));
             // Clones of `Bytes`: no copy of the data.
             let writes = writes.to_vec();
-            let outcome = blocking(move || this.write_in_order_sync(file, &writes)).await;
+            let small = writes.iter().map(Write::len).sum::<usize>() <= SMALL_JOB;
+            let job = this.clone();
+            let outcome = job
+                .job(small, move || this.write_in_order_sync(file, &writes))
+                .await;
             if let Some(u) = upload {
                 u.add_size(outcome.appended);
                 if outcome.completed {
@@ -648,7 +775,12 @@ impl ObjectStore for FileStore {
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
         let (this, key, ct) = (self.inner.clone(), key.to_owned(), content_type.to_owned());
-        Box::pin(blocking(move || this.put_sync(&key, &[data], &ct)))
+        let job = this.clone();
+        Box::pin(async move {
+            let small = data.len() <= SMALL_JOB;
+            job.job(small, move || this.put_sync(&key, &[data], &ct))
+                .await
+        })
     }
 
     fn put_if_absent<'a>(
@@ -658,7 +790,12 @@ impl ObjectStore for FileStore {
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<Option<ObjectMeta>, StoreError>> {
         let (this, key, ct) = (self.inner.clone(), key.to_owned(), content_type.to_owned());
-        Box::pin(blocking(move || this.put_if_absent_sync(&key, &data, &ct)))
+        let job = this.clone();
+        Box::pin(async move {
+            let small = data.len() <= SMALL_JOB;
+            job.job(small, move || this.put_if_absent_sync(&key, &data, &ct))
+                .await
+        })
     }
 
     fn get<'a>(
@@ -667,20 +804,20 @@ impl ObjectStore for FileStore {
         range: Option<Range<u64>>,
     ) -> BoxFuture<'a, Result<Object, StoreError>> {
         let (this, key) = (self.inner.clone(), key.to_owned());
-        Box::pin(blocking(move || this.get_sync(&key, range)))
+        Box::pin(this.with_object(key, move |this, key, file, m| {
+            this.read_object(key, file, &m, range)
+        }))
     }
 
     fn head<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
         let (this, key) = (self.inner.clone(), key.to_owned());
-        Box::pin(blocking(move || {
-            let path = this.path(&key)?;
-            this.meta(&key, &path)
-        }))
+        Box::pin(this.with_object(key, |this, key, file, m| this.meta_with(key, &file, &m)))
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         let (this, key) = (self.inner.clone(), key.to_owned());
-        Box::pin(blocking(move || this.delete_sync(&key)))
+        let job = this.clone();
+        Box::pin(async move { job.job(true, move || this.delete_sync(&key)).await })
     }
 
     fn list<'a>(
@@ -690,12 +827,20 @@ impl ObjectStore for FileStore {
         max_keys: usize,
     ) -> BoxFuture<'a, Result<ListPage, StoreError>> {
         let (this, prefix, marker) = (self.inner.clone(), prefix.to_owned(), marker.to_owned());
-        Box::pin(blocking(move || this.list_sync(&prefix, &marker, max_keys)))
+        let job = this.clone();
+        Box::pin(async move {
+            job.job(true, move || this.list_sync(&prefix, &marker, max_keys))
+                .await
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use tokio::time::timeout;
+
     use super::*;
     use livechannel::store::Uploads as _;
 
@@ -1052,5 +1197,114 @@ mod tests {
         for key in ["../x", "/etc/passwd", "a/../b", "a//b", "a\0b", ""] {
             assert!(s.put(key, Bytes::new(), "").await.is_err(), "{key:?}");
         }
+    }
+
+    /// A store whose blocking pool is taken: its one thread waits until
+    /// the returned sender is dropped.
+    fn with_pool_taken(
+        small_jobs: SmallJobs,
+    ) -> (tempfile::TempDir, FileStore, std::sync::mpsc::Sender<()>) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FileOptions {
+            small_jobs,
+            ..FileOptions::default()
+        };
+        let store = FileStore::open_with(dir.path(), options).unwrap();
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || {
+            let _ = wait.recv();
+        });
+        (dir, store, release)
+    }
+
+    /// The test runtime's blocking pool has one thread (see [`with_pool_taken`]).
+    fn one_blocking_thread() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn small_jobs_inline_do_not_wait_for_the_blocking_pool() {
+        one_blocking_thread().block_on(async {
+            let (_dir, s, release) = with_pool_taken(SmallJobs::Inline);
+            assert!(s.small_jobs_inline());
+            let quick = Duration::from_secs(5);
+            // The end of a segment, its index entry and playlist: one job.
+            let mut upload = s.begin_upload("b/ch/1.ts", "video/MP2T").await.unwrap();
+            s.append(&mut upload, Bytes::from(vec![7u8; 40_000]))
+                .await
+                .unwrap();
+            let writes = [
+                Write::Append(Bytes::from(vec![8u8; 40_000])),
+                Write::Complete,
+                Write::put("b/ch/index", Bytes::new(), "application/octet-stream"),
+                Write::put_eventual(
+                    "b/ch/playlist.m3u8",
+                    "#EXTM3U\n".into(),
+                    "application/x-mpegURL",
+                ),
+            ];
+            timeout(quick, s.write_in_order(Some(&mut upload), &writes))
+                .await
+                .unwrap()
+                .unwrap();
+            timeout(quick, s.put("b/lease", "{}".into(), "application/json"))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(timeout(quick, s.put_if_absent("b/lease", "{}".into(), ""))
+                .await
+                .unwrap()
+                .unwrap()
+                .is_none());
+            let lease = timeout(quick, s.get("b/lease", None))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(lease.data.as_ref(), b"{}");
+            timeout(quick, s.head("b/ch/playlist.m3u8"))
+                .await
+                .unwrap()
+                .unwrap();
+            let listed = timeout(quick, s.list("b/", "", 10)).await.unwrap().unwrap();
+            assert_eq!(listed.objects.len(), 4);
+            timeout(quick, s.delete("b/lease")).await.unwrap().unwrap();
+            // A large put, and the read of an object larger than SMALL_READ (whose
+            // first read may hash it), wait for the pool.
+            let slow = Duration::from_millis(300);
+            let big = Bytes::from(vec![0u8; SMALL_JOB + 1]);
+            assert!(timeout(slow, s.put("b/big", big, "")).await.is_err());
+            assert!(timeout(slow, s.get("b/ch/1.ts", None)).await.is_err());
+            drop(release);
+            let segment = s.get("b/ch/1.ts", None).await.unwrap();
+            assert_eq!(segment.data.len(), 80_000);
+        });
+    }
+
+    #[test]
+    fn small_jobs_on_the_blocking_pool_wait_for_it() {
+        one_blocking_thread().block_on(async {
+            let (_dir, s, release) = with_pool_taken(SmallJobs::Blocking);
+            assert!(!s.small_jobs_inline());
+            let slow = Duration::from_millis(300);
+            assert!(timeout(slow, s.put("b/lease", "{}".into(), ""))
+                .await
+                .is_err());
+            drop(release);
+            s.put("b/lease", "{}".into(), "").await.unwrap();
+            assert_eq!(s.get("b/lease", None).await.unwrap().data.as_ref(), b"{}");
+        });
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn small_jobs_run_inline_on_tmpfs_by_default() {
+        let shm = tempfile::tempdir_in("/dev/shm").unwrap();
+        assert!(FileStore::open(shm.path()).unwrap().small_jobs_inline());
+        let disk = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        assert!(!FileStore::open(disk.path()).unwrap().small_jobs_inline());
     }
 }

@@ -117,6 +117,24 @@ pub fn write_all_chunks(out: &mut impl Write, chunks: &[impl AsRef<[u8]>]) -> io
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 pub const WRITE_BATCH: usize = 64;
 
+/// Whether `dir` is on a file system held in memory (tmpfs, ramfs), where
+/// writes, fsyncs and renames never wait for a device. False when it
+/// cannot tell (another OS, `statfs` failing).
+pub fn in_memory(dir: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // statfs(2)'s f_type magic numbers (linux/magic.h); 32-bit values
+        // in a field whose width varies by architecture.
+        const TMPFS_MAGIC: u32 = 0x0102_1994;
+        const RAMFS_MAGIC: u32 = 0x8584_58f6;
+        if let Ok(s) = rustix::fs::statfs(dir) {
+            return matches!(s.f_type as u32, TMPFS_MAGIC | RAMFS_MAGIC);
+        }
+    }
+    let _ = dir;
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +218,16 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["playlist.m3u8"]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn memory_file_systems_are_told_from_disks() {
+        // /dev/shm is tmpfs on every Linux this runs on; / is not (a
+        // container may put it on overlayfs, never on tmpfs).
+        assert!(in_memory(Path::new("/dev/shm")));
+        assert!(!in_memory(Path::new("/")));
+        assert!(!in_memory(Path::new("/no/such/dir")));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::file_store::{Appends, FileStore};
+use crate::file_store::{Appends, FileOptions, FileStore, SmallJobs};
 use crate::metrics::{MeteredStore, Metrics};
 use crate::s3_store::S3Store;
 use crate::server::{serve, Listeners, RtmpsListener, TokioSleep};
@@ -104,6 +104,13 @@ struct Args {
     /// rate, where the kernel makes writers wait.
     #[arg(long, value_enum, default_value_t = Appends::Inline)]
     file_appends: Appends,
+    /// Where the file store runs its small write jobs (the end of each
+    /// segment with its index entry and playlist, puts up to 1 MiB):
+    /// `auto` on the thread that reads the publishers when DIR is on
+    /// tmpfs or ramfs, where nothing waits for a device, else on the I/O
+    /// threads; `inline` or `blocking` to choose.
+    #[arg(long, value_enum, default_value_t = SmallJobs::Auto)]
+    file_small_jobs: SmallJobs,
     /// The container of H.264 channels' segments: `ts` (MPEG-TS, as OSS)
     /// or `fmp4` (CMAF: `.m4s` segments after an init segment named in
     /// `#EXT-X-MAP`). HEVC and AV1 channels always write fMP4.
@@ -197,7 +204,11 @@ pub fn main() -> ExitCode {
 /// returned as the message to print, naming the flag at fault.
 async fn run(args: Args) -> Result<(), String> {
     let access_keys = access_keys(&args.access_keys)?;
-    let (store, store_name) = open_store(&args.store, args.file_appends)?;
+    let file_options = FileOptions {
+        appends: args.file_appends,
+        small_jobs: args.file_small_jobs,
+    };
+    let (store, store_name) = open_store(&args.store, file_options)?;
     let config = ServiceConfig {
         domain: Some(args.domain.clone()),
         access_keys,
@@ -307,7 +318,7 @@ fn access_keys(flags: &[String]) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// The store `--store` names, and the name the banner shows for it.
-fn open_store(url: &str, appends: Appends) -> Result<(Arc<dyn Store>, String), String> {
+fn open_store(url: &str, options: FileOptions) -> Result<(Arc<dyn Store>, String), String> {
     Ok(match url {
         "memory://" => (
             Arc::new(MemoryStore::with_system_clock()),
@@ -325,8 +336,13 @@ fn open_store(url: &str, appends: Appends) -> Result<(Arc<dyn Store>, String), S
                 )
             })?;
             let store =
-                FileStore::open_with(dir, appends).map_err(|e| format!("--store {s}: {e}"))?;
-            (Arc::new(store), s.to_owned())
+                FileStore::open_with(dir, options).map_err(|e| format!("--store {s}: {e}"))?;
+            let jobs = if store.small_jobs_inline() {
+                "small writes inline"
+            } else {
+                "small writes on the I/O threads"
+            };
+            (Arc::new(store), format!("{s} ({jobs})"))
         }
     })
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::s3s::S3sFs;
 use livechannel::store::conformance::assert_conforms;
-use livechannel_examples::file_store::FileStore;
+use livechannel_examples::file_store::{FileOptions, FileStore, SmallJobs};
 use livechannel_examples::metrics::MeteredStore;
 
 #[tokio::test]
@@ -18,6 +18,21 @@ async fn the_file_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let store = FileStore::open(dir.path()).unwrap();
     assert_conforms(Arc::new(store), "conformance").await;
+}
+
+/// Small jobs inline (as on tmpfs) and on the blocking pool (as on a
+/// disk), wherever the temporary directory is.
+#[tokio::test]
+async fn the_file_store_conforms_with_small_jobs_inline_and_blocking() {
+    for small_jobs in [SmallJobs::Inline, SmallJobs::Blocking] {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FileOptions {
+            small_jobs,
+            ..FileOptions::default()
+        };
+        let store = FileStore::open_with(dir.path(), options).unwrap();
+        assert_conforms(Arc::new(store), "conformance").await;
+    }
 }
 
 #[tokio::test]

@@ -640,6 +640,24 @@ impl Write {
         Write::put_with(key.into(), data, content_type.into(), Durability::Eventual)
     }
 
+    /// The bytes this write stores: a store can tell a small job from a
+    /// large one (the file store runs small ones without a thread hand-off).
+    ///
+    /// ```
+    /// use livechannel::store::Write;
+    /// assert_eq!(Write::Append("abc".into()).len(), 3);
+    /// assert_eq!(Write::put("b/ch/1.ts", "12345".into(), "video/MP2T").len(), 5);
+    /// assert_eq!(Write::Complete.len(), 0);
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // a length in bytes, not a collection
+    pub fn len(&self) -> usize {
+        match self {
+            Write::Append(data) => data.len(),
+            Write::Complete => 0,
+            Write::Put(put) => put.chunks.iter().map(Bytes::len).sum(),
+        }
+    }
+
     fn put_with(key: String, data: Bytes, content_type: String, durability: Durability) -> Write {
         Write::Put(PutObject {
             key,
