@@ -85,8 +85,8 @@ struct Files {
 /// 64 KiB chunks, when appends went through the blocking pool). It can
 /// block where the kernel throttles writers of dirty pages (a disk slower
 /// than the ingest rate): there, `Blocking` keeps the runtime's thread
-/// reading publishers. Completion (fsync, rename) always runs on the
-/// blocking pool.
+/// reading publishers. Completion (fsync, rename) runs where
+/// [`SmallJobs`] says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Appends {
     /// On the calling (runtime) thread.
@@ -96,19 +96,21 @@ pub enum Appends {
     Blocking,
 }
 
-/// Where the store runs its small write jobs: the end of a segment (its
+/// Where the store runs its small jobs: the end of a segment (its
 /// last chunk, fsync and rename, its VOD index entry, the playlist: one
 /// [`Uploads::write_in_order`](livechannel::store::Uploads::write_in_order)
-/// call) and puts, of at most [`SMALL_JOB`] bytes each, and gets of
-/// objects of at most [`SMALL_READ`] bytes.
+/// call) and puts, of at most [`SMALL_JOB`] bytes each, gets and heads of
+/// objects of at most [`SMALL_READ`] bytes, deletes and listings.
 ///
 /// On tmpfs such a job is a few system calls that copy into memory; no
 /// fsync or rename there waits for a device, and handing the job to a
-/// blocking thread and back costs more than the job (about a tenth of the
-/// server's CPU at 1,700 streams: futex wakes and context switches on
-/// every segment). On a disk an fsync can take milliseconds, which must
-/// not hold the thread that reads the publishers. Larger jobs and reads,
-/// listings and deletes always run on the blocking pool.
+/// blocking thread and back costs more than the job (4-7 % of the
+/// server's CPU at 800 streams: a futex wake and two context switches per
+/// segment and per lease renewal). On a disk an fsync can take
+/// milliseconds, which must not hold the thread that reads the
+/// publishers. Larger jobs and reads always run on the blocking pool;
+/// inline, a listing of a very large directory holds the thread while it
+/// reads it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum SmallJobs {
     /// Inline when the store's directory is on a memory file system
@@ -133,7 +135,7 @@ pub const SMALL_READ: u64 = 64 * 1024;
 pub struct FileOptions {
     /// Where appends run.
     pub appends: Appends,
-    /// Where small write jobs run.
+    /// Where small jobs (segment ends, small puts and reads) run.
     pub small_jobs: SmallJobs,
 }
 
@@ -165,7 +167,7 @@ impl FileStore {
         })
     }
 
-    /// Whether small write jobs run on the calling thread ([`SmallJobs`]).
+    /// Whether small jobs run on the calling thread ([`SmallJobs`]).
     pub fn small_jobs_inline(&self) -> bool {
         self.inner.small_jobs_inline
     }

@@ -104,8 +104,9 @@ struct Args {
     /// rate, where the kernel makes writers wait.
     #[arg(long, value_enum, default_value_t = Appends::Inline)]
     file_appends: Appends,
-    /// Where the file store runs its small write jobs (the end of each
-    /// segment with its index entry and playlist, puts up to 1 MiB):
+    /// Where the file store runs its small jobs (the end of each
+    /// segment with its index entry and playlist, puts up to 1 MiB,
+    /// reads up to 64 KiB, deletes, listings):
     /// `auto` on the thread that reads the publishers when DIR is on
     /// tmpfs or ramfs, where nothing waits for a device, else on the I/O
     /// threads; `inline` or `blocking` to choose.
@@ -338,9 +339,9 @@ fn open_store(url: &str, options: FileOptions) -> Result<(Arc<dyn Store>, String
             let store =
                 FileStore::open_with(dir, options).map_err(|e| format!("--store {s}: {e}"))?;
             let jobs = if store.small_jobs_inline() {
-                "small writes inline"
+                "small jobs inline"
             } else {
-                "small writes on the I/O threads"
+                "small jobs on the I/O threads"
             };
             (Arc::new(store), format!("{s} ({jobs})"))
         }
