@@ -9,9 +9,11 @@ mod common;
 mod server;
 
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::fixture;
+use livechannel_examples::file_store::{FileOptions, FileStore, SmallJobs};
 use livechannel_testkit::ffprobe::count_frames;
 use livechannel_testkit::{have, run};
 use server::{ffmpeg_push, vod_dir, TestServer, AK, SK, SOURCE};
@@ -86,6 +88,36 @@ fn ffmpeg_push_is_playable_live_and_complete_as_vod() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("#EXT-X-ENDLIST"));
+}
+
+/// The file store with its small jobs inline (as on tmpfs: segment ends,
+/// index entries, playlists, leases on the thread that reads the
+/// publisher), ffmpeg pushing as fast as it reads: every frame in the VOD.
+#[test]
+fn ffmpeg_push_to_the_file_store_with_small_jobs_inline_is_complete() {
+    if !have("ffmpeg") || !have("ffprobe") || !have("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let options = FileOptions {
+        small_jobs: SmallJobs::Inline,
+        ..FileOptions::default()
+    };
+    let store = FileStore::open_with(dir.path(), options).unwrap();
+    assert!(store.small_jobs_inline());
+    let server = TestServer::with_store(Arc::new(store));
+    server.create_channel("open", "ch1", 2, 3);
+    let mut push = ffmpeg_push(&server.rtmp_url("open", "ch1"), false);
+    assert!(push.wait().unwrap().success());
+    server.wait_for(10, "ENDLIST", || {
+        server
+            .object("open/ch1/playlist.m3u8")
+            .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
+    });
+    let out = tempfile::tempdir().unwrap();
+    let (video, audio, errors) = count_frames(&vod_dir(&server, "open", "ch1", out.path()));
+    assert_eq!(errors.trim(), "");
+    assert_eq!((video, audio), (240, 346));
 }
 
 fn gst_push(sink: &str, url: &str) {

@@ -115,8 +115,11 @@ impl TestServer {
         crate::common::wait_for(secs, what, f)
     }
 
+    /// The stored object at `key`, read on the server's runtime (a file
+    /// store reads large objects on its blocking pool).
     pub fn object(&self, key: &str) -> Option<Vec<u8>> {
-        block_on(self.store.get(key, None))
+        self.runtime
+            .block_on(self.store.get(key, None))
             .ok()
             .map(|o| o.data.to_vec())
     }
@@ -130,13 +133,15 @@ impl Drop for TestServer {
 
 /// Copy a channel's segments and a VOD playlist naming them into `dir`, for ffprobe.
 pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> PathBuf {
-    let entries = block_on(
-        server
-            .service
-            .catalog()
-            .segments(bucket, channel, 0, u64::MAX),
-    )
-    .unwrap();
+    let entries = server
+        .runtime
+        .block_on(
+            server
+                .service
+                .catalog()
+                .segments(bucket, channel, 0, u64::MAX),
+        )
+        .unwrap();
     let segments = entries.iter().map(|e| Segment {
         name: e.file_name(),
         duration_ms: e.duration_ms,
