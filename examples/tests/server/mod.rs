@@ -115,13 +115,18 @@ impl TestServer {
         crate::common::wait_for(secs, what, f)
     }
 
-    /// The stored object at `key`, read on the server's runtime (a file
-    /// store reads large objects on its blocking pool).
+    /// The stored object at `key`, read by a task of the server's runtime
+    /// (a file store reads large objects on its blocking pool), waited
+    /// for from any thread, a runtime's too.
     pub fn object(&self, key: &str) -> Option<Vec<u8>> {
-        self.runtime
-            .block_on(self.store.get(key, None))
-            .ok()
-            .map(|o| o.data.to_vec())
+        let (store, key) = (self.store.clone(), key.to_owned());
+        block_on(
+            self.runtime
+                .spawn(async move { store.get(&key, None).await }),
+        )
+        .unwrap()
+        .ok()
+        .map(|o| o.data.to_vec())
     }
 }
 
@@ -133,15 +138,18 @@ impl Drop for TestServer {
 
 /// Copy a channel's segments and a VOD playlist naming them into `dir`, for ffprobe.
 pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> PathBuf {
-    let entries = server
-        .runtime
-        .block_on(
-            server
-                .service
-                .catalog()
-                .segments(bucket, channel, 0, u64::MAX),
-        )
-        .unwrap();
+    let (service, b, ch) = (
+        server.service.clone(),
+        bucket.to_owned(),
+        channel.to_owned(),
+    );
+    let entries = block_on(
+        server
+            .runtime
+            .spawn(async move { service.catalog().segments(&b, &ch, 0, u64::MAX).await }),
+    )
+    .unwrap()
+    .unwrap();
     let segments = entries.iter().map(|e| Segment {
         name: e.file_name(),
         duration_ms: e.duration_ms,
