@@ -218,11 +218,7 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
 
         // After the publish ends, a VOD range of the whole session plays.
         assert!(push.wait().unwrap().success());
-        server.wait_for(15, "ENDLIST", || {
-            server
-                .object("open/cam/playlist.m3u8")
-                .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
-        });
+        server.wait_for_endlist(15, "open", "cam");
         click(&client, r#"tr[data-channel="open/cam"] .play-vod"#).await;
         click(&client, "#vod-play").await;
         wait_playing(&client, 3.0, "VOD").await;

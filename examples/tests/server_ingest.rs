@@ -62,11 +62,7 @@ fn ffmpeg_push_is_playable_live_and_complete_as_vod() {
     assert!(push.wait().unwrap().success());
 
     // After the publisher stops: ENDLIST, Idle, one history record, and a VOD with every frame.
-    server.wait_for(10, "ENDLIST", || {
-        server
-            .object("open/ch1/playlist.m3u8")
-            .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
-    });
+    server.wait_for_endlist(10, "open", "ch1");
     assert!(stat(&server, "open", "ch1").contains("<Status>Idle</Status>"));
     let history = server.curl("GET", "/open/ch1?live&comp=history", None).1;
     assert_eq!(history.matches("<LiveRecord>").count(), 1, "{history}");
@@ -109,11 +105,7 @@ fn ffmpeg_push_to_the_file_store_with_small_jobs_inline_is_complete() {
     server.create_channel("open", "ch1", 2, 3);
     let mut push = ffmpeg_push(&server.rtmp_url("open", "ch1"), false);
     assert!(push.wait().unwrap().success());
-    server.wait_for(10, "ENDLIST", || {
-        server
-            .object("open/ch1/playlist.m3u8")
-            .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
-    });
+    server.wait_for_endlist(10, "open", "ch1");
     let out = tempfile::tempdir().unwrap();
     let (video, audio, errors) = count_frames(&vod_dir(&server, "open", "ch1", out.path()));
     assert_eq!(errors.trim(), "");
@@ -143,11 +135,7 @@ fn gstreamer_publishers_give_complete_vods() {
     for (sink, ch) in [("rtmpsink", "librtmp"), ("rtmp2sink", "rtmp2")] {
         server.create_channel("open", ch, 2, 3);
         gst_push(sink, &server.rtmp_url("open", ch));
-        server.wait_for(10, "ENDLIST", || {
-            server
-                .object(&format!("open/{ch}/playlist.m3u8"))
-                .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
-        });
+        server.wait_for_endlist(10, "open", ch);
         let dir = tempfile::tempdir().unwrap();
         let (video, audio, errors) = count_frames(&vod_dir(&server, "open", ch, dir.path()));
         assert_eq!(errors.trim(), "", "{sink}");
@@ -272,11 +260,7 @@ fn rtmp_works_on_the_http_port_too() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    server.wait_for(10, "ENDLIST", || {
-        server
-            .object("open/ch/playlist.m3u8")
-            .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
-    });
+    server.wait_for_endlist(10, "open", "ch");
     // And HTTP still works on it.
     assert_eq!(server.curl("GET", "/open/ch?live", None).0, 200);
 }
@@ -344,11 +328,7 @@ fn broken_publishers_do_not_disturb_another_channel() {
 
     assert!(good.wait().unwrap().success());
     drop((garbage, stalled));
-    server.wait_for(10, "ENDLIST", || {
-        server
-            .object("open/good/playlist.m3u8")
-            .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
-    });
+    server.wait_for_endlist(10, "open", "good");
     let dir = tempfile::tempdir().unwrap();
     let (video, audio, errors) = count_frames(&vod_dir(&server, "open", "good", dir.path()));
     assert_eq!(errors.trim(), "");

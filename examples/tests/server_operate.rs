@@ -284,11 +284,7 @@ fn a_flaky_store_loses_no_segment_and_no_playlist_names_a_missing_one() {
         stat_errors,
         "the stat showed the store errors while publishing"
     );
-    server.wait_for(30, "ENDLIST", || {
-        server
-            .object("open/flaky/playlist.m3u8")
-            .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
-    });
+    server.wait_for_endlist(30, "open", "flaky");
     let (failures, calls) = (store.failures.load(Relaxed), store.calls.load(Relaxed));
     eprintln!("flaky store: {failures} of {calls} writes failed");
     assert!(

@@ -115,6 +115,16 @@ impl TestServer {
         crate::common::wait_for(secs, what, f)
     }
 
+    /// Wait until `bucket/channel`'s live playlist is ended (ENDLIST), or
+    /// fail after `secs`.
+    pub fn wait_for_endlist(&self, secs: u64, bucket: &str, channel: &str) {
+        let key = format!("{bucket}/{channel}/playlist.m3u8");
+        self.wait_for(secs, "ENDLIST", || {
+            self.object(&key)
+                .is_some_and(|p| String::from_utf8_lossy(&p).contains("#EXT-X-ENDLIST"))
+        });
+    }
+
     /// The stored object at `key`, read by a task of the server's runtime
     /// (a file store reads large objects on its blocking pool), waited
     /// for from any thread, a runtime's too.
