@@ -5,7 +5,12 @@
 # hls_path there; the memory store would count every stored segment as
 # server memory), same load generator, same input, one run.
 #
-#   [SERVERS="ours nginx srs"] [ROUNDS=3] [PIN=1] [BATCH_MS=M] benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
+#   [SERVERS="ours nginx srs"] [ROUNDS=3] [PIN=1] [BATCH_MS=M] [BENCH_TMPFS=DIR] benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
+#
+# BENCH_TMPFS=DIR has every server write into a tmpfs mounted at DIR instead
+# of /dev/shm (e.g. one mounted huge=within_size, which costs each of them
+# less per byte; see docs/architecture.md, "Near capacity"); the mount's
+# options are printed with the results.
 #
 # SERVERS picks the servers (default all three). PIN=1 runs each server on
 # core 1 and the load generator on core 0, so that every server gets exactly

@@ -2,7 +2,7 @@
 # Before/after: is revision B slower than revision A? Two measurements of
 # the same two commits, built from their own checkouts:
 #
-#   [ROUNDS=3] [PIN=1] [QUIET=C] [ARGS_A=..] [ARGS_B=..] [BATCH_MS=M] [TOGETHER=1] benches/compare-revisions.sh REV_A REV_B [SECONDS] [N1 N2 ...]
+#   [ROUNDS=3] [PIN=1] [QUIET=C] [ARGS_A=..] [ARGS_B=..] [BATCH_MS=M] [TOGETHER=1] [BENCH_TMPFS=DIR] benches/compare-revisions.sh REV_A REV_B [SECONDS] [N1 N2 ...]
 #   [ROUNDS=3] [CRITERION_ARGS=...] benches/compare-revisions.sh --criterion REV_A REV_B [FILTER]
 #   benches/compare-revisions.sh --callgrind REV_A REV_B [FILTER]
 #
@@ -25,6 +25,7 @@
 # chunk-kib 256" to tell a change of code from a change of default).
 # BATCH_MS=M batches the generator's writes as in compare-nginx.sh (REV_B's
 # rtmp-publish needs --batch-ms); free page reporting is held off there too.
+# BENCH_TMPFS=DIR: the store on the tmpfs at DIR instead of /dev/shm.
 # TOGETHER=1 runs A and B at the same time, N streams each, each with its
 # own publisher (with PIN=1 both servers share core 1 and both publishers
 # core 0): whatever the VM does meanwhile (its speed drifts by a third

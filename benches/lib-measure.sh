@@ -20,12 +20,17 @@ bench_fixture() {
 
 # bench_shm: a fresh directory on tmpfs for the servers' output (the memory
 # store would count every stored segment as server memory), exported as
-# BENCH_SHM; the caller removes it.
+# BENCH_SHM; the caller removes it. BENCH_TMPFS names the tmpfs (default
+# /dev/shm), e.g. one mounted with other options (`mount -t tmpfs -o
+# size=20g,huge=within_size tmpfs /mnt/t` and BENCH_TMPFS=/mnt/t: every
+# server writes there alike).
 bench_shm() {
-    BENCH_SHM=$(mktemp -d /dev/shm/livechannel-bench.XXXXXX)
+    BENCH_SHM=$(mktemp -d "${BENCH_TMPFS:-/dev/shm}/livechannel-bench.XXXXXX")
     # nginx's worker runs as nobody: it must reach its HLS directory in here.
     chmod 755 "$BENCH_SHM"
     export BENCH_SHM
+    # Its mount options (size, huge=) go with the results.
+    echo "output on: $(findmnt -no TARGET,FSTYPE,OPTIONS --target "$BENCH_SHM" 2>/dev/null || echo "$BENCH_SHM")"
 }
 
 # bench_machine: CPU model, cores and kernel, one line.
