@@ -125,18 +125,22 @@ impl TestServer {
         });
     }
 
-    /// The stored object at `key`, read by a task of the server's runtime
-    /// (a file store reads large objects on its blocking pool), waited
-    /// for from any thread, a runtime's too.
+    /// The stored object at `key`.
     pub fn object(&self, key: &str) -> Option<Vec<u8>> {
         let (store, key) = (self.store.clone(), key.to_owned());
-        block_on(
-            self.runtime
-                .spawn(async move { store.get(&key, None).await }),
-        )
-        .unwrap()
-        .ok()
-        .map(|o| o.data.to_vec())
+        self.on_runtime(async move { store.get(&key, None).await })
+            .ok()
+            .map(|o| o.data.to_vec())
+    }
+
+    /// Runs `task` on the server's runtime (a file store reads large
+    /// objects on its blocking pool, which needs one) and waits for it
+    /// from any thread, a runtime's too.
+    pub fn on_runtime<T: Send + 'static>(
+        &self,
+        task: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
+        block_on(self.runtime.spawn(task)).unwrap()
     }
 }
 
@@ -153,13 +157,9 @@ pub fn vod_dir(server: &TestServer, bucket: &str, channel: &str, dir: &Path) -> 
         bucket.to_owned(),
         channel.to_owned(),
     );
-    let entries = block_on(
-        server
-            .runtime
-            .spawn(async move { service.catalog().segments(&b, &ch, 0, u64::MAX).await }),
-    )
-    .unwrap()
-    .unwrap();
+    let entries = server
+        .on_runtime(async move { service.catalog().segments(&b, &ch, 0, u64::MAX).await })
+        .unwrap();
     let segments = entries.iter().map(|e| Segment {
         name: e.file_name(),
         duration_ms: e.duration_ms,
