@@ -515,7 +515,7 @@ impl Uploads for S3Store {
         &'a self,
         upload: &'a mut Upload<Parts>,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        let chunks = upload.state().chunks().to_vec();
+        let chunks = upload.state_mut().chunks().to_vec();
         Box::pin(self.put_chunks(upload.key(), chunks, upload.content_type()))
     }
 
