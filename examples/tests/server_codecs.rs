@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::chromium::browser;
 use common::tls_server::TlsServer;
-use common::{ffmpeg9_tools, fixture, now_ms};
+use common::{ffmpeg9_tools, files_under, fixture, now_ms};
 use fantoccini::Client;
 use livechannel_testkit::ffprobe::count_frames;
 use livechannel_testkit::{have, run};
@@ -312,24 +312,6 @@ fn hevc_over_rtmp_and_rtmps_in_real_time_and_fast_keeps_every_frame() {
 #[test]
 fn av1_over_rtmp_and_rtmps_in_real_time_and_fast_keeps_every_frame() {
     every_frame_stored(AV1, Transport::Rtmp);
-}
-
-/// The regular files under `dir`, recursively (none when it is missing).
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .flat_map(|e| {
-            let path = e.path();
-            if path.is_dir() {
-                files_under(&path)
-            } else {
-                vec![path]
-            }
-        })
-        .collect()
 }
 
 /// An HEVC push to `channel` on a `--h264-only` server (data in `data`)

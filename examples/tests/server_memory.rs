@@ -200,8 +200,8 @@ fn heap_per_stream_with_the_file_store_stays_under_the_bound() {
 /// moment, each held the segment being uploaded and the next one's start
 /// while 200 PutObjects were in flight (p90 1,048 and 1,108 KiB against
 /// 1,146 in a release build, the peak over it): that measured the S3
-/// server's speed more than what a stream holds. Against s3s-fs, a real S3 server in
-/// another process (its memory is not counted).
+/// server's speed more than what a stream holds. Against s3s-fs, a real
+/// S3 server in another process (its memory is not counted).
 #[test]
 fn heap_per_stream_with_the_s3_store_stays_under_the_bound_plus_a_segment() {
     if std::env::var(CHILD).is_ok() || !livechannel_testkit::tools::have("ffmpeg") {
@@ -337,20 +337,17 @@ fn measure(store: Arc<dyn Store>, spread: Duration) -> Heap {
 
 /// The size of the largest `.ts` file under `dir`.
 fn largest_ts(dir: &std::path::Path) -> usize {
-    let mut largest = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            largest = largest.max(largest_ts(&path));
-        } else if path.extension().is_some_and(|e| e == "ts") {
-            largest = largest.max(std::fs::metadata(&path).unwrap().len() as usize);
-        }
-    }
-    largest
+    common::files_under(dir)
+        .iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "ts"))
+        .map(|path| std::fs::metadata(path).unwrap().len() as usize)
+        .max()
+        .unwrap_or(0)
 }
 
 /// The server on loopback, with bucket `demo` (the default) and channels
-/// s-0 ... s-{STREAMS-1} (2 s fragments); returns its RTMP port, its stop switch and its task.
+/// s-0 ... s-{STREAMS-1} (2 s fragments); returns its RTMP port, its stop
+/// switch and its task.
 async fn start(
     service: &Arc<Service>,
 ) -> (

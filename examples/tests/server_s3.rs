@@ -366,20 +366,13 @@ fn now_s() -> u64 {
 
 /// The files below `dir`, as `/`-separated paths relative to it.
 fn files_below(dir: &Path) -> BTreeSet<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap();
-                out.insert(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
+    common::files_under(dir)
+        .iter()
+        .map(|path| {
+            let rel = path.strip_prefix(dir).unwrap();
+            rel.to_string_lossy().replace('\\', "/")
+        })
+        .collect()
 }
 
 fn ts_uris(playlist: &str) -> Vec<&str> {

@@ -19,6 +19,24 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The regular files under `dir`, recursively (none when it is missing).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}
+
 /// The wall clock, Unix milliseconds.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
