@@ -187,7 +187,18 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
         assert_eq!(store_errors, "0", "a live channel's store errors");
 
         client.execute(COUNT_PLAYERS, vec![]).await.unwrap();
-        click(&client, r#"tr[data-channel="open/cam"] .play-live"#).await;
+        // The table refreshes every 2 s; a button found before a refresh
+        // must still be the one on the page after it (else a click whose
+        // press and release straddle a refresh is lost).
+        let play_live = client
+            .find(Locator::Css(r#"tr[data-channel="open/cam"] .play-live"#))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        play_live
+            .click()
+            .await
+            .expect("the play button outlives a refresh of the table");
         // Several playlist refreshes: a stale cached playlist would stall here.
         wait_playing(&client, 5.0, "live").await;
         screenshot(&client, "console-live.png").await;
