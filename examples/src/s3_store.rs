@@ -515,8 +515,9 @@ impl Uploads for S3Store {
         &'a self,
         upload: &'a mut Upload<Parts>,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        let chunks = upload.state_mut().chunks().to_vec();
-        Box::pin(self.put_chunks(upload.key(), chunks, upload.content_type()))
+        Parts::complete_by(upload, move |key, blocks, content_type| {
+            Box::pin(async move { self.put_chunks(&key, blocks, &content_type).await })
+        })
     }
 
     fn write_in_order<'a>(

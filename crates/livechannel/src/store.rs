@@ -317,10 +317,17 @@ fn joined(chunks: &[Bytes]) -> Bytes {
 /// not fit: kept as they came, their unused tails made a 2.5 MB segment
 /// hold about 3 MB (measured by `examples/tests/server_memory.rs`). The
 /// copy is one memcpy per byte of an upload that then crosses the network.
+///
+/// Completing the upload takes the blocks out of it for the put
+/// ([`Parts::complete_by`]): a segment is not held on to while the writes
+/// after it (its index entry, the playlist) are made, which against a
+/// loaded S3 server take as long again as the segment's own PutObject.
 #[derive(Debug, Default)]
 pub struct Parts {
     sealed: Vec<Bytes>,
     open: Vec<u8>,
+    /// Completed: its blocks are stored and gone from here.
+    spent: bool,
 }
 
 /// The size of the blocks [`Parts`] packs an upload's bytes into.
@@ -355,8 +362,48 @@ impl Parts {
         store: &'a S,
         upload: &'a mut Upload<Parts>,
     ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>> {
-        let data = upload.state_mut().joined();
-        store.put(upload.key(), data, upload.content_type())
+        Parts::complete_by(upload, move |key, blocks, content_type| {
+            Box::pin(async move { store.put(&key, joined(&blocks), &content_type).await })
+        })
+    }
+
+    /// [`Uploads::complete_upload`] of an upload kept in memory by `put`
+    /// (given the key, the blocks in order and the content type), for a
+    /// store that stores blocks without joining them.
+    ///
+    /// The blocks leave the upload for the put, and are freed when it
+    /// ends, not when the caller drops the upload. If the put fails they
+    /// go back, so that a retry stores the object whole; once it has
+    /// succeeded, completing again is an error (never an empty object).
+    pub fn complete_by<'a, F>(
+        upload: &'a mut Upload<Parts>,
+        put: F,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StoreError>>
+    where
+        F: FnOnce(String, Vec<Bytes>, String) -> BoxFuture<'a, Result<ObjectMeta, StoreError>>
+            + Send
+            + 'a,
+    {
+        Box::pin(async move {
+            if upload.state().spent {
+                let key = upload.key();
+                return Err(StoreError::Backend(format!(
+                    "upload of {key} completed twice"
+                )));
+            }
+            let (key, content_type) = (upload.key().to_owned(), upload.content_type().to_owned());
+            let parts = upload.state_mut();
+            parts.seal();
+            let blocks = std::mem::take(&mut parts.sealed);
+            // A clone per block (a reference count) stays here for a retry.
+            let result = put(key, blocks.clone(), content_type).await;
+            let parts = upload.state_mut();
+            match &result {
+                Ok(_) => parts.spent = true,
+                Err(_) => parts.sealed = blocks,
+            }
+            result
+        })
     }
 
     fn push(&mut self, mut data: &[u8]) {
@@ -1191,5 +1238,27 @@ mod tests {
         assert!(full.iter().all(|c| c.len() == PACKED_BLOCK));
         assert_eq!(last.len(), 350_000 % PACKED_BLOCK);
         assert_eq!(upload.state_mut().joined(), &input[..]);
+    }
+
+    #[test]
+    fn a_completed_upload_holds_nothing_and_a_failed_one_everything() {
+        let mut upload = Upload::new("k", "video/MP2T", Parts::default());
+        let input: Vec<u8> = (0..150_000u32).map(|i| (i % 251) as u8).collect();
+        block_on(Parts::append(&mut upload, Bytes::from(input.clone()))).unwrap();
+        let failing = |_: String, blocks: Vec<Bytes>, _: String| -> BoxFuture<'_, _> {
+            assert_eq!(blocks.concat(), input);
+            Box::pin(std::future::ready(Err(StoreError::Backend("down".into()))))
+        };
+        block_on(Parts::complete_by(&mut upload, failing)).unwrap_err();
+        // The failed put's blocks are back, whole, for the retry.
+        let s = MemoryStore::new();
+        block_on(Parts::complete(&s, &mut upload)).unwrap();
+        assert_eq!(block_on(s.get("k", None)).unwrap().data, &input[..]);
+        // Stored: nothing is left in the upload, and it cannot be stored
+        // again (as an empty object).
+        assert!(upload.state_mut().chunks().is_empty());
+        let again = block_on(Parts::complete(&s, &mut upload)).unwrap_err();
+        assert!(again.to_string().contains("completed twice"), "{again}");
+        assert_eq!(block_on(s.head("k")).unwrap().size, 150_000);
     }
 }
