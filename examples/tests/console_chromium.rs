@@ -194,7 +194,27 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
             .find(Locator::Css(r#"tr[data-channel="open/cam"] .play-live"#))
             .await
             .unwrap();
+        // Likewise a value cell (a tooltip or a selection in it would go
+        // with it): the refresh changes its text, not the cell.
+        let live_for = client
+            .find(Locator::Css(r#"tr[data-channel="open/cam"] td:nth-child(5)"#))
+            .await
+            .unwrap();
+        let before = live_for.text().await.unwrap();
+        assert!(before.ends_with(" s"), "live for {before:?}");
         tokio::time::sleep(Duration::from_millis(2500)).await;
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let now = live_for
+                .text()
+                .await
+                .expect("the live-for cell outlives a refresh of the table");
+            if now != before {
+                break;
+            }
+            assert!(Instant::now() < deadline, "live for stayed {before:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         play_live
             .click()
             .await
