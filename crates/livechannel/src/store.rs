@@ -430,16 +430,12 @@ impl Parts {
         }
     }
 
-    /// The bytes so far, in blocks in order (the block being filled ends
-    /// here: call it when the upload is complete).
-    pub fn chunks(&mut self) -> &[Bytes] {
+    /// The bytes held, in blocks in order (the block being filled ends
+    /// here); none once the upload is completed.
+    #[cfg(test)]
+    fn chunks(&mut self) -> &[Bytes] {
         self.seal();
         &self.sealed
-    }
-
-    /// The bytes so far as one `Bytes` (a copy unless they fit one block).
-    pub fn joined(&mut self) -> Bytes {
-        joined(self.chunks())
     }
 }
 
@@ -1237,7 +1233,7 @@ mod tests {
         let (last, full) = chunks.split_last().unwrap();
         assert!(full.iter().all(|c| c.len() == PACKED_BLOCK));
         assert_eq!(last.len(), 350_000 % PACKED_BLOCK);
-        assert_eq!(upload.state_mut().joined(), &input[..]);
+        assert_eq!(upload.state_mut().chunks().concat(), input);
     }
 
     #[test]
