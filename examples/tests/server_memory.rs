@@ -205,7 +205,7 @@ fn heap_per_stream_with_the_file_store_stays_under_the_bound() {
 /// segment's blocks are freed when its PutObject ends, not after the index
 /// entry and playlist writes after it: in a debug build, where those queue
 /// for up to 2 s, holding them made the peak 1,014–1,153 KiB (over the
-/// bound in four runs of nine); freed at once, 611–774 (eight runs).
+/// bound in four runs of nine); freed at once, 611–774 (fourteen runs).
 #[test]
 fn heap_per_stream_with_the_s3_store_stays_under_the_bound_plus_a_segment() {
     if std::env::var(CHILD).is_ok() || !livechannel_testkit::tools::have("ffmpeg") {
