@@ -1,6 +1,7 @@
 //! The web console in headless Chromium (driven over WebDriver by
 //! chromedriver): the page lists the live channel with every column
-//! labelled, its player plays the live playlist; choosing VOD on another
+//! labelled, and its rows and cells outlive refreshes and channels added
+//! and removed; its player plays the live playlist; choosing VOD on another
 //! channel stops it, and that channel's VOD range then plays alone; then a
 //! VOD range of the first channel plays, with hls.js served by the server,
 //! and the video's `currentTime` advances. Screenshots are kept in
@@ -95,6 +96,21 @@ async fn requests_for(client: &Client, path: &str) -> u64 {
         .unwrap()
         .as_u64()
         .unwrap()
+}
+
+/// Wait until the console lists `channel` (or, with `listed` false, no
+/// longer does), or fail after 10 s.
+async fn wait_for_row(client: &Client, channel: &str, listed: bool) {
+    let css = format!(r#"tr[data-channel="{channel}"]"#);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.find(Locator::Css(&css)).await.is_ok() != listed {
+        assert!(
+            Instant::now() < deadline,
+            "{channel} listed: {} after 10 s",
+            !listed
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 async fn click(client: &Client, css: &str) {
@@ -202,13 +218,20 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
             .unwrap();
         let before = live_for.text().await.unwrap();
         assert!(before.ends_with(" s"), "live for {before:?}");
+        // A channel added (listed before cam) and one removed change the
+        // rows, not the others: both elements above must survive that too.
+        server.create_channel("open", "added", 2, 3);
+        wait_for_row(&client, "open/added", true).await;
+        let (status, body) = server.curl("DELETE", "/open/added?live", None);
+        assert!(status < 300, "DeleteLiveChannel: {status} {body}");
+        wait_for_row(&client, "open/added", false).await;
         tokio::time::sleep(Duration::from_millis(2500)).await;
         let deadline = Instant::now() + Duration::from_secs(3);
         loop {
             let now = live_for
                 .text()
                 .await
-                .expect("the live-for cell outlives a refresh of the table");
+                .expect("the live-for cell outlives refreshes, a channel added and one removed");
             if now != before {
                 break;
             }
@@ -218,7 +241,7 @@ fn the_console_lists_the_live_channel_and_plays_it_live_and_as_vod() {
         play_live
             .click()
             .await
-            .expect("the play button outlives a refresh of the table");
+            .expect("the play button outlives refreshes, a channel added and one removed");
         // Several playlist refreshes: a stale cached playlist would stall here.
         wait_playing(&client, 5.0, "live").await;
         screenshot(&client, "console-live.png").await;
