@@ -66,16 +66,28 @@ pub const SLACK_MARGIN: Duration = Duration::from_millis(100);
 /// How often the byte rate is taken.
 const RATE_PERIOD: Duration = Duration::from_secs(1);
 
-/// A socket whose receive low-water mark [`Gather`] may set.
+/// A socket whose receive low-water mark [`Gather`] may set, and whose
+/// receive side the driver may look at.
 pub trait GatherSocket {
     /// Sets `SO_RCVLOWAT` to `mark` bytes; `Unsupported` where gathering
     /// does not apply (TLS, other systems than Linux).
     fn set_read_mark(&self, mark: usize) -> io::Result<()>;
+
+    /// Whether the peer's FIN has arrived, though bytes before it may
+    /// still be queued unread (Linux's `POLLRDHUP`). False where it cannot
+    /// tell: the end is then seen when the reads reach it.
+    fn peer_closed(&self) -> bool {
+        false
+    }
 }
 
 impl GatherSocket for TcpStream {
     fn set_read_mark(&self, mark: usize) -> io::Result<()> {
         set_rcvlowat(self, mark)
+    }
+
+    fn peer_closed(&self) -> bool {
+        rdhup(self)
     }
 }
 
@@ -221,6 +233,28 @@ fn set_rcvlowat(socket: &TcpStream, mark: usize) -> io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn set_rcvlowat(_: &TcpStream, _: usize) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
+}
+
+/// `poll(POLLRDHUP)` without waiting: set once the peer's FIN is queued,
+/// unread bytes before it or not. Linux only (elsewhere false).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn rdhup(socket: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut fd = libc::pollfd {
+        fd: socket.as_raw_fd(),
+        events: libc::POLLRDHUP,
+        revents: 0,
+    };
+    // SAFETY: one pollfd, valid for the call, for a descriptor open while
+    // the socket is borrowed; a zero timeout never blocks.
+    let rc = unsafe { libc::poll(&mut fd, 1, 0) };
+    rc == 1 && fd.revents & libc::POLLRDHUP != 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rdhup(_: &TcpStream) -> bool {
+    false
 }
 
 #[cfg(test)]
@@ -387,5 +421,31 @@ mod tests {
             .expect("lowering the mark released the bytes")
             .unwrap();
         assert_eq!(n, 600);
+    }
+
+    /// The peer's FIN is seen while bytes before it are still unread.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_fin_behind_unread_bytes_is_seen() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        client.write_all(&[1; 1000]).await.unwrap();
+        let mut buf = [0; 10];
+        server.read_exact(&mut buf).await.unwrap();
+        assert!(!server.peer_closed(), "open, with bytes queued");
+        client.shutdown().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !server.peer_closed() {
+            assert!(Instant::now() < deadline, "the FIN never showed");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // The bytes before it are all still there.
+        let mut rest = Vec::new();
+        server.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest.len(), 990);
     }
 }

@@ -24,6 +24,10 @@ pub trait Driven {
     fn handle_received(&mut self, n: usize, now: Instant);
     /// The peer closed its side, or the socket failed.
     fn handle_eof(&mut self);
+    /// The peer's FIN has arrived behind bytes not read yet (see
+    /// [`GatherSocket::peer_closed`]); [`handle_eof`](Self::handle_eof)
+    /// comes once they are read. By default nothing.
+    fn handle_peer_closed(&mut self) {}
     /// The deadline from [`poll_timeout`](Self::poll_timeout) came (or a little earlier).
     fn handle_timeout(&mut self, now: Instant);
     /// The server is shutting down: end the publish and close.
@@ -106,6 +110,7 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
     let mut gather = Gather::new(now);
     // Bytes of the last read, for the gathering that follows its processing.
     let mut last_read = None;
+    let mut peer = PeerWatch::new(now);
     loop {
         while let Some(bytes) = conn.poll_transmit() {
             match tokio::time::timeout(write_timeout, socket.write_all(&bytes)).await {
@@ -132,6 +137,10 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
         if timer.is_elapsed() || wanted < timer.deadline().into_std() {
             timer.as_mut().reset(tokio::time::Instant::from_std(wanted));
         }
+        let room = {
+            let buf = conn.input_buffer(READ_ROOM);
+            buf.capacity() - buf.len()
+        };
         tokio::select! {
             // Read straight into the connection's buffer (no copy through
             // ours). `read_buf`, not `readable` + `try_read_buf`: after a
@@ -146,6 +155,9 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
                     on_read(n);
                     conn.handle_received(n, now);
                     last_read = Some(n);
+                    if n == room && peer.closed_now(socket, now) {
+                        conn.handle_peer_closed();
+                    }
                 }
             },
             _ = &mut timer => {
@@ -162,6 +174,41 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
         conn.process(SystemTime::now()).await?;
     }
 }
+
+/// Whether a peer that keeps the reads full has closed its side: a
+/// publisher that pushed a file faster than it is stored has its FIN
+/// queued behind megabytes, and a republish of its channel should wait
+/// for that publish rather than be refused as busy. Looked at only while
+/// reads fill the buffer (a backlog), at most once a second, and no more
+/// once seen.
+#[derive(Debug)]
+struct PeerWatch {
+    next: Option<Instant>,
+}
+
+impl PeerWatch {
+    fn new(now: Instant) -> PeerWatch {
+        PeerWatch { next: Some(now) }
+    }
+
+    /// True the first time a look at `now` finds the peer's FIN.
+    fn closed_now(&mut self, socket: &impl GatherSocket, now: Instant) -> bool {
+        match self.next {
+            Some(next) if now >= next => {
+                if socket.peer_closed() {
+                    self.next = None;
+                    return true;
+                }
+                self.next = Some(now + PEER_LOOK);
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
+/// How often [`PeerWatch`] looks, at most.
+const PEER_LOOK: Duration = Duration::from_secs(1);
 
 /// How long to sleep when the connection names no deadline.
 const IDLE_WAKE: Duration = Duration::from_secs(3600);
@@ -189,4 +236,40 @@ async fn close_gracefully<S: AsyncRead + AsyncWrite + Unpin>(socket: &mut S) {
         while matches!(socket.read(&mut discard).await, Ok(n) if n > 0) {}
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A socket whose peer closes when told.
+    struct Peer(std::cell::Cell<bool>, std::cell::Cell<u32>);
+
+    impl GatherSocket for Peer {
+        fn set_read_mark(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn peer_closed(&self) -> bool {
+            self.1.set(self.1.get() + 1);
+            self.0.get()
+        }
+    }
+
+    #[test]
+    fn the_peer_is_looked_at_once_a_second_and_its_close_reported_once() {
+        let t0 = Instant::now();
+        let peer = Peer(Default::default(), Default::default());
+        let mut watch = PeerWatch::new(t0);
+        assert!(!watch.closed_now(&peer, t0));
+        assert!(!watch.closed_now(&peer, t0 + Duration::from_millis(500)));
+        assert_eq!(peer.1.get(), 1, "looked at again within the second");
+        peer.0.set(true);
+        assert!(!watch.closed_now(&peer, t0 + Duration::from_millis(900)));
+        assert!(watch.closed_now(&peer, t0 + PEER_LOOK));
+        assert!(
+            !watch.closed_now(&peer, t0 + 5 * PEER_LOOK),
+            "reported once"
+        );
+        assert_eq!(peer.1.get(), 2);
+    }
 }

@@ -503,6 +503,9 @@ impl Driven for Ingest {
     fn handle_eof(&mut self) {
         self.conn.handle_eof()
     }
+    fn handle_peer_closed(&mut self) {
+        self.conn.handle_peer_closed()
+    }
     fn handle_timeout(&mut self, now: Instant) {
         self.conn.handle_timeout(now)
     }

@@ -472,6 +472,46 @@ fn a_publish_still_receiving_media_is_waited_for_then_refused() {
 }
 
 #[test]
+fn a_publish_whose_publisher_left_is_waited_for_past_busy_wait() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    /// BUSY_WAIT passes at once; TAKEOVER_WAIT never does.
+    struct BusyWaitOnly(Gate);
+    impl livechannel::store::Sleep for BusyWaitOnly {
+        fn sleep(&self, d: Duration) -> livechannel::store::BoxFuture<'static, ()> {
+            if d <= livechannel::BUSY_WAIT {
+                Box::pin(std::future::ready(()))
+            } else {
+                self.0.sleep(d)
+            }
+        }
+    }
+    assert!(livechannel::BUSY_WAIT < livechannel::TAKEOVER_WAIT);
+    let config = ServiceConfig {
+        node_id: "node-a".into(),
+        ..ServiceConfig::default()
+    };
+    let service = Arc::new(
+        Service::new(Arc::new(MemoryStore::new()), config)
+            .with_sleep(Arc::new(BusyWaitOnly(Gate::default()))),
+    );
+    setup(&service, Acl::PublicReadWrite, 2);
+    let first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    // Its publisher pushed a file faster than it is stored, closed the
+    // connection and pushes again: the rest of the first push is still
+    // being read, but nothing more will come on it.
+    first.publisher_left();
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut again = std::pin::pin!(service.publish(request(), t(T0_MS + 500)));
+    assert!(
+        again.as_mut().poll(&mut cx).is_pending(),
+        "waits past BUSY_WAIT for the publish whose publisher left"
+    );
+    block_on(first.finish(t(T0_MS + 1000))).unwrap();
+    taken_after_the_first(&service, again);
+}
+
+#[test]
 fn a_publish_that_ends_within_busy_wait_is_followed_by_the_waiting_one() {
     use std::future::Future;
     use std::task::{Context, Waker};

@@ -288,10 +288,16 @@ pub const TAKEOVER_WAIT: Duration = Duration::from_secs(10);
 /// still receiving media before it is refused. Its publisher may have left
 /// already: one that pushed a file faster than the store takes it has its
 /// last megabytes in the sockets' buffers when it pushes again, and its
-/// end (FIN, `deleteStream`) is read only after them. Long beside reading
-/// those, short beside a client's patience: the refusal of a second
-/// encoder comes this much later.
-pub const BUSY_WAIT: Duration = Duration::from_secs(3);
+/// end (FIN, `deleteStream`) is read only after them. A driver that sees
+/// the FIN arrive behind them says so
+/// ([`Connection::handle_peer_closed`](crate::Connection::handle_peer_closed)),
+/// and the publish is then waited for as an ending one; but while the
+/// publisher's own buffer still holds its tail, the FIN has not come. Long
+/// beside reading those at a slow store's pace (3 s was too short for 20
+/// such publishers in a debug build on a busy 2-core machine), short beside
+/// a client's patience (librtmp's default timeout is 30 s): the refusal of
+/// a second encoder comes this much later.
+pub const BUSY_WAIT: Duration = Duration::from_secs(5);
 
 /// Whether `wanted` finished before `deadline` (both polled in turn;
 /// `wanted` first, so a tie goes to it).

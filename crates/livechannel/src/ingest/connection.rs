@@ -214,6 +214,20 @@ impl Connection {
         self.session.handle_eof();
     }
 
+    /// The publisher has closed its side while bytes it sent are still
+    /// queued unread before the end (a file pushed faster than it is
+    /// stored): nothing more will come, so a republish of the channel now
+    /// waits for this publish to end rather than being refused after
+    /// [`BUSY_WAIT`](crate::BUSY_WAIT). What is queued is still read and
+    /// stored; [`handle_eof`](Self::handle_eof) follows it. Drivers that
+    /// cannot tell (the peer's FIN is seen only at the end of the stream)
+    /// need not call it.
+    pub fn handle_peer_closed(&mut self) {
+        if let Publish::Live(p) | Publish::Ending(p, _) = &self.publish {
+            p.publisher_left();
+        }
+    }
+
     /// [`poll_timeout`](Self::poll_timeout)'s time came (calling earlier
     /// is harmless): the session's own deadlines, and a look at whether a
     /// quiet publish's channel was disabled.

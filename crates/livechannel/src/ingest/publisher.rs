@@ -209,6 +209,13 @@ impl Publisher {
         self.drain(now_ms).await
     }
 
+    /// Its publisher has left (closed the connection), though what it sent
+    /// may not all be pushed yet: a republish of the channel from now on
+    /// waits for this publish's end rather than being refused as busy.
+    pub fn publisher_left(&self) {
+        self.push.entry.set_ending();
+    }
+
     /// The publish ended (the publisher left, or the channel was disabled):
     /// stores the last partial segment, ends the playlist (EXT-X-ENDLIST),
     /// records the session in the channel's history and frees the channel.
