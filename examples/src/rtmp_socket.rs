@@ -28,6 +28,11 @@ pub trait Driven {
     /// [`GatherSocket::peer_closed`]); [`handle_eof`](Self::handle_eof)
     /// comes once they are read. By default nothing.
     fn handle_peer_closed(&mut self) {}
+    /// Whether to look for the peer's FIN behind unread bytes: someone
+    /// waits for this connection's end. By default never.
+    fn peer_close_wanted(&self) -> bool {
+        false
+    }
     /// The deadline from [`poll_timeout`](Self::poll_timeout) came (or a little earlier).
     fn handle_timeout(&mut self, now: Instant);
     /// The server is shutting down: end the publish and close.
@@ -137,10 +142,6 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
         if timer.is_elapsed() || wanted < timer.deadline().into_std() {
             timer.as_mut().reset(tokio::time::Instant::from_std(wanted));
         }
-        let room = {
-            let buf = conn.input_buffer(READ_ROOM);
-            buf.capacity() - buf.len()
-        };
         tokio::select! {
             // Read straight into the connection's buffer (no copy through
             // ours). `read_buf`, not `readable` + `try_read_buf`: after a
@@ -155,7 +156,7 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
                     on_read(n);
                     conn.handle_received(n, now);
                     last_read = Some(n);
-                    if n == room && peer.closed_now(socket, now) {
+                    if conn.peer_close_wanted() && peer.closed_now(socket, now) {
                         conn.handle_peer_closed();
                     }
                 }
@@ -175,12 +176,13 @@ pub async fn drive<C: Driven, S: AsyncRead + AsyncWrite + GatherSocket + Unpin>(
     }
 }
 
-/// Whether a peer that keeps the reads full has closed its side: a
+/// Whether the peer has closed its side behind bytes not read yet: a
 /// publisher that pushed a file faster than it is stored has its FIN
 /// queued behind megabytes, and a republish of its channel should wait
 /// for that publish rather than be refused as busy. Looked at only while
-/// reads fill the buffer (a backlog), at most once a second, and no more
-/// once seen.
+/// the connection says someone waits for its end
+/// ([`Driven::peer_close_wanted`]), after reads, at most once a second, and
+/// no more once seen.
 #[derive(Debug)]
 struct PeerWatch {
     next: Option<Instant>,

@@ -506,6 +506,9 @@ impl Driven for Ingest {
     fn handle_peer_closed(&mut self) {
         self.conn.handle_peer_closed()
     }
+    fn peer_close_wanted(&self) -> bool {
+        self.conn.republish_waiting()
+    }
     fn handle_timeout(&mut self, now: Instant) {
         self.conn.handle_timeout(now)
     }

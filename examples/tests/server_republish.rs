@@ -204,9 +204,9 @@ fn a_publisher_gone_silent_is_taken_over_after_five_seconds() {
     };
     signal("-STOP", &first.0);
     let stopped = std::time::Instant::now();
-    // Within the silence, a second publisher waits (BUSY_WAIT, as long as
-    // the silence that makes a takeover): refused, or taken once the first
-    // has been silent for 5 s, never before...
+    // Within the silence, a second publisher waits (BUSY_WAIT, 4 s): then
+    // it is refused, or taken if the first has by then been silent for
+    // 5 s, never before...
     let early = push_file(&url).output().unwrap();
     let taken_early = early.status.success();
     assert!(

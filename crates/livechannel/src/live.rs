@@ -68,6 +68,10 @@ pub(crate) struct LiveEntry {
     /// When media last arrived, Unix ms, within
     /// [`DISABLED_CHECK_MS`](crate::ingest::DISABLED_CHECK_MS).
     last_media_ms: AtomicU64,
+    /// A new publish of the channel found this one holding it (and waits,
+    /// or was refused): worth the driver's look at whether its publisher
+    /// has already left.
+    wanted: AtomicBool,
     watch: Mutex<Watch>,
 }
 
@@ -136,6 +140,16 @@ impl LiveEntry {
                 true
             }
         }
+    }
+
+    /// A new publish of the channel found this one holding it.
+    pub(crate) fn want(&self) {
+        self.wanted.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a new publish of the channel has found this one holding it.
+    pub(crate) fn is_wanted(&self) -> bool {
+        self.wanted.load(Ordering::Relaxed)
     }
 
     /// Media arrived at `now_ms`.

@@ -475,34 +475,45 @@ fn a_publish_still_receiving_media_is_waited_for_then_refused() {
 fn a_publish_whose_publisher_left_is_waited_for_past_busy_wait() {
     use std::future::Future;
     use std::task::{Context, Waker};
-    /// BUSY_WAIT passes at once; TAKEOVER_WAIT never does.
-    struct BusyWaitOnly(Gate);
-    impl livechannel::store::Sleep for BusyWaitOnly {
+    /// BUSY_WAIT and TAKEOVER_WAIT, each behind its own gate.
+    struct Waits {
+        busy: Gate,
+        takeover: Gate,
+    }
+    impl livechannel::store::Sleep for Waits {
         fn sleep(&self, d: Duration) -> livechannel::store::BoxFuture<'static, ()> {
             if d <= livechannel::BUSY_WAIT {
-                Box::pin(std::future::ready(()))
+                self.busy.sleep(d)
             } else {
-                self.0.sleep(d)
+                self.takeover.sleep(d)
             }
         }
     }
     assert!(livechannel::BUSY_WAIT < livechannel::TAKEOVER_WAIT);
+    let busy = Gate::default();
     let config = ServiceConfig {
         node_id: "node-a".into(),
         ..ServiceConfig::default()
     };
-    let service = Arc::new(
-        Service::new(Arc::new(MemoryStore::new()), config)
-            .with_sleep(Arc::new(BusyWaitOnly(Gate::default()))),
-    );
+    let waits = Waits {
+        busy: busy.clone(),
+        takeover: Gate::default(),
+    };
+    let service =
+        Arc::new(Service::new(Arc::new(MemoryStore::new()), config).with_sleep(Arc::new(waits)));
     setup(&service, Acl::PublicReadWrite, 2);
     let first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    assert!(!first.republish_waiting(), "nobody asked for the channel");
     // Its publisher pushed a file faster than it is stored, closed the
     // connection and pushes again: the rest of the first push is still
-    // being read, but nothing more will come on it.
-    first.publisher_left();
+    // being read. The republish makes the driver look, and it finds the
+    // FIN: nothing more will come on the first connection.
     let mut cx = Context::from_waker(Waker::noop());
     let mut again = std::pin::pin!(service.publish(request(), t(T0_MS + 500)));
+    assert!(again.as_mut().poll(&mut cx).is_pending(), "BUSY_WAIT");
+    assert!(first.republish_waiting(), "the republish is known");
+    first.publisher_left();
+    busy.open();
     assert!(
         again.as_mut().poll(&mut cx).is_pending(),
         "waits past BUSY_WAIT for the publish whose publisher left"

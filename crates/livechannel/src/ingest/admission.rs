@@ -182,6 +182,8 @@ impl Service {
             Ok(entry) => return Ok(entry),
             Err(holder) => holder,
         };
+        // Its driver may now look whether its publisher already left.
+        holder.want();
         let busy_ms = BUSY_WAIT.as_millis() as u64;
         let yields = match &self.sleep {
             _ if holder.yield_to(now_ms) => true,
@@ -292,12 +294,14 @@ pub const TAKEOVER_WAIT: Duration = Duration::from_secs(10);
 /// the FIN arrive behind them says so
 /// ([`Connection::handle_peer_closed`](crate::Connection::handle_peer_closed)),
 /// and the publish is then waited for as an ending one; but while the
-/// publisher's own buffer still holds its tail, the FIN has not come. Long
-/// beside reading those at a slow store's pace (3 s was too short for 20
-/// such publishers in a debug build on a busy 2-core machine), short beside
-/// a client's patience (librtmp's default timeout is 30 s): the refusal of
-/// a second encoder comes this much later.
-pub const BUSY_WAIT: Duration = Duration::from_secs(5);
+/// publisher's own buffer still holds its tail, the FIN has not come.
+/// Longer than 3 s (too short for 20 such publishers in a debug build on
+/// a busy 2-core machine), shorter than the silence that lets a new
+/// publish take over ([`SILENT_TAKEOVER_MS`](crate::SILENT_TAKEOVER_MS)),
+/// so that a publisher still sending is refused, not taken over; short
+/// beside a client's patience (librtmp's default timeout is 30 s): the
+/// refusal of a second encoder comes this much later.
+pub const BUSY_WAIT: Duration = Duration::from_secs(4);
 
 /// Whether `wanted` finished before `deadline` (both polled in turn;
 /// `wanted` first, so a tie goes to it).

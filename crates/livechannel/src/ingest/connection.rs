@@ -219,12 +219,24 @@ impl Connection {
     /// stored): nothing more will come, so a republish of the channel now
     /// waits for this publish to end rather than being refused after
     /// [`BUSY_WAIT`](crate::BUSY_WAIT). What is queued is still read and
-    /// stored; [`handle_eof`](Self::handle_eof) follows it. Drivers that
-    /// cannot tell (the peer's FIN is seen only at the end of the stream)
-    /// need not call it.
+    /// stored; [`handle_eof`](Self::handle_eof) follows it. A driver looks
+    /// while [`republish_waiting`](Self::republish_waiting) says so; one
+    /// that cannot tell (the peer's FIN is seen only at the end of the
+    /// stream) need not call it.
     pub fn handle_peer_closed(&mut self) {
         if let Publish::Live(p) | Publish::Ending(p, _) = &self.publish {
             p.publisher_left();
+        }
+    }
+
+    /// Whether a new publish of this connection's channel has found it
+    /// holding the channel: the time for a driver to look whether the
+    /// publisher's FIN is already queued, and to call
+    /// [`handle_peer_closed`](Self::handle_peer_closed) if it is.
+    pub fn republish_waiting(&self) -> bool {
+        match &self.publish {
+            Publish::Live(p) | Publish::Ending(p, _) => p.republish_waiting(),
+            Publish::Idle => false,
         }
     }
 

@@ -216,6 +216,13 @@ impl Publisher {
         self.push.entry.set_ending();
     }
 
+    /// Whether a new publish of the channel has found this one holding it:
+    /// then, and only then, is it worth a driver's look at whether the
+    /// publisher has left (see [`publisher_left`](Self::publisher_left)).
+    pub fn republish_waiting(&self) -> bool {
+        self.push.entry.is_wanted()
+    }
+
     /// The publish ended (the publisher left, or the channel was disabled):
     /// stores the last partial segment, ends the playlist (EXT-X-ENDLIST),
     /// records the session in the channel's history and frees the channel.
