@@ -72,6 +72,9 @@ pub(crate) struct LiveEntry {
     /// or was refused): worth the driver's look at whether its publisher
     /// has already left.
     wanted: AtomicBool,
+    /// Its media came at least [`FAST_PACE`] times faster than real time
+    /// over the last [`PACE_WINDOW_MS`] or more (see `Publisher`).
+    fast: AtomicBool,
     watch: Mutex<Watch>,
 }
 
@@ -106,6 +109,14 @@ enum Phase {
 /// channel.
 pub const SILENT_TAKEOVER_MS: u64 = 5_000;
 
+/// How many times faster than real time media must come for a publish to
+/// count as a file pushed at full speed: far above an encoder's catch-up
+/// after a network hiccup, far below a file pushed without `-re`.
+pub(crate) const FAST_PACE: u64 = 3;
+
+/// The least time over which the pace is taken, ms.
+pub(crate) const PACE_WINDOW_MS: u64 = 1_000;
+
 impl LiveEntry {
     fn watch(&self) -> std::sync::MutexGuard<'_, Watch> {
         self.watch.lock().unwrap_or_else(|e| e.into_inner())
@@ -125,15 +136,18 @@ impl LiveEntry {
     }
 
     /// Whether a new publish of the channel, at `now_ms`, should wait for
-    /// this one rather than be refused: it is ending, or it has been
-    /// silent for [`SILENT_TAKEOVER_MS`] (then it is told to stop).
+    /// this one rather than be refused: it is ending; or its media has
+    /// been coming much faster than real time (a file pushed at full
+    /// speed, whose publisher may well be the one asking again, its push's
+    /// end still in the sockets' buffers: waited for, not stopped); or it
+    /// has been silent for [`SILENT_TAKEOVER_MS`] (then it is told to stop).
     pub(crate) fn yield_to(&self, now_ms: u64) -> bool {
         match self.phase() {
             Phase::Ending | Phase::Released => true,
             Phase::Publishing => {
                 let silent_ms = now_ms.saturating_sub(self.last_media_ms.load(Ordering::Relaxed));
                 if silent_ms < SILENT_TAKEOVER_MS {
-                    return false;
+                    return self.fast.load(Ordering::Relaxed);
                 }
                 self.superseded_ms
                     .store(silent_ms.max(1), Ordering::Relaxed);
@@ -155,6 +169,11 @@ impl LiveEntry {
     /// Media arrived at `now_ms`.
     pub(crate) fn media_at(&self, now_ms: u64) {
         self.last_media_ms.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// Whether the media has lately been coming much faster than real time.
+    pub(crate) fn set_fast(&self, fast: bool) {
+        self.fast.store(fast, Ordering::Relaxed);
     }
 
     /// Resolves once the publish has freed its channel.

@@ -471,24 +471,77 @@ fn a_publish_still_receiving_media_is_waited_for_then_refused() {
     block_on(first.finish(t(T0_MS + 1000))).unwrap();
 }
 
+/// BUSY_WAIT and TAKEOVER_WAIT, each behind its own gate.
+struct Waits {
+    busy: Gate,
+    takeover: Gate,
+}
+
+impl livechannel::store::Sleep for Waits {
+    fn sleep(&self, d: Duration) -> livechannel::store::BoxFuture<'static, ()> {
+        if d <= livechannel::BUSY_WAIT {
+            self.busy.sleep(d)
+        } else {
+            self.takeover.sleep(d)
+        }
+    }
+}
+
+/// Pushes the fixture's media (about 8 s) `pace` times faster than real
+/// time from `T0_MS`; returns when the last of it arrived (Unix ms).
+fn push_paced(publisher: &mut livechannel::Publisher, pace: u64) -> u64 {
+    let mut last = T0_MS;
+    for tag in tags() {
+        last = T0_MS + u64::from(tag.timestamp) / pace;
+        let pushed = match tag.tag_type {
+            TagType::Video => block_on(publisher.video(tag.timestamp, tag.body, t(last))),
+            TagType::Audio => block_on(publisher.audio(tag.timestamp, tag.body, t(last))),
+            _ => Ok(()),
+        };
+        pushed.unwrap();
+    }
+    last
+}
+
+#[test]
+fn a_publish_pushed_faster_than_real_time_is_waited_for_not_refused() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    // Real time: refused once BUSY_WAIT (open at once here) passes. Four
+    // times real time, a file pushed without -re: waited for (up to
+    // TAKEOVER_WAIT, shut here), and taken once it ends.
+    for (pace, waited) in [(1, false), (4, true)] {
+        let busy = Gate::default();
+        busy.open();
+        let waits = Waits {
+            busy,
+            takeover: Gate::default(),
+        };
+        let config = ServiceConfig {
+            node_id: "node-a".into(),
+            ..ServiceConfig::default()
+        };
+        let service = Arc::new(
+            Service::new(Arc::new(MemoryStore::new()), config).with_sleep(Arc::new(waits)),
+        );
+        setup(&service, Acl::PublicReadWrite, 2);
+        let mut first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+        let end = push_paced(&mut first, pace);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut again = std::pin::pin!(service.publish(request(), t(end + 100)));
+        let pending = again.as_mut().poll(&mut cx).is_pending();
+        assert_eq!(pending, waited, "{pace} times real time");
+        block_on(first.finish(t(end + 200))).unwrap();
+        if waited {
+            taken_after_the_first(&service, again);
+        }
+    }
+}
+
 #[test]
 fn a_publish_whose_publisher_left_is_waited_for_past_busy_wait() {
     use std::future::Future;
     use std::task::{Context, Waker};
-    /// BUSY_WAIT and TAKEOVER_WAIT, each behind its own gate.
-    struct Waits {
-        busy: Gate,
-        takeover: Gate,
-    }
-    impl livechannel::store::Sleep for Waits {
-        fn sleep(&self, d: Duration) -> livechannel::store::BoxFuture<'static, ()> {
-            if d <= livechannel::BUSY_WAIT {
-                self.busy.sleep(d)
-            } else {
-                self.takeover.sleep(d)
-            }
-        }
-    }
     assert!(livechannel::BUSY_WAIT < livechannel::TAKEOVER_WAIT);
     let busy = Gate::default();
     let config = ServiceConfig {

@@ -290,11 +290,13 @@ pub const TAKEOVER_WAIT: Duration = Duration::from_secs(10);
 /// still receiving media before it is refused. Its publisher may have left
 /// already: one that pushed a file faster than the store takes it has its
 /// last megabytes in the sockets' buffers when it pushes again, and its
-/// end (FIN, `deleteStream`) is read only after them. A driver that sees
-/// the FIN arrive behind them says so
-/// ([`Connection::handle_peer_closed`](crate::Connection::handle_peer_closed)),
-/// and the publish is then waited for as an ending one; but while the
-/// publisher's own buffer still holds its tail, the FIN has not come.
+/// end (FIN, `deleteStream`) is read only after them. Such a publish is
+/// waited for as an ending one (up to [`TAKEOVER_WAIT`]) when its media
+/// has been coming much faster than real time, or when a driver sees its
+/// FIN arrive behind them
+/// ([`Connection::handle_peer_closed`](crate::Connection::handle_peer_closed));
+/// while the publisher's own buffer still holds its tail, the FIN has not
+/// come.
 /// Longer than 3 s (too short for 20 such publishers in a debug build on
 /// a busy 2-core machine), shorter than the silence that lets a new
 /// publish take over ([`SILENT_TAKEOVER_MS`](crate::SILENT_TAKEOVER_MS)),

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use livechannel_hls::{Output, Segmenter, VideoCodecKind};
 
 use crate::catalog::{ChannelStatus, Lease, LiveRecord};
+use crate::live::{FAST_PACE, PACE_WINDOW_MS};
 use crate::time::unix_ms;
 use crate::VideoCodecs;
 
@@ -37,6 +38,9 @@ pub struct Publisher {
     meter: Meter,
     /// When (Unix ms) to look at the channel's disabled flag next.
     disabled_check_ms: u64,
+    /// Where the current window of [`pace`](Self::pace) began: Unix ms and
+    /// stream time.
+    pace_window: Option<(u64, u32)>,
     /// Whether the video's codec is still to be checked against the service's rule.
     codec_check: CodecCheck,
     /// The discarded audio was reported (once per publish).
@@ -95,6 +99,7 @@ impl Publisher {
             lease,
             meter: Meter::new(connected_ms),
             disabled_check_ms: 0,
+            pace_window: None,
             codec_check: match video_codecs {
                 VideoCodecs::H264Only => CodecCheck::Pending,
                 _ => CodecCheck::Done,
@@ -156,7 +161,7 @@ impl Publisher {
         body: Bytes,
         now: SystemTime,
     ) -> Result<(), IngestError> {
-        let now_ms = self.arrived(&body, now)?;
+        let now_ms = self.arrived(timestamp, &body, now)?;
         self.meter.video_bytes += body.len() as u64;
         self.meter.video_frames += 1;
         if let Err(e) = self.segmenter.push_video_at(timestamp, body, now_ms) {
@@ -195,7 +200,7 @@ impl Publisher {
         body: Bytes,
         now: SystemTime,
     ) -> Result<(), IngestError> {
-        let now_ms = self.arrived(&body, now)?;
+        let now_ms = self.arrived(timestamp, &body, now)?;
         self.meter.audio_bytes += body.len() as u64;
         let _ = self.segmenter.push_audio_at(timestamp, body, now_ms);
         if !self.audio_warned {
@@ -277,9 +282,14 @@ impl Publisher {
     /// A message arrived at `now`: counted, and refused once the channel
     /// is disabled. Returns `now` in Unix ms (one conversion for the check
     /// and the drain).
-    fn arrived(&mut self, body: &Bytes, now: SystemTime) -> Result<u64, IngestError> {
+    fn arrived(
+        &mut self,
+        timestamp: u32,
+        body: &Bytes,
+        now: SystemTime,
+    ) -> Result<u64, IngestError> {
         let now_ms = unix_ms(now);
-        self.check(now_ms)?;
+        self.check(now_ms, timestamp)?;
         let counters = &self.push.ctx.counters;
         counters.media_bytes.fetch_add(body.len() as u64, Relaxed);
         Ok(now_ms)
@@ -290,18 +300,41 @@ impl Publisher {
     /// threads write, so reading it on every message would be a cache miss
     /// each time. Only this node's API sets it; a channel disabled through
     /// another node is seen in the store when the lease is renewed.
-    fn check(&mut self, now_ms: u64) -> Result<(), IngestError> {
+    fn check(&mut self, now_ms: u64, timestamp: u32) -> Result<(), IngestError> {
         if now_ms < self.disabled_check_ms {
             return Ok(());
         }
         self.disabled_check_ms = now_ms.saturating_add(DISABLED_CHECK_MS);
         // On the same beat: when media last came, for a republish that
-        // finds this publish silent.
+        // finds this publish silent, and how fast, for one that finds it
+        // busy.
         self.push.entry.media_at(now_ms);
+        self.pace(now_ms, timestamp);
         match self.push.entry.stop_request() {
             Some(stop) => Err(stop),
             None => Ok(()),
         }
+    }
+
+    /// Over windows of at least [`PACE_WINDOW_MS`]: whether the media
+    /// (stream time `timestamp` at `now_ms`) came [`FAST_PACE`] times
+    /// faster than real time. A timestamp that goes back or leaps (a
+    /// discontinuity) makes one window look slow or fast, which at worst
+    /// has a republish wait longer for this publish's end, or less.
+    fn pace(&mut self, now_ms: u64, timestamp: u32) {
+        let Some((start_ms, start_ts)) = self.pace_window else {
+            self.pace_window = Some((now_ms, timestamp));
+            return;
+        };
+        let wall = now_ms.saturating_sub(start_ms);
+        if wall < PACE_WINDOW_MS {
+            return;
+        }
+        let media = u64::from(timestamp.wrapping_sub(start_ts));
+        // Backwards (wrapped to near 2^32): not fast.
+        let fast = media < 1 << 31 && media >= wall.saturating_mul(FAST_PACE);
+        self.push.entry.set_fast(fast);
+        self.pace_window = Some((now_ms, timestamp));
     }
 
     /// Store whatever segments are ready, in order, and refresh the stats and the lease.
