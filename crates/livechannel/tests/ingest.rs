@@ -555,7 +555,17 @@ fn a_publish_whose_publisher_left_is_waited_for_past_busy_wait() {
     let service =
         Arc::new(Service::new(Arc::new(MemoryStore::new()), config).with_sleep(Arc::new(waits)));
     setup(&service, Acl::PublicReadWrite, 2);
-    let first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    let mut first = block_on(service.publish(request(), t(T0_MS))).unwrap();
+    // The publisher looks at the channel's state with the messages it
+    // takes, at most every DISABLED_CHECK_MS.
+    let video = tags()
+        .into_iter()
+        .find(|tag| tag.tag_type == TagType::Video)
+        .unwrap();
+    let message_at = |first: &mut livechannel::Publisher, ms: u64| {
+        block_on(first.video(video.timestamp, video.body.clone(), t(ms))).unwrap();
+    };
+    message_at(&mut first, T0_MS + 100);
     assert!(!first.republish_waiting(), "nobody asked for the channel");
     // Its publisher pushed a file faster than it is stored, closed the
     // connection and pushes again: the rest of the first push is still
@@ -564,6 +574,7 @@ fn a_publish_whose_publisher_left_is_waited_for_past_busy_wait() {
     let mut cx = Context::from_waker(Waker::noop());
     let mut again = std::pin::pin!(service.publish(request(), t(T0_MS + 500)));
     assert!(again.as_mut().poll(&mut cx).is_pending(), "BUSY_WAIT");
+    message_at(&mut first, T0_MS + 600);
     assert!(first.republish_waiting(), "the republish is known");
     first.publisher_left();
     busy.open();

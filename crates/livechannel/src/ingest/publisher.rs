@@ -41,6 +41,9 @@ pub struct Publisher {
     /// Where the current window of [`pace`](Self::pace) began: Unix ms and
     /// stream time.
     pace_window: Option<(u64, u32)>,
+    /// A new publish of the channel waits for this one (read from the
+    /// `LiveEntry` on the beat of [`check`](Self::check), not per read).
+    republish_waiting: bool,
     /// Whether the video's codec is still to be checked against the service's rule.
     codec_check: CodecCheck,
     /// The discarded audio was reported (once per publish).
@@ -100,6 +103,7 @@ impl Publisher {
             meter: Meter::new(connected_ms),
             disabled_check_ms: 0,
             pace_window: None,
+            republish_waiting: false,
             codec_check: match video_codecs {
                 VideoCodecs::H264Only => CodecCheck::Pending,
                 _ => CodecCheck::Done,
@@ -221,11 +225,12 @@ impl Publisher {
         self.push.entry.set_ending();
     }
 
-    /// Whether a new publish of the channel has found this one holding it:
+    /// Whether a new publish of the channel has found this one holding it
+    /// (as of the last message's look, within [`DISABLED_CHECK_MS`]):
     /// then, and only then, is it worth a driver's look at whether the
     /// publisher has left (see [`publisher_left`](Self::publisher_left)).
     pub fn republish_waiting(&self) -> bool {
-        self.push.entry.is_wanted()
+        self.republish_waiting
     }
 
     /// The publish ended (the publisher left, or the channel was disabled):
@@ -310,6 +315,7 @@ impl Publisher {
         // busy.
         self.push.entry.media_at(now_ms);
         self.pace(now_ms, timestamp);
+        self.republish_waiting = self.push.entry.is_wanted();
         match self.push.entry.stop_request() {
             Some(stop) => Err(stop),
             None => Ok(()),
