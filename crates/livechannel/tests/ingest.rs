@@ -487,11 +487,16 @@ impl livechannel::store::Sleep for Waits {
     }
 }
 
-/// Pushes the fixture's media (about 8 s) `pace` times faster than real
-/// time from `T0_MS`; returns when the last of it arrived (Unix ms).
-fn push_paced(publisher: &mut livechannel::Publisher, pace: u64) -> u64 {
+/// Pushes `tags` to `publisher`, `pace` times faster than real time from
+/// `T0_MS` (the clock follows the timestamps); returns when the last of
+/// them arrived (Unix ms).
+fn push_paced(
+    publisher: &mut livechannel::Publisher,
+    tags: impl IntoIterator<Item = Tag>,
+    pace: u64,
+) -> u64 {
     let mut last = T0_MS;
-    for tag in tags() {
+    for tag in tags {
         last = T0_MS + u64::from(tag.timestamp) / pace;
         let pushed = match tag.tag_type {
             TagType::Video => block_on(publisher.video(tag.timestamp, tag.body, t(last))),
@@ -526,7 +531,7 @@ fn a_publish_pushed_faster_than_real_time_is_waited_for_not_refused() {
         );
         setup(&service, Acl::PublicReadWrite, 2);
         let mut first = block_on(service.publish(request(), t(T0_MS))).unwrap();
-        let end = push_paced(&mut first, pace);
+        let end = push_paced(&mut first, tags(), pace);
         let mut cx = Context::from_waker(Waker::noop());
         let mut again = std::pin::pin!(service.publish(request(), t(end + 100)));
         let pending = again.as_mut().poll(&mut cx).is_pending();
@@ -655,16 +660,9 @@ fn a_publish_silent_for_five_seconds_is_taken_over_by_a_new_one() {
     let service = service(store, "node-a");
     setup(&service, Acl::PublicReadWrite, 2);
     let mut first = block_on(service.publish(request(), t(T0_MS))).unwrap();
-    // Media until T0 + 4 s (the clock follows the timestamps).
-    for tag in tags().into_iter().take_while(|tag| tag.timestamp <= 4_000) {
-        let now = t(T0_MS + u64::from(tag.timestamp));
-        let pushed = match tag.tag_type {
-            TagType::Video => block_on(first.video(tag.timestamp, tag.body, now)),
-            TagType::Audio => block_on(first.audio(tag.timestamp, tag.body, now)),
-            _ => Ok(()),
-        };
-        pushed.unwrap();
-    }
+    // Media until T0 + 4 s.
+    let media = tags().into_iter().take_while(|tag| tag.timestamp <= 4_000);
+    push_paced(&mut first, media, 1);
     // 4.9 s after its last media: still its channel.
     assert!(matches!(
         block_on(service.publish(request(), t(T0_MS + 8_900))),
