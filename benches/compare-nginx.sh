@@ -12,7 +12,8 @@
 # less per byte; see docs/architecture.md, "Near capacity"); the mount's
 # options are printed with the results.
 #
-# SERVERS picks the servers (default all three). PIN=1 runs each server on
+# SERVERS picks the servers (default all three; "floor" adds the copy floor,
+# below). PIN=1 runs each server on
 # core 1 and the load generator on core 0, so that every server gets exactly
 # one core (Linux, `taskset`). BATCH_MS=M has the load generator write the
 # tags due in each M ms together (`rtmp-publish --batch-ms M`) instead of
@@ -87,6 +88,16 @@
 # be what falls behind) and "others"
 # (cores busy with other work meanwhile).
 #
+# SERVERS="... floor" also runs `copy-floor` (examples/src/copy_floor.rs):
+# RTMP chunk decoding, one copy of the tag bodies into 64 KiB chunks,
+# `pwrite` of each into a segment's temporary file, and at each 2 s
+# keyframe the rename and a playlist (temporary file, rename); no demuxing
+# or muxing. Its CPU per stream-second is what receiving and writing the
+# bytes costs on this machine, a floor under every server here: its lines
+# say how much of each server's cost is its own ("ours over the copy
+# floor"), and its largest N is about the most any RTMP-to-HLS server
+# could keep up with here.
+#
 # The measuring is benches/measure.py and lib-measure.sh, shared with
 # benches/compare-revisions.sh (the same load against two commits of ours).
 set -euo pipefail
@@ -110,9 +121,9 @@ uses() {
 
 check_servers() {
     local s
-    [ ${#servers[@]} -gt 0 ] || { echo "SERVERS is empty: choose from ours nginx srs" >&2; exit 1; }
+    [ ${#servers[@]} -gt 0 ] || { echo "SERVERS is empty: choose from ours nginx srs floor" >&2; exit 1; }
     for s in "${servers[@]}"; do
-        case "$s" in ours | nginx | srs) ;; *) echo "unknown server '$s' in SERVERS: choose from ours nginx srs" >&2; exit 1 ;; esac
+        case "$s" in ours | nginx | srs | floor) ;; *) echo "unknown server '$s' in SERVERS: choose from ours nginx srs floor" >&2; exit 1 ;; esac
     done
 }
 
@@ -228,13 +239,13 @@ command -v ffmpeg >/dev/null || { echo "ffmpeg is required" >&2; exit 1; }
 if uses nginx; then need_nginx; fi
 if uses srs; then build_srs; fi
 input=$(bench_fixture "$seconds")
-cargo build --release --quiet --example livechannel-server --example rtmp-publish
+cargo build --release --quiet --example livechannel-server --example rtmp-publish --example copy-floor
 work=$(mktemp -d)
 # The servers write to tmpfs; all of it goes when the script ends, however it ends.
 bench_shm
 shm="$BENCH_SHM"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"; bench_restore_freed_pages' EXIT
-mkdir -p "$shm/nginx-hls" "$shm/srs-hls"
+mkdir -p "$shm/nginx-hls" "$shm/srs-hls" "$shm/copy-floor"
 nginx_conf "$shm/nginx-hls" >"$work/nginx.conf"
 srs_conf "$shm/srs-hls" >"$work/srs.conf"
 
@@ -248,11 +259,13 @@ sys.dont_write_bytecode = True  # no __pycache__ in benches/
 sys.path.insert(0, "benches")
 from measure import create_channels, load, start_livechannel, start_server
 work, src, seconds, srs = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-names = {"ours": "livechannel", "nginx": "nginx-rtmp", "srs": "srs"}
+names = {"ours": "livechannel", "nginx": "nginx-rtmp", "srs": "srs", "floor": "copy-floor"}
 servers = [names[s] for s in sys.argv[5].split()]
 counts = [int(c) for c in sys.argv[6:]]
 rounds = int(os.environ.get("ROUNDS", "3"))
-dirs = {"livechannel": "livechannel", "nginx-rtmp": "nginx-hls", "srs": "srs-hls"}
+dirs = {"livechannel": "livechannel", "nginx-rtmp": "nginx-hls", "srs": "srs-hls", "copy-floor": "copy-floor"}
+# Not a server: what receiving and writing the bytes costs (see the top).
+FLOOR = "copy-floor"
 
 def out_dir(name):
     return os.path.join(os.environ["BENCH_SHM"], dirs[name])
@@ -265,6 +278,9 @@ def start(name):
     if name == "srs":
         proc = start_server([os.path.abspath(srs), "-c", f"{work}/srs.conf"], 19363, cwd=work, stdout=subprocess.DEVNULL)
         return proc, "rtmp://127.0.0.1:19363/live/ch", proc.pid
+    if name == FLOOR:
+        proc = start_server(["target/release/examples/copy-floor", "--listen", "127.0.0.1:19364", "--out", out_dir(name)], 19364)
+        return proc, "rtmp://127.0.0.1:19364/live/ch", proc.pid
     proc = start_server(["nginx", "-c", f"{work}/nginx.conf"], 19361)
     # nginx forks a worker: measure the worker.
     for _ in range(40):
@@ -309,7 +325,12 @@ def table(results, n):
         print(f"{name:12s} {sustained:>9s} {med(runs, 'cpu_ms'):15.3f}  {med(runs, 'rss'):14.0f} {max(x['lag'] for x in runs):12.1f}"
               f"   cpu ({listed(runs, '{:.3f}', 'cpu_ms')}) rss ({listed(runs, '{:.0f}', 'rss')})")
     ours = results.get(("livechannel", n))
-    for other in (s for s in servers if s != "livechannel" and ours):
+    floor = results.get((FLOOR, n))
+    if ours and floor:
+        over = [dict(r=100 * (o["cpu_ms"] / f["cpu_ms"] - 1), sustained=o["sustained"] and f["sustained"]) for o, f in zip(ours, floor)]
+        print(f"ours over the copy floor: {100 * (med(ours, 'cpu_ms') / med(floor, 'cpu_ms') - 1):+.0f}% CPU per stream-second "
+              f"(rounds {listed(over, '{:+.0f}%', 'r')})")
+    for other in (s for s in servers if s not in ("livechannel", FLOOR) and ours):
         theirs = results[(other, n)]
         per_round = [dict(r=t["cpu_ms"] / o["cpu_ms"], sustained=o["sustained"] and t["sustained"]) for o, t in zip(ours, theirs)]
         print(f"streams per core ours/{other} (= its cpu per stream-second / ours; goal >= 2): "
@@ -340,8 +361,11 @@ def largest(results):
                    if above else "no larger N tried")
             print(f"{name:12s} largest N sustained in most rounds ({most} of {rounds}): {best[name]} ({nxt})")
     ours = best.get("livechannel")
-    for other in (s for s in servers if s != "livechannel" and ours and best.get(s)):
+    for other in (s for s in servers if s not in ("livechannel", FLOOR) and ours and best.get(s)):
         print(f"largest N in most rounds, ours/{other} (goal >= 2): {ours / best[other]:.2f} ({ours} / {best[other]})")
+        if best.get(FLOOR):
+            print(f"largest N in most rounds, copy floor/{other} (at most what any server could reach): "
+                  f"{best[FLOOR] / best[other]:.2f} ({best[FLOOR]} / {best[other]})")
 
 results = measure()
 for n in counts:

@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 
 pub mod console;
+pub mod copy_floor;
 pub mod file_store;
 mod file_uploads;
 pub mod flv2hls;
