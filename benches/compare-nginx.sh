@@ -360,12 +360,13 @@ def largest(results):
             nxt = (f"next N tried {min(above)}: sustained in {sum(x['sustained'] for x in results[(name, min(above))])} of {rounds}"
                    if above else "no larger N tried")
             print(f"{name:12s} largest N sustained in most rounds ({most} of {rounds}): {best[name]} ({nxt})")
-    ours = best.get("livechannel")
-    for other in (s for s in servers if s not in ("livechannel", FLOOR) and ours and best.get(s)):
-        print(f"largest N in most rounds, ours/{other} (goal >= 2): {ours / best[other]:.2f} ({ours} / {best[other]})")
-        if best.get(FLOOR):
-            print(f"largest N in most rounds, copy floor/{other} (at most what any server could reach): "
-                  f"{best[FLOOR] / best[other]:.2f} ({best[FLOOR]} / {best[other]})")
+    ours, floor = best.get("livechannel"), best.get(FLOOR)
+    for other in (s for s in servers if s not in ("livechannel", FLOOR) and best.get(s)):
+        if ours:
+            print(f"largest N in most rounds, ours/{other} (goal >= 2): {ours / best[other]:.2f} ({ours} / {best[other]})")
+        if floor:
+            print(f"largest N in most rounds, copy floor/{other} (about the most any server could reach): "
+                  f"{floor / best[other]:.2f} ({floor} / {best[other]})")
 
 results = measure()
 for n in counts:

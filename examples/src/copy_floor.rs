@@ -25,12 +25,11 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::{Bytes, BytesMut};
 use livechannel::ReadHint;
 use livechannel_rtmp::{PublishRejection, ServerConfig, ServerEvent, ServerSession};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::rtmp_socket::{drive, DriveOptions, Driven};
+use crate::rtmp_socket::{drive, DriveOptions, SessionDriven};
 
 /// Bytes gathered before a write, as the segmenter's chunks.
 const CHUNK: usize = 64 << 10;
@@ -201,34 +200,12 @@ impl Floor {
     }
 }
 
-impl Driven for Floor {
-    fn input_buffer(&mut self, room: usize) -> &mut BytesMut {
-        self.session.input_buffer(room)
+impl SessionDriven for Floor {
+    fn session(&self) -> &ServerSession {
+        &self.session
     }
-    fn handle_received(&mut self, n: usize, now: Instant) {
-        // A protocol error also arrives as a Closed event.
-        let _ = self.session.handle_received(n, now);
-    }
-    fn handle_eof(&mut self) {
-        self.session.handle_eof()
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        self.session.handle_timeout(now)
-    }
-    fn shut_down(&mut self, reason: &str) {
-        self.session.end_publish(reason)
-    }
-    fn close(&mut self, reason: &str) {
-        self.session.close(reason)
-    }
-    fn poll_transmit(&mut self) -> Option<Bytes> {
-        self.session.poll_transmit()
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.session.poll_timeout()
-    }
-    fn is_closed(&self) -> bool {
-        self.session.is_closed()
+    fn session_mut(&mut self) -> &mut ServerSession {
+        &mut self.session
     }
     fn read_hint(&self) -> ReadHint {
         match (self.session.read_hint(), &self.stream) {
@@ -239,7 +216,7 @@ impl Driven for Floor {
             (hint, _) => hint,
         }
     }
-    async fn process(&mut self, _wall: SystemTime) -> io::Result<()> {
+    async fn on_events(&mut self, _wall: SystemTime) -> io::Result<()> {
         while let Some(event) = self.session.poll_event() {
             match event {
                 ServerEvent::ConnectRequested { request, app, .. } => {

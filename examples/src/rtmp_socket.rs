@@ -1,9 +1,10 @@
-//! The socket side of an RTMP connection, shared by `livechannel-server`
-//! and `rtmp-dump`: read in place into the connection's buffer, act on
+//! The socket side of an RTMP connection, shared by `livechannel-server`,
+//! `rtmp-dump` and `copy-floor`: read in place into the connection's buffer, act on
 //! it, write what it has to send (bounded in time), wake it at its
 //! deadline, and tell it when the server shuts down. What a connection
 //! does with what it receives is its [`Driven`] implementation's business:
-//! [`livechannel::Connection`] for the server, a file writer for `rtmp-dump`.
+//! [`livechannel::Connection`] for the server, a file writer over a bare
+//! session ([`SessionDriven`]) for `rtmp-dump` and `copy-floor`.
 
 use std::future::Future;
 use std::io;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use livechannel::ReadHint;
+use livechannel_rtmp::ServerSession;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
@@ -52,6 +54,60 @@ pub trait Driven {
     }
     /// Act on what was received (all of one read at `wall`).
     fn process(&mut self, wall: SystemTime) -> impl Future<Output = io::Result<()>> + Send;
+}
+
+/// A [`Driven`] connection that is a bare [`ServerSession`] and what is
+/// done with its events: everything but [`on_events`](Self::on_events)
+/// (and, if it knows better, [`read_hint`](Self::read_hint)) goes to the
+/// session. `rtmp-dump` and `copy-floor` are such.
+pub trait SessionDriven {
+    /// The session.
+    fn session(&self) -> &ServerSession;
+    /// The session, to change.
+    fn session_mut(&mut self) -> &mut ServerSession;
+    /// Act on the session's events ([`ServerSession::poll_event`]).
+    fn on_events(&mut self, wall: SystemTime) -> impl Future<Output = io::Result<()>> + Send;
+    /// See [`Driven::read_hint`]; by default the session's.
+    fn read_hint(&self) -> ReadHint {
+        self.session().read_hint()
+    }
+}
+
+impl<T: SessionDriven> Driven for T {
+    fn input_buffer(&mut self, room: usize) -> &mut BytesMut {
+        self.session_mut().input_buffer(room)
+    }
+    fn handle_received(&mut self, n: usize, now: Instant) {
+        // A protocol error also arrives as a Closed event.
+        let _ = self.session_mut().handle_received(n, now);
+    }
+    fn handle_eof(&mut self) {
+        self.session_mut().handle_eof()
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.session_mut().handle_timeout(now)
+    }
+    fn shut_down(&mut self, reason: &str) {
+        self.session_mut().end_publish(reason)
+    }
+    fn close(&mut self, reason: &str) {
+        self.session_mut().close(reason)
+    }
+    fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.session_mut().poll_transmit()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.session().poll_timeout()
+    }
+    fn is_closed(&self) -> bool {
+        self.session().is_closed()
+    }
+    fn read_hint(&self) -> ReadHint {
+        SessionDriven::read_hint(self)
+    }
+    fn process(&mut self, wall: SystemTime) -> impl Future<Output = io::Result<()>> + Send {
+        self.on_events(wall)
+    }
 }
 
 /// How [`drive`] treats the socket.
