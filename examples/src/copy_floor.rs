@@ -190,11 +190,8 @@ impl Stream {
 
 impl Floor {
     fn publish(&mut self, stream_name: &str) -> io::Result<()> {
-        let safe = |s: &str| !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\']);
-        if !safe(&self.app) || !safe(stream_name) {
-            return Err(io::Error::other("bad stream name"));
-        }
-        let dir = self.out_dir.join(&self.app).join(stream_name);
+        let dir = crate::rtmp_dump::stream_path(&self.out_dir, &self.app, stream_name)
+            .ok_or_else(|| io::Error::other("bad stream name"))?;
         self.stream = Some(Stream::new(dir)?);
         Ok(())
     }

@@ -155,6 +155,14 @@ async fn save(file: &mut Option<(PathBuf, Vec<u8>)>) -> io::Result<()> {
 
 /// `<out>/<app>/<stream>.flv`, or None when a name could escape `out`.
 fn output_path(out: &Path, app: &str, stream: &str) -> Option<PathBuf> {
+    let mut path = stream_path(out, app, stream)?.into_os_string();
+    path.push(".flv");
+    Some(path.into())
+}
+
+/// `<out>/<app>/<stream>` (an app of several `/`-separated parts), or
+/// None when a name could escape `out`. Also where `copy-floor` writes.
+pub(crate) fn stream_path(out: &Path, app: &str, stream: &str) -> Option<PathBuf> {
     let ok = |s: &str| !s.is_empty() && s != "." && s != ".." && !s.contains(['\\', '\0']);
     let mut path = out.to_path_buf();
     for part in app.split('/') {
@@ -166,7 +174,7 @@ fn output_path(out: &Path, app: &str, stream: &str) -> Option<PathBuf> {
     if !ok(stream) || stream.contains('/') {
         return None;
     }
-    path.push(format!("{stream}.flv"));
+    path.push(stream);
     Some(path)
 }
 
