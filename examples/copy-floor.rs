@@ -2,6 +2,8 @@
 //! into rolling 2 s segment files and a playlist, with no demuxing or
 //! muxing. A yardstick for `benches/compare-nginx.sh` (`SERVERS=floor`):
 //! what any RTMP-to-HLS server pays on this machine before its own work.
+//! Its `.ts` files hold the FLV tag bodies, not MPEG-TS: no player plays
+//! them.
 //!
 //! ```text
 //! cargo run --release --example copy-floor -- --listen 127.0.0.1:19364 --out DIR
@@ -11,7 +13,9 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-/// Receive RTMP publishes and write their bytes as segments, nothing more.
+/// Receive RTMP publishes and write their bytes as segments, nothing more
+/// (a yardstick: the files hold the FLV tag bodies, not MPEG-TS, and no
+/// player plays them).
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
