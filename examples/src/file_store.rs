@@ -189,11 +189,13 @@ impl Files {
         Ok(self.root.join(key))
     }
 
+    /// Write `chunks` to a new temporary file; returns its path and the
+    /// file, still open (its metadata is then an `fstat`, not a lookup).
     fn write_tmp(
         &self,
         chunks: &[impl AsRef<[u8]>],
         durability: Durability,
-    ) -> io::Result<PathBuf> {
+    ) -> io::Result<(PathBuf, fs::File)> {
         let tmp = self.uploads.temp_path();
         let mut file = fs::File::create(&tmp)?;
         crate::fs_util::write_all_chunks(&mut file, chunks)?;
@@ -205,7 +207,7 @@ impl Files {
         if has_data && durability == Durability::Durable {
             file.sync_data()?;
         }
-        Ok(tmp)
+        Ok((tmp, file))
     }
 
     /// Where the sidecar of `key` goes.
@@ -272,33 +274,42 @@ impl Files {
         chunks: &[impl AsRef<[u8]>],
         content_type: &str,
     ) -> Result<ObjectMeta, StoreError> {
-        let path = self.put_file(key, chunks, content_type, Durability::Durable)?;
-        self.meta(key, &path)
+        let etag = etag_of_chunks(chunks);
+        let file = self.put_file(key, chunks, content_type, Durability::Durable, Some(&etag))?;
+        // Described from what was written, not read back: the file renamed
+        // into place is this one (were it replaced since, this put's answer
+        // is still this put's object), and reading it back cost an open,
+        // two stats and the sidecar's read: a third of a lease renewal.
+        let m = file.metadata().map_err(backend)?;
+        Ok(object_meta(key, &m, etag, content_type.to_owned()))
     }
 
-    /// A put without reading back its metadata; returns the key's path.
+    /// A put, hashing its bytes only if a sidecar needs the ETag (`etag`
+    /// when the caller has it); returns the stored file, open.
     fn put_file(
         &self,
         key: &str,
         chunks: &[impl AsRef<[u8]>],
         content_type: &str,
         durability: Durability,
-    ) -> Result<PathBuf, StoreError> {
+        etag: Option<&ETag>,
+    ) -> Result<fs::File, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.write_tmp(chunks, durability).map_err(backend)?;
+        let (tmp, file) = self.write_tmp(chunks, durability).map_err(backend)?;
         // Asked here as well as in write_sidecar: a put that needs none
-        // spares the stat of its file.
+        // (a live playlist, every segment) spares the stat of its file.
         let len = chunks.iter().map(|c| c.as_ref().len() as u64).sum();
         if needs_sidecar(key, len, content_type) {
-            if let Ok(m) = fs::metadata(&tmp) {
-                self.write_sidecar(key, &m, Some(etag_of_chunks(chunks)), content_type);
+            if let Ok(m) = file.metadata() {
+                let etag = etag.cloned().unwrap_or_else(|| etag_of_chunks(chunks));
+                self.write_sidecar(key, &m, Some(etag), content_type);
             }
         }
         if let Err(e) = rename_making_dirs(&tmp, &path) {
             let _ = fs::remove_file(&tmp);
             return Err(backend(e));
         }
-        Ok(path)
+        Ok(file)
     }
 
     /// [`Uploads::write_in_order`](livechannel::store::Uploads::write_in_order)
@@ -316,7 +327,13 @@ impl Files {
         for (done, write) in writes.iter().enumerate() {
             let result = match write {
                 Write::Put(put) => self
-                    .put_file(&put.key, &put.chunks, &put.content_type, put.durability)
+                    .put_file(
+                        &put.key,
+                        &put.chunks,
+                        &put.content_type,
+                        put.durability,
+                        None,
+                    )
                     .map(drop),
                 Write::Append(data) => ours(&upload).and_then(|(file, size)| {
                     file.write_at(size + outcome.appended, data)
@@ -364,18 +381,22 @@ impl Files {
         content_type: &str,
     ) -> Result<Option<ObjectMeta>, StoreError> {
         let path = self.path(key)?;
-        let tmp = self
+        let (tmp, file) = self
             .write_tmp(&[data], Durability::Durable)
             .map_err(backend)?;
-        let linked = link_making_dirs(&tmp, &path);
-        if linked.is_ok() {
-            if let Ok(m) = fs::metadata(&tmp) {
-                self.write_sidecar(key, &m, Some(etag(data)), content_type);
-            }
+        let linked = link_making_dirs(&tmp, &path).and_then(|()| file.metadata());
+        if let Ok(m) = &linked {
+            self.write_sidecar(key, m, Some(etag(data)), content_type);
         }
         let _ = fs::remove_file(&tmp);
         match linked {
-            Ok(()) => self.meta(key, &path).map(Some),
+            // As a put's: described from what was written, not read back.
+            Ok(m) => Ok(Some(object_meta(
+                key,
+                &m,
+                etag(data),
+                content_type.to_owned(),
+            ))),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
             Err(e) => Err(backend(e)),
         }
@@ -401,13 +422,7 @@ impl Files {
         m: &fs::Metadata,
     ) -> Result<ObjectMeta, StoreError> {
         let (etag, content_type) = self.describe(key, file, m).map_err(backend)?;
-        Ok(ObjectMeta {
-            key: key.to_owned(),
-            size: m.len(),
-            etag,
-            content_type,
-            last_modified: m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-        })
+        Ok(object_meta(key, m, etag, content_type))
     }
 
     /// The file at `key`, opened, and its metadata.
@@ -532,6 +547,17 @@ pub const SMALL_OBJECT: u64 = 16 * 1024;
 /// read would cost more than a sidecar.
 fn needs_sidecar(key: &str, len: u64, content_type: &str) -> bool {
     len > SMALL_OBJECT || content_type != type_by_extension(key)
+}
+
+/// The metadata of the file `m` stored at `key`.
+fn object_meta(key: &str, m: &fs::Metadata, etag: ETag, content_type: String) -> ObjectMeta {
+    ObjectMeta {
+        key: key.to_owned(),
+        size: m.len(),
+        etag,
+        content_type,
+        last_modified: m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+    }
 }
 
 /// The type the fallback gives `key`.
@@ -889,6 +915,22 @@ mod tests {
             Err(StoreError::NotFound { .. })
         ));
         s.delete("b/x").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_put_describes_the_object_as_a_head_does() {
+        // A put's answer is worked out from what it wrote, not read back.
+        let (_dir, s) = store();
+        for (key, ct) in [
+            ("b/x", "text/custom"),
+            ("b/p.m3u8", "application/x-mpegURL"),
+        ] {
+            let put = s.put(key, Bytes::from_static(b"data"), ct).await.unwrap();
+            assert_eq!(put, s.head(key).await.unwrap());
+            let lease = format!("{key}-lease");
+            let taken = s.put_if_absent(&lease, Bytes::from_static(b"l"), ct).await;
+            assert_eq!(taken.unwrap().unwrap(), s.head(&lease).await.unwrap());
+        }
     }
 
     #[tokio::test]
