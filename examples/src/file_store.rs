@@ -385,18 +385,14 @@ impl Files {
             .write_tmp(&[data], Durability::Durable)
             .map_err(backend)?;
         let linked = link_making_dirs(&tmp, &path).and_then(|()| file.metadata());
+        let etag = etag(data);
         if let Ok(m) = &linked {
-            self.write_sidecar(key, m, Some(etag(data)), content_type);
+            self.write_sidecar(key, m, Some(etag.clone()), content_type);
         }
         let _ = fs::remove_file(&tmp);
         match linked {
             // As a put's: described from what was written, not read back.
-            Ok(m) => Ok(Some(object_meta(
-                key,
-                &m,
-                etag(data),
-                content_type.to_owned(),
-            ))),
+            Ok(m) => Ok(Some(object_meta(key, &m, etag, content_type.to_owned()))),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
             Err(e) => Err(backend(e)),
         }
