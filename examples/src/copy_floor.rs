@@ -26,10 +26,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use livechannel::ReadHint;
-use livechannel_rtmp::{PublishRejection, ServerConfig, ServerEvent, ServerSession};
+use livechannel_rtmp::{ServerConfig, ServerEvent, ServerSession};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::rtmp_socket::{drive, DriveOptions, SessionDriven};
+use crate::rtmp_socket::{answer_publish, drive, DriveOptions, SessionDriven};
 
 /// Bytes gathered before a write, as the segmenter's chunks.
 const CHUNK: usize = 64 << 10;
@@ -224,18 +224,10 @@ impl SessionDriven for Floor {
                     request,
                     stream_name,
                     ..
-                } => match self.publish(&stream_name) {
-                    Ok(()) => {
-                        let _ = self.session.accept_publish(request);
-                    }
-                    Err(e) => {
-                        let _ = self.session.reject_publish(
-                            request,
-                            PublishRejection::BadName,
-                            &e.to_string(),
-                        );
-                    }
-                },
+                } => {
+                    let opened = self.publish(&stream_name);
+                    answer_publish(&mut self.session, request, opened);
+                }
                 ServerEvent::Audio {
                     timestamp, data, ..
                 } => {

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use livechannel_flv::TagType;
-use livechannel_rtmp::{PublishRejection, RequestId, ServerConfig, ServerEvent, ServerSession};
+use livechannel_rtmp::{RequestId, ServerConfig, ServerEvent, ServerSession};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::rtmp_socket::{drive, DriveOptions, SessionDriven};
+use crate::rtmp_socket::{answer_publish, drive, DriveOptions, SessionDriven};
 
 /// Accept connections on `listener` forever, one task each.
 pub async fn serve(listener: TcpListener, out_dir: PathBuf) -> io::Result<()> {
@@ -76,17 +76,17 @@ struct Dump {
 
 impl Dump {
     fn publish_requested(&mut self, request: RequestId, stream_name: &str) {
-        let Some(path) = output_path(&self.out_dir, &self.app, stream_name) else {
-            let _ =
-                self.session
-                    .reject_publish(request, PublishRejection::BadName, "bad stream name");
-            return;
+        let opened = match output_path(&self.out_dir, &self.app, stream_name) {
+            Some(path) => {
+                tracing::info!(peer = %self.peer, path = %path.display(), "publishing");
+                let mut data = Vec::with_capacity(1 << 20);
+                livechannel_flv::write_header(&mut data, true, true);
+                self.file = Some((path, data));
+                Ok(())
+            }
+            None => Err("bad stream name"),
         };
-        tracing::info!(peer = %self.peer, path = %path.display(), "publishing");
-        let mut data = Vec::with_capacity(1 << 20);
-        livechannel_flv::write_header(&mut data, true, true);
-        self.file = Some((path, data));
-        let _ = self.session.accept_publish(request);
+        answer_publish(&mut self.session, request, opened);
     }
 
     /// Append a tag to the stream being recorded, if any.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use livechannel::ReadHint;
-use livechannel_rtmp::ServerSession;
+use livechannel_rtmp::{PublishRejection, RequestId, ServerSession};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
@@ -71,6 +71,20 @@ pub trait SessionDriven {
     fn read_hint(&self) -> ReadHint {
         self.session().read_hint()
     }
+}
+
+/// Answer a publish request as `rtmp-dump` and `copy-floor` do: accepted
+/// when `opened` (what the name was to be recorded into) is Ok, else
+/// refused as a bad name, with the error as the reason.
+pub fn answer_publish(
+    session: &mut ServerSession,
+    request: RequestId,
+    opened: Result<(), impl std::fmt::Display>,
+) {
+    let _ = match opened {
+        Ok(()) => session.accept_publish(request),
+        Err(e) => session.reject_publish(request, PublishRejection::BadName, &e.to_string()),
+    };
 }
 
 impl<T: SessionDriven> Driven for T {
