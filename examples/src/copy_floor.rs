@@ -11,7 +11,8 @@
 //! and a playlist naming the last three is written beside it (temporary
 //! file, rename), as every HLS server does at a cut. No demuxing, no
 //! transmuxing, no catalog, leases or index: the bytes written are the FLV
-//! bodies, about 3 % fewer than the TS a server writes for them.
+//! bodies, about 5 % fewer than the TS a server writes for them (the 20 s
+//! 720p fixture: 8,097,474 bytes against `flv2hls`'s 8,497,224).
 //!
 //! So its CPU per stream-second is the kernel's work on the bytes (receive,
 //! page cache, file names) plus RTMP chunk decoding and one copy of the
@@ -87,8 +88,7 @@ struct Floor {
 /// One publish's segments.
 struct Stream {
     dir: PathBuf,
-    /// The open segment's number and temporary file, and where its next
-    /// bytes go.
+    /// The open segment's temporary file, and where its next bytes go.
     file: Option<(File, u64)>,
     sequence: u64,
     /// Media time (ms) the open segment began at; the latest video time.
