@@ -5,7 +5,7 @@
 # hls_path there; the memory store would count every stored segment as
 # server memory), same load generator, same input, one run.
 #
-#   [SERVERS="ours nginx srs"] [ROUNDS=3] [PIN=1] [BATCH_MS=M] [BENCH_TMPFS=DIR] benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
+#   [SERVERS="ours nginx srs"] [ROUNDS=3] [PIN=1] [BATCH_MS=M] [BENCH_TMPFS=DIR] [OURS_RETENTION=S] benches/compare-nginx.sh [SECONDS] [N1 N2 ...]
 #
 # BENCH_TMPFS=DIR has every server write into a tmpfs mounted at DIR instead
 # of /dev/shm (e.g. one mounted huge=within_size, which costs each of them
@@ -40,10 +40,16 @@
 # would charge SRS for it).
 #
 # Segments older than 8 s are deleted while the servers run (KEEP_SEGMENTS=1
-# keeps them), from the load generator's side, for ours and nginx-rtmp. SRS
-# deletes its own (hls_cleanup on: each segment when it is the 5th newest,
-# about 8 s after it was closed, and all on exit), paying for those unlinks
-# itself; the janitor leaves them to it (deleting them too, it won races in
+# keeps them). Ours and SRS delete their own, paying for it: ours with
+# `--segment-retention 8` (each segment once it has left the playlist and
+# ended 8 s before the newest; the file store writes new segments over the
+# deleted ones' files, which on tmpfs costs a third of a new file's pages:
+# docs/architecture.md, "Writing over deleted segments"), SRS with
+# hls_cleanup on (each segment when it is the 5th newest, about 8 s after
+# it was closed, and all on exit). OURS_RETENTION=0 has the janitor delete
+# ours instead, as for nginx-rtmp, from the load generator's side (the
+# figures before 2026-12-04 were measured so). The janitor leaves SRS's
+# segments to it (deleting them too, it won races in
 # which SRS logged a failed unlink with a backtrace, thousands per run), and
 # counts each segment when a sweep sees it, so a starved load core can
 # undercount SRS's.
@@ -264,6 +270,9 @@ servers = [names[s] for s in sys.argv[5].split()]
 counts = [int(c) for c in sys.argv[6:]]
 rounds = int(os.environ.get("ROUNDS", "3"))
 dirs = {"livechannel": "livechannel", "nginx-rtmp": "nginx-hls", "srs": "srs-hls", "copy-floor": "copy-floor"}
+# Ours deletes its own old segments, as SRS does (see the top).
+retention = os.environ.get("OURS_RETENTION", "8")
+OURS_ARGS = [] if retention == "0" or os.environ.get("KEEP_SEGMENTS") == "1" else ["--segment-retention", retention]
 # Not a server: what receiving and writing the bytes costs (see the top).
 FLOOR = "copy-floor"
 
@@ -273,7 +282,7 @@ def out_dir(name):
 def start(name):
     """The server started: (process, URL to publish to, pid to measure)."""
     if name == "livechannel":
-        proc, url = start_livechannel("target/release/examples/livechannel-server", out_dir(name))
+        proc, url = start_livechannel("target/release/examples/livechannel-server", out_dir(name), extra=OURS_ARGS)
         return proc, url, proc.pid
     if name == "srs":
         proc = start_server([os.path.abspath(srs), "-c", f"{work}/srs.conf"], 19363, cwd=work, stdout=subprocess.DEVNULL)
@@ -294,7 +303,8 @@ def run_once(name, n, r):
     proc, url, pid = start(name)
     if name == "livechannel":
         create_channels(n)
-    run = load(f"{name} r{r + 1}", proc, pid, url, n, src, seconds, out_dir(name), work, cleans=name == "srs")
+    cleans = name == "srs" or (name == "livechannel" and OURS_ARGS != [])
+    run = load(f"{name} r{r + 1}", proc, pid, url, n, src, seconds, out_dir(name), work, cleans=cleans)
     run["cpu_ms"] = 1000 * run["cpu"] / (n * seconds)
     return run
 

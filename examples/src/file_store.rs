@@ -131,12 +131,28 @@ pub const SMALL_JOB: usize = 1 << 20;
 pub const SMALL_READ: u64 = 64 * 1024;
 
 /// How a [`FileStore`] runs its file operations.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileOptions {
     /// Where appends run.
     pub appends: Appends,
     /// Where small jobs (segment ends, small puts and reads) run.
     pub small_jobs: SmallJobs,
+    /// Keep the files of deleted segments (64 KiB and more) a moment, for
+    /// new segments to be written over instead of into new files: on
+    /// tmpfs a segment then costs about a third of the CPU. The store's
+    /// own reads are safe from it; another process reading the directory
+    /// is not (see the module `file_spares`). Default on.
+    pub reuse_deleted: bool,
+}
+
+impl Default for FileOptions {
+    fn default() -> Self {
+        FileOptions {
+            appends: Appends::default(),
+            small_jobs: SmallJobs::default(),
+            reuse_deleted: true,
+        }
+    }
 }
 
 impl FileStore {
@@ -151,7 +167,7 @@ impl FileStore {
     pub fn open_with(root: impl Into<PathBuf>, options: FileOptions) -> io::Result<FileStore> {
         let root = root.into();
         fs::create_dir_all(&root)?;
-        let uploads = Uploads::open(&root)?;
+        let uploads = Uploads::open(&root, options.reuse_deleted)?;
         let small_jobs_inline = match options.small_jobs {
             SmallJobs::Auto => crate::fs_util::in_memory(&root),
             SmallJobs::Inline => true,
@@ -165,6 +181,14 @@ impl FileStore {
                 small_jobs_inline,
             }),
         })
+    }
+
+    /// Remove the files of deleted segments kept for reuse
+    /// ([`FileOptions::reuse_deleted`]), at once rather than within their
+    /// few seconds: call it when the server stops. (A store that is
+    /// dropped removes them too.)
+    pub fn remove_spares(&self) {
+        self.inner.uploads.remove_spares();
     }
 
     /// Whether small jobs run on the calling thread ([`SmallJobs`]).
@@ -341,8 +365,8 @@ impl Files {
                     outcome.appended += data.len() as u64;
                     Ok(())
                 }),
-                Write::Complete => ours(&upload).and_then(|(file, _)| {
-                    self.commit(file)?;
+                Write::Complete => ours(&upload).and_then(|(file, size)| {
+                    self.commit(file, size + outcome.appended)?;
                     outcome.completed = true;
                     Ok(())
                 }),
@@ -359,9 +383,9 @@ impl Files {
     /// is worked out by the first reader that asks (and kept): hashing
     /// every segment as it is stored cost 30 % of the server's CPU at 50
     /// streams, and a segment nobody plays is never asked for one.
-    fn commit<'f>(&self, file: &'f UploadFile) -> Result<&'f Path, StoreError> {
+    fn commit<'f>(&self, file: &'f UploadFile, len: u64) -> Result<&'f Path, StoreError> {
         let (key, content_type) = (file.key(), file.content_type());
-        file.commit(|tmp| {
+        file.commit(len, |tmp| {
             // Without an ETag a sidecar holds only the type: when that is
             // the extension's (a segment's is), the fallback tells as much,
             // and skipping it spares every segment a stat, a write and a
@@ -453,6 +477,14 @@ impl Files {
                 (data, Some(r))
             }
         };
+        // A delete during the read may have made the file a spare and a
+        // new segment written over it (`file_spares`): then what was read
+        // is not the object, which is gone.
+        if FileId::of(&stat_object(key, &file)?) != FileId::of(m) {
+            return Err(StoreError::NotFound {
+                key: key.to_owned(),
+            });
+        }
         Ok(Object {
             meta,
             data: Bytes::from(data),
@@ -461,7 +493,7 @@ impl Files {
     }
 
     fn delete_sync(&self, key: &str) -> Result<(), StoreError> {
-        match fs::remove_file(self.path(key)?) {
+        match self.uploads.delete(&self.path(key)?) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(backend(e)),
             _ => {
                 // After the object: a sidecar without its file is harmless.
@@ -752,8 +784,8 @@ impl livechannel::store::Uploads for FileStore {
         let this = self.inner.clone();
         Box::pin(async move {
             let key = upload.key().to_owned();
-            let file = upload.state().file();
-            let (renamed, meta) = blocking(move || match this.commit(&file) {
+            let (file, len) = (upload.state().file(), upload.size());
+            let (renamed, meta) = blocking(move || match this.commit(&file, len) {
                 Ok(path) => (true, this.meta(&key, path)),
                 Err(e) => (false, Err(e)),
             })
@@ -1064,6 +1096,132 @@ mod tests {
                 .as_ref(),
             b"a"
         );
+    }
+
+    #[cfg(unix)]
+    fn inode(path: &Path) -> u64 {
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(path).unwrap())
+    }
+
+    /// A segment-sized object of `len` bytes of `byte`.
+    fn segment(byte: u8, len: usize) -> Bytes {
+        Bytes::from(vec![byte; len])
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn new_segments_are_written_over_deleted_ones_and_cut_to_their_length() {
+        use crate::file_spares::MIN_AGE;
+        let (dir, s) = store();
+        let spares = || s.inner.uploads.spares().unwrap().len();
+        s.put("b/c/1.ts", segment(1, 300_000), "video/MP2T")
+            .await
+            .unwrap();
+        let old = inode(&dir.path().join("b/c/1.ts"));
+        s.delete("b/c/1.ts").await.unwrap();
+        assert_eq!(spares(), 1);
+        assert!(matches!(
+            s.get("b/c/1.ts", None).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        // Small objects (playlists, index entries) are removed, not kept.
+        s.put("b/c/p.m3u8", Bytes::from_static(b"#EXTM3U\n"), "x")
+            .await
+            .unwrap();
+        s.delete("b/c/p.m3u8").await.unwrap();
+        assert_eq!(spares(), 1);
+
+        // Before MIN_AGE the spare waits: a new file.
+        let mut early = s.begin_upload("b/c/0.ts", "video/MP2T").await.unwrap();
+        s.append(&mut early, segment(9, 1000)).await.unwrap();
+        assert_eq!(spares(), 1);
+        drop(early);
+
+        // After it, the next upload (as ingest stores one: appends, then
+        // the end in write_in_order) writes over it, shorter than it was.
+        std::thread::sleep(MIN_AGE);
+        let mut up = s.begin_upload("b/c/2.ts", "video/MP2T").await.unwrap();
+        s.append(&mut up, segment(2, 100_000)).await.unwrap();
+        s.write_in_order(
+            Some(&mut up),
+            &[Write::Append(segment(3, 50_000)), Write::Complete],
+        )
+        .await
+        .unwrap();
+        assert_eq!(spares(), 0);
+        assert_eq!(inode(&dir.path().join("b/c/2.ts")), old);
+        let got = s.get("b/c/2.ts", None).await.unwrap();
+        let want: Vec<u8> = [vec![2; 100_000], vec![3; 50_000]].concat();
+        assert_eq!(got.data, want);
+        assert_eq!(got.meta.etag, etag(&want));
+        // And by complete_upload, longer than the spare.
+        s.delete("b/c/2.ts").await.unwrap();
+        std::thread::sleep(MIN_AGE);
+        let mut up = s.begin_upload("b/c/3.ts", "video/MP2T").await.unwrap();
+        s.append(&mut up, segment(4, 400_000)).await.unwrap();
+        let meta = s.complete_upload(&mut up).await.unwrap();
+        assert_eq!(
+            (meta.size, inode(&dir.path().join("b/c/3.ts"))),
+            (400_000, old)
+        );
+        assert_eq!(
+            s.get("b/c/3.ts", None).await.unwrap().data,
+            segment(4, 400_000)
+        );
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_read_of_a_deleted_object_written_over_meanwhile_finds_no_object() {
+        let (_dir, s) = store();
+        s.put("b/c/1.ts", segment(1, 300_000), "video/MP2T")
+            .await
+            .unwrap();
+        // A reader opened it; then it was deleted and a new segment
+        // written over its file, same size.
+        let (file, m) = s.inner.open_object("b/c/1.ts").unwrap();
+        s.delete("b/c/1.ts").await.unwrap();
+        std::thread::sleep(crate::file_spares::MIN_AGE);
+        let mut up = s.begin_upload("b/c/2.ts", "video/MP2T").await.unwrap();
+        s.append(&mut up, segment(2, 300_000)).await.unwrap();
+        s.complete_upload(&mut up).await.unwrap();
+        let read = s.inner.read_object("b/c/1.ts", file, &m, None);
+        assert!(matches!(read, Err(StoreError::NotFound { .. })), "{read:?}");
+    }
+
+    #[tokio::test]
+    async fn without_reuse_a_delete_removes_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FileOptions {
+            reuse_deleted: false,
+            ..FileOptions::default()
+        };
+        let s = FileStore::open_with(dir.path(), options).unwrap();
+        s.put("b/c/1.ts", segment(1, 300_000), "video/MP2T")
+            .await
+            .unwrap();
+        s.delete("b/c/1.ts").await.unwrap();
+        assert!(s.inner.uploads.spares().is_none());
+        assert!(upload_files(dir.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_closed_store_leaves_no_spares() {
+        let (dir, s) = store();
+        s.put("b/c/1.ts", segment(1, 300_000), "video/MP2T")
+            .await
+            .unwrap();
+        s.delete("b/c/1.ts").await.unwrap();
+        assert_eq!(upload_files(dir.path()).len(), 1);
+        drop(s);
+        // (The sweeper thread may hold the pool for a moment, and drop it.)
+        for _ in 0..200 {
+            if upload_files(dir.path()).is_empty() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("spares left: {:?}", upload_files(dir.path()));
     }
 
     fn upload_files(root: &Path) -> Vec<PathBuf> {

@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
+use crate::file_spares::Spares;
+
 /// The directory below the root where temporary files are written (its
 /// name is one the store refuses as a key and hides from listings).
 const UPLOADS_DIR: &str = ".tmp-uploads";
@@ -26,13 +28,17 @@ const UPLOADS_DIR: &str = ".tmp-uploads";
 pub(crate) struct Uploads {
     dir: PathBuf,
     counter: AtomicU64,
+    /// Files of deleted objects to write over; None: deletes remove them.
+    spares: Option<Arc<Spares>>,
     /// Held open (and locked) for the life of the store.
     _lock: fs::File,
 }
 
 impl Uploads {
     /// Remove the upload directories of processes that died, then make this one's.
-    pub(crate) fn open(root: &Path) -> io::Result<Uploads> {
+    /// With `reuse_deleted`, [`delete`](Self::delete) keeps large files as
+    /// spares for new uploads to write over (`file_spares`).
+    pub(crate) fn open(root: &Path, reuse_deleted: bool) -> io::Result<Uploads> {
         let base = root.join(UPLOADS_DIR);
         fs::create_dir_all(&base)?;
         for entry in fs::read_dir(&base)? {
@@ -56,6 +62,7 @@ impl Uploads {
         Ok(Uploads {
             dir,
             counter: AtomicU64::new(0),
+            spares: reuse_deleted.then(Spares::swept),
             _lock: lock,
         })
     }
@@ -66,6 +73,7 @@ impl Uploads {
         FileUpload {
             file: UploadFile {
                 file: Arc::new(OnceLock::new()),
+                spares: self.spares.clone(),
                 tmp: self.temp_path(),
                 path,
                 key: key.into(),
@@ -81,6 +89,28 @@ impl Uploads {
     pub(crate) fn temp_path(&self) -> PathBuf {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         self.dir.join(format!("{n}.part"))
+    }
+
+    /// Delete the file at `path`: kept as a spare when reuse is on and it
+    /// is large enough, else removed. Fails as `remove_file` would.
+    pub(crate) fn delete(&self, path: &Path) -> io::Result<()> {
+        match &self.spares {
+            Some(spares) => spares.retire(path, self.temp_path()),
+            None => fs::remove_file(path),
+        }
+    }
+
+    /// Remove every spare now.
+    pub(crate) fn remove_spares(&self) {
+        if let Some(spares) = &self.spares {
+            spares.clear();
+        }
+    }
+
+    /// The pool of spares (for tests).
+    #[cfg(test)]
+    pub(crate) fn spares(&self) -> Option<&Spares> {
+        self.spares.as_deref()
     }
 }
 
@@ -106,7 +136,9 @@ pub struct FileUpload {
 /// first use, shared with the [`FileUpload`]) and where it goes.
 #[derive(Debug, Clone)]
 pub(crate) struct UploadFile {
-    file: Arc<OnceLock<fs::File>>,
+    file: Arc<OnceLock<Opened>>,
+    /// Where its file may come from (a spare written over).
+    spares: Option<Arc<Spares>>,
     tmp: PathBuf,
     path: PathBuf,
     /// The key and content type, for the object's metadata at commit.
@@ -135,8 +167,8 @@ impl UploadFile {
     /// Write `data` at `offset`: written at an offset, a retried append
     /// rewrites the same bytes.
     pub(crate) fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
-        let f = open(&self.file, &self.tmp)?;
-        write_all_at(f, offset, data)
+        let f = self.open()?;
+        write_all_at(&f.file, offset, data)
     }
 
     /// The key it goes to.
@@ -154,26 +186,52 @@ impl UploadFile {
     /// `before_rename` with the temporary file (the store records the
     /// object's metadata there), then the rename over the key. Returns the
     /// key's path.
+    ///
+    /// `len` is the upload's size: a spare written over is cut to it.
     pub(crate) fn commit(
         &self,
+        len: u64,
         before_rename: impl FnOnce(&fs::File) -> io::Result<()>,
     ) -> io::Result<&Path> {
         // An empty upload has no file yet.
-        let file = open(&self.file, &self.tmp)?;
-        file.sync_data()?;
-        before_rename(file)?;
+        let opened = self.open()?;
+        if opened.spare {
+            opened.file.set_len(len)?;
+        }
+        opened.file.sync_data()?;
+        before_rename(&opened.file)?;
         crate::fs_util::rename_making_dirs(&self.tmp, &self.path)?;
         Ok(&self.path)
     }
 }
 
-/// The upload's temporary file, made on first use.
-fn open<'a>(file: &'a OnceLock<fs::File>, tmp: &Path) -> io::Result<&'a fs::File> {
-    if let Some(f) = file.get() {
-        return Ok(f);
+/// An upload's temporary file, open for writing.
+#[derive(Debug)]
+struct Opened {
+    file: fs::File,
+    /// A spare written over: longer than what was written until its
+    /// length is set.
+    spare: bool,
+}
+
+impl UploadFile {
+    /// The temporary file, made on first use: a spare if the pool has one
+    /// ready, else a new file. (An upload's steps take it by `&mut`, one
+    /// at a time, so two threads never make it at once.)
+    fn open(&self) -> io::Result<&Opened> {
+        if let Some(opened) = self.file.get() {
+            return Ok(opened);
+        }
+        let spare = self.spares.as_ref().and_then(|s| s.take(&self.tmp));
+        let opened = match spare {
+            Some(file) => Opened { file, spare: true },
+            None => Opened {
+                file: fs::File::create(&self.tmp)?,
+                spare: false,
+            },
+        };
+        Ok(self.file.get_or_init(|| opened))
     }
-    let created = fs::File::create(tmp)?;
-    Ok(file.get_or_init(|| created))
 }
 
 impl Drop for FileUpload {

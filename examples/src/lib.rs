@@ -10,6 +10,7 @@
 
 pub mod console;
 pub mod copy_floor;
+mod file_spares;
 pub mod file_store;
 mod file_uploads;
 pub mod flv2hls;

@@ -11,6 +11,7 @@
 //! | `livechannel_segments_written_total` | counter | | segments stored by ingest |
 //! | `livechannel_segment_written_bytes_total` | counter | | their bytes |
 //! | `livechannel_playlists_written_total` | counter | | live playlists stored by ingest |
+//! | `livechannel_segments_deleted_total` | counter | | segments deleted by `--segment-retention` |
 //! | `livechannel_ingest_store_write_failures_total` | counter | | ingest store writes that failed (then retried) |
 //! | `livechannel_store_request_duration_seconds` | histogram | `operation` | every store call (put, put_if_absent, get, head, delete, list) |
 //! | `livechannel_store_errors_total` | counter | `operation` | store calls that failed (a missing key is not an error) |
@@ -182,7 +183,7 @@ struct IngestCollector(Arc<Service>);
 impl Collector for IngestCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let c = self.0.counters();
-        let counters: [(&str, &str, &AtomicU64); 6] = [
+        let counters: [(&str, &str, &AtomicU64); 7] = [
             ("publishes", "Publishes accepted", &c.publishes),
             (
                 "media_received_bytes",
@@ -199,6 +200,11 @@ impl Collector for IngestCollector {
                 "playlists_written",
                 "Live playlists stored by ingest",
                 &c.playlists,
+            ),
+            (
+                "segments_deleted",
+                "Segments deleted by --segment-retention",
+                &c.segments_deleted,
             ),
             (
                 "ingest_store_write_failures",

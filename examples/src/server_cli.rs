@@ -112,6 +112,20 @@ struct Args {
     /// threads; `inline` or `blocking` to choose.
     #[arg(long, value_enum, default_value_t = SmallJobs::Auto)]
     file_small_jobs: SmallJobs,
+    /// Whether the file store writes new segments over the files of
+    /// deleted ones (kept up to 10 s), instead of into new files: on tmpfs
+    /// a third of the CPU per segment. Turn it off when another process
+    /// (a web server) reads the store's directory: it could see a deleted
+    /// segment's file overwritten while it still sends it.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    file_reuse_deleted: bool,
+    /// Delete each segment (and its VOD index entry) once it has left the
+    /// live playlist and ended this many seconds before the newest one:
+    /// a live-only service whose storage does not grow. A VOD playlist
+    /// (`POST ?vod`) then covers only the segments still kept. Default:
+    /// keep every segment, as OSS does.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    segment_retention: Option<u64>,
     /// The container of H.264 channels' segments: `ts` (MPEG-TS, as OSS)
     /// or `fmp4` (CMAF: `.m4s` segments after an init segment named in
     /// `#EXT-X-MAP`). HEVC and AV1 channels always write fMP4.
@@ -208,8 +222,9 @@ async fn run(args: Args) -> Result<(), String> {
     let file_options = FileOptions {
         appends: args.file_appends,
         small_jobs: args.file_small_jobs,
+        reuse_deleted: args.file_reuse_deleted,
     };
-    let (store, store_name) = open_store(&args.store, file_options)?;
+    let (store, store_name, file_store) = open_store(&args.store, file_options)?;
     let config = ServiceConfig {
         domain: Some(args.domain.clone()),
         access_keys,
@@ -217,6 +232,7 @@ async fn run(args: Args) -> Result<(), String> {
         node_id: args.node_id.clone(),
         lease_ms: args.lease_secs * 1000,
         segment_chunk_bytes: (args.segment_chunk_kib as usize) << 10,
+        segment_retention_ms: args.segment_retention.map(|s| s * 1000),
         segment_format: match args.segment_format {
             SegmentFormatArg::Ts => SegmentFormat::Ts,
             SegmentFormatArg::Fmp4 => SegmentFormat::Fmp4,
@@ -296,7 +312,13 @@ async fn run(args: Args) -> Result<(), String> {
         shutdown,
     )
     .await
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    // (The store itself outlives this: the service and the metrics hold
+    // each other.)
+    if let Some(store) = file_store {
+        store.remove_spares();
+    }
+    Ok(())
 }
 
 /// The access keys of `--access-key` and then of `LIVECHANNEL_ACCESS_KEYS`
@@ -319,16 +341,21 @@ fn access_keys(flags: &[String]) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// The store `--store` names, and the name the banner shows for it.
-fn open_store(url: &str, options: FileOptions) -> Result<(Arc<dyn Store>, String), String> {
+/// The store `--store` names, its name for the banner, and the file store
+/// again if it is one (its spare files are removed at shutdown).
+type OpenedStore = (Arc<dyn Store>, String, Option<FileStore>);
+
+fn open_store(url: &str, options: FileOptions) -> Result<OpenedStore, String> {
     Ok(match url {
         "memory://" => (
             Arc::new(MemoryStore::with_system_clock()),
             "memory://".to_owned(),
+            None,
         ),
         s if s.starts_with("s3://") => {
             let store = S3Store::from_url(s).map_err(|e| format!("--store {e}"))?;
             let name = store.to_string();
-            (Arc::new(store), name)
+            (Arc::new(store), name, None)
         }
         s => {
             let dir = s.strip_prefix("file://").ok_or_else(|| {
@@ -343,7 +370,11 @@ fn open_store(url: &str, options: FileOptions) -> Result<(Arc<dyn Store>, String
             } else {
                 "small jobs on the I/O threads"
             };
-            (Arc::new(store), format!("{s} ({jobs})"))
+            (
+                Arc::new(store.clone()),
+                format!("{s} ({jobs})"),
+                Some(store),
+            )
         }
     })
 }

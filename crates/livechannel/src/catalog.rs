@@ -528,6 +528,12 @@ impl Catalog {
         Write::put(index_key(bucket, channel, entry), Bytes::new(), INDEX_ENTRY)
     }
 
+    /// The key of a segment's VOD index entry, for a caller that deletes
+    /// the segment ([`segment_retention_ms`](crate::ServiceConfig::segment_retention_ms)).
+    pub(crate) fn segment_entry_key(bucket: &str, channel: &str, entry: SegmentEntry) -> String {
+        index_key(bucket, channel, entry)
+    }
+
     /// The segments whose start lies in `[start_ms, end_ms]`, in time order.
     pub async fn segments(
         &self,

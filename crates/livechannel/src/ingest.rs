@@ -49,6 +49,7 @@ mod context;
 mod error;
 mod meter;
 mod publisher;
+mod retention;
 mod retry;
 mod writer;
 

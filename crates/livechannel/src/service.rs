@@ -47,6 +47,15 @@ pub struct ServiceConfig {
     /// Which video codecs a publish may send (default: all this server
     /// can store).
     pub video_codecs: VideoCodecs,
+    /// Delete each segment a publish stores, with its VOD index entry,
+    /// once it has left the live playlist and ended at least this many
+    /// ms before the newest stored segment ended (and, at the end of the
+    /// publish, every one that has left the playlist). For a live-only
+    /// service whose storage must not grow; a VOD playlist then covers
+    /// what is still kept. The segments an ended playlist names stay, so
+    /// that it still plays. None (the default): every segment is kept,
+    /// as OSS does.
+    pub segment_retention_ms: Option<u64>,
 }
 
 /// Which video codecs ingest takes.
@@ -100,6 +109,7 @@ impl Default for ServiceConfig {
             segment_chunk_bytes: 64 << 10,
             segment_format: SegmentFormat::Ts,
             video_codecs: VideoCodecs::All,
+            segment_retention_ms: None,
         }
     }
 }
@@ -154,6 +164,8 @@ pub struct Counters {
     pub playlists: AtomicU64,
     /// Store writes that failed during ingest (each retry counts).
     pub store_write_failures: AtomicU64,
+    /// Segments deleted by [`ServiceConfig::segment_retention_ms`].
+    pub segments_deleted: AtomicU64,
 }
 
 impl std::fmt::Debug for Service {

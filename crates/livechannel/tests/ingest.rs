@@ -5,6 +5,7 @@
 
 mod ingest_support;
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -1254,4 +1255,55 @@ fn a_segment_whose_upload_fails_is_never_stored_in_part() {
             assert!(stored.contains(&format!("bkt/ch/{uri}").as_str()), "{text}");
         }
     }
+}
+
+/// With segment retention, a segment that left the live playlist goes with
+/// its VOD index entry; the ones the playlist names stay, and a VOD covers
+/// what is kept.
+#[test]
+fn segment_retention_deletes_segments_out_of_the_playlist_with_their_index_entries() {
+    for retention_ms in [2_000, 60_000] {
+        let store = Arc::new(MemoryStore::new());
+        let config = ServiceConfig {
+            node_id: "node-a".into(),
+            segment_retention_ms: Some(retention_ms),
+            ..ServiceConfig::default()
+        };
+        let service = Arc::new(Service::new(store.clone(), config));
+        setup(&service, Acl::PublicReadWrite, 2);
+        publish(&service, "ch", &tags(), T0_MS).unwrap();
+
+        // 4 segments, FragCount 3: the first left the playlist. With 2 s
+        // retention it went when the fourth was stored (6 s older); with
+        // 60 s, at the end of the publish.
+        let text = String::from_utf8(get(&store, "bkt/ch/playlist.m3u8").unwrap()).unwrap();
+        let live = MediaPlaylist::parse(&text).unwrap();
+        assert_eq!((live.media_sequence, live.segments.len()), (1, 3), "{text}");
+        assert!(get(&store, &format!("bkt/ch/{T0_MS}.ts")).is_none());
+        for s in &live.segments {
+            assert!(
+                get(&store, &format!("bkt/ch/{}", s.uri)).is_some(),
+                "{}",
+                s.uri
+            );
+        }
+        let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+        let names: Vec<String> = index.iter().map(|e| e.file_name()).collect();
+        let shown: Vec<String> = live.segments.iter().map(|s| s.uri.clone()).collect();
+        assert_eq!(names, shown, "retention {retention_ms} ms");
+        let deleted = service.counters().segments_deleted.load(Relaxed);
+        assert_eq!(deleted, 1);
+    }
+}
+
+#[test]
+fn without_retention_every_segment_is_kept() {
+    let store = Arc::new(MemoryStore::new());
+    let service = service(store.clone(), "node-a");
+    setup(&service, Acl::PublicReadWrite, 2);
+    publish(&service, "ch", &tags(), T0_MS).unwrap();
+    assert!(get(&store, &format!("bkt/ch/{T0_MS}.ts")).is_some());
+    let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+    assert_eq!(index.len(), 4);
+    assert_eq!(service.counters().segments_deleted.load(Relaxed), 0);
 }

@@ -105,7 +105,7 @@ impl Service {
             remote_addr,
             connected_ms: now_ms,
             segmenter,
-            writer: SegmentWriter::new(playlist_key, window),
+            writer: SegmentWriter::new(playlist_key, window, self.config.segment_retention_ms),
             lease,
             video_codecs: self.config.video_codecs,
         }))

@@ -8,12 +8,13 @@ use bytes::Bytes;
 use livechannel_hls::{Chunk, InitSegment, Segment, SegmentFormat};
 use livechannel_m3u8::{LiveWindow, MediaSegment};
 
-use crate::catalog::{object_key, Container, SegmentEntry};
+use crate::catalog::{object_key, Catalog, Container, SegmentEntry};
 use crate::store::{
     content_type_by_extension, BoxFuture, Durability, DynUpload, PutObject, StoreError, Write,
 };
 
 use super::context::Push;
+use super::retention::{Kept, Retention};
 use super::retry::Backoff;
 use super::IngestError;
 
@@ -43,6 +44,8 @@ pub(crate) struct SegmentWriter {
     /// The time naming the init segment the fMP4 segments start from
     /// (the last one stored).
     init_ms: Option<u64>,
+    /// The stored segments to delete in time (segment retention).
+    retention: Retention,
 }
 
 struct OpenUpload {
@@ -51,8 +54,10 @@ struct OpenUpload {
 }
 
 impl SegmentWriter {
-    /// A writer continuing `window` (resumed from the stored playlist, or new).
-    pub(crate) fn new(playlist_key: String, window: LiveWindow) -> Self {
+    /// A writer continuing `window` (resumed from the stored playlist, or
+    /// new), deleting the segments it stores after `retention_ms` (None:
+    /// never).
+    pub(crate) fn new(playlist_key: String, window: LiveWindow, retention_ms: Option<u64>) -> Self {
         SegmentWriter {
             playlist_key,
             upload: None,
@@ -61,6 +66,7 @@ impl SegmentWriter {
             first_segment: true,
             stored_wall_ms: None,
             init_ms: None,
+            retention: Retention::new(retention_ms),
         }
     }
 
@@ -206,10 +212,51 @@ impl SegmentWriter {
         if done >= indexed {
             self.window = window;
         }
+        if done >= stored {
+            self.retention.stored(Kept {
+                sequence: self.window.media_sequence() + self.window.len() as u64 - 1,
+                key: segment_key(push, &segment.file_name()),
+                entry,
+            });
+        }
         if done == writes.len() {
             counters.playlists.fetch_add(1, Relaxed);
+            // Only once the playlist that no longer names them is stored.
+            self.delete_due(push, false).await;
         }
         result
+    }
+
+    /// Delete the segments [`Retention`] says are due, oldest first, each
+    /// after its index entry. One that fails to delete is tried again
+    /// after the next segment (or given up at the end): a publish does
+    /// not stop for it, and its failure is in the channel's Stat.
+    async fn delete_due(&mut self, push: &Push, ending: bool) {
+        let store = push.ctx.catalog.store();
+        while let Some(kept) = self.retention.due(self.window.media_sequence(), ending) {
+            let entry_key = Catalog::segment_entry_key(&push.bucket, &push.channel, kept.entry);
+            let deleted = match store.delete(&entry_key).await {
+                Ok(()) => store.delete(&kept.key).await,
+                Err(e) => Err(e),
+            };
+            match deleted {
+                Ok(()) | Err(StoreError::NotFound { .. }) => {
+                    push.ctx.counters.segments_deleted.fetch_add(1, Relaxed);
+                    self.retention.pop();
+                }
+                Err(e) => {
+                    push.ctx.counters.store_write_failures.fetch_add(1, Relaxed);
+                    push.entry.update(|stat| {
+                        stat.store_errors += 1;
+                        stat.last_store_error = Some(format!("delete: {e}"));
+                    });
+                    if !ending {
+                        return;
+                    }
+                    self.retention.pop();
+                }
+            }
+        }
     }
 
     /// The publish is over: store the playlist once more, ended
@@ -218,6 +265,7 @@ impl SegmentWriter {
         if self.window.is_empty() {
             return Ok(());
         }
+        self.delete_due(push, true).await;
         self.window.end();
         let body = playlist_body(&self.window);
         let store = push.ctx.catalog.store();
