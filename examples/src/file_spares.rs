@@ -15,9 +15,12 @@
 //! - Memory: a deleted segment's pages are freed when a new segment has
 //!   written over them, or at most [`MAX_AGE`] later than without reuse
 //!   (a sweeper thread removes older spares, also when the server is
-//!   idle). Streams whose keyframes line up delete together: the pool
-//!   then holds one spare per stream until their next segments begin
-//!   (a fraction of a second).
+//!   idle). A segment is deleted when its stream ends a later one, and
+//!   the stream's next segment begins at once (its keyframe fills a
+//!   chunk), before [`MIN_AGE`]: it takes a spare another stream left
+//!   earlier. When all streams' keyframes line up (a load generator's
+//!   do), each new segment takes the spare of one deleted a segment
+//!   earlier, and the pool holds about one segment per stream.
 //! - A reader that opened a segment before its delete and is still
 //!   reading it [`MIN_AGE`] later can see it overwritten. The file store's
 //!   own reads check the file is unchanged after reading it and answer "no

@@ -842,7 +842,10 @@ impl ObjectStore for Faulty {
         &'a self,
         key: &'a str,
     ) -> livechannel::store::BoxFuture<'a, Result<(), livechannel::store::StoreError>> {
-        self.0.delete(key)
+        Box::pin(async move {
+            self.check("delete", key)?;
+            self.0.delete(key).await
+        })
     }
     fn list<'a>(
         &'a self,
@@ -1306,4 +1309,37 @@ fn without_retention_every_segment_is_kept() {
     let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
     assert_eq!(index.len(), 4);
     assert_eq!(service.counters().segments_deleted.load(Relaxed), 0);
+}
+
+/// A segment whose delete fails stays, the failure is counted, the publish
+/// goes on, and the delete is tried again (here at the publish's end).
+#[test]
+fn a_failed_segment_delete_is_tried_again_and_the_publish_goes_on() {
+    use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+    let tries = Arc::new(AtomicU32::new(0));
+    let counted = tries.clone();
+    let store = Arc::new(Faulty(
+        MemoryStore::new(),
+        Box::new(move |op, key| {
+            // The first try of a segment's delete fails.
+            op == "delete" && key.ends_with(".ts") && counted.fetch_add(1, SeqCst) == 0
+        }),
+    ));
+    let config = ServiceConfig {
+        node_id: "node-a".into(),
+        segment_retention_ms: Some(1_000),
+        ..ServiceConfig::default()
+    };
+    let service = Arc::new(Service::new(store.clone(), config));
+    setup(&service, Acl::PublicReadWrite, 2);
+    // The first segment leaves the playlist (FragCount 3) when the fourth
+    // is stored: its delete fails then, and is done at the end.
+    publish(&service, "ch", &tags(), T0_MS).unwrap();
+    assert_eq!(tries.load(SeqCst), 2);
+    assert!(get(&store.0, &format!("bkt/ch/{T0_MS}.ts")).is_none());
+    let counters = service.counters();
+    assert_eq!(counters.segments_deleted.load(Relaxed), 1);
+    assert_eq!(counters.store_write_failures.load(Relaxed), 1);
+    let index = block_on(service.catalog().segments("bkt", "ch", 0, u64::MAX)).unwrap();
+    assert_eq!(index.len(), 3);
 }

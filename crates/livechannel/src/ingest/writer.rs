@@ -207,6 +207,10 @@ impl SegmentWriter {
             self.first_segment = false;
             self.init_ms = init_ms;
         }
+        // Its number in the playlist (or the one it would have had, when
+        // stored but not indexed: the next segment takes the same number,
+        // and both leave the playlist together).
+        let sequence = window.media_sequence() + window.len() as u64 - 1;
         // As when each was its own call: the window (what an ended
         // playlist names) takes the segment once it is indexed.
         if done >= indexed {
@@ -214,7 +218,7 @@ impl SegmentWriter {
         }
         if done >= stored {
             self.retention.stored(Kept {
-                sequence: self.window.media_sequence() + self.window.len() as u64 - 1,
+                sequence,
                 key: segment_key(push, &segment.file_name()),
                 entry,
             });
@@ -235,8 +239,10 @@ impl SegmentWriter {
         let store = push.ctx.catalog.store();
         while let Some(kept) = self.retention.due(self.window.media_sequence(), ending) {
             let entry_key = Catalog::segment_entry_key(&push.bucket, &push.channel, kept.entry);
+            // (An entry that is missing was never written: its segment
+            // was stored but the index write failed.)
             let deleted = match store.delete(&entry_key).await {
-                Ok(()) => store.delete(&kept.key).await,
+                Ok(()) | Err(StoreError::NotFound { .. }) => store.delete(&kept.key).await,
                 Err(e) => Err(e),
             };
             match deleted {
