@@ -5,9 +5,10 @@
 //! kernel allocate, zero and account a fresh page for every 4 KiB, and the
 //! unlink of an old one frees them all again. Writing over a file whose
 //! pages are still allocated costs only the copy. Measured on the bench
-//! machine (AMD EPYC, Linux 6.18, /dev/shm): a 750 KB segment written in
-//! 64 KiB `pwrite`s took 250 µs of CPU as a new file (plus 95 µs for its
-//! unlink later) and 89 µs over a spare, the renames included. A live
+//! machine (AMD EPYC, Linux 6.18, /dev/shm; `benches/tmpfs-reuse.py`): a
+//! 750 KB segment written in 64 KiB `pwrite`s took 221–225 µs of CPU as a
+//! new file (plus 90 µs for its unlink later) and 82–83 µs over a spare,
+//! the renames included. A live
 //! channel whose old segments are deleted (`--segment-retention`) writes
 //! each new segment over the file of one deleted a moment before.
 //!

@@ -137,11 +137,12 @@ pub struct FileOptions {
     pub appends: Appends,
     /// Where small jobs (segment ends, small puts and reads) run.
     pub small_jobs: SmallJobs,
-    /// Keep the files of deleted segments (64 KiB and more) a moment, for
-    /// new segments to be written over instead of into new files: on
-    /// tmpfs a segment then costs about a third of the CPU. The store's
-    /// own reads are safe from it; another process reading the directory
-    /// is not (see the module `file_spares`). Default on.
+    /// Keep the files of deleted objects of 64 KiB and more (segments) up
+    /// to 5 s, for new segments to be written over instead of into new
+    /// files: on tmpfs writing a segment then costs about a third of the
+    /// CPU (no page allocated per 4 KiB, no unlink to free them). The
+    /// store's own reads are safe from it; another process reading the
+    /// directory is not (see the module `file_spares`). Default on.
     pub reuse_deleted: bool,
 }
 

@@ -113,10 +113,11 @@ struct Args {
     #[arg(long, value_enum, default_value_t = SmallJobs::Auto)]
     file_small_jobs: SmallJobs,
     /// Whether the file store writes new segments over the files of
-    /// deleted ones (kept up to 10 s), instead of into new files: on tmpfs
-    /// a third of the CPU per segment. Turn it off when another process
-    /// (a web server) reads the store's directory: it could see a deleted
-    /// segment's file overwritten while it still sends it.
+    /// deleted ones (kept up to 5 s), instead of into new files: on tmpfs
+    /// writing a segment then costs about a third of the CPU. Turn it off
+    /// when another process (a web server) reads the store's directory:
+    /// it could see a deleted segment's file overwritten while it still
+    /// sends it.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     file_reuse_deleted: bool,
     /// Delete each segment (and its VOD index entry) once it has left the
