@@ -8,9 +8,9 @@
 //! machine (AMD EPYC, Linux 6.18, /dev/shm; `benches/tmpfs-reuse.py`): a
 //! 750 KB segment written in 64 KiB `pwrite`s took 221–225 µs of CPU as a
 //! new file (plus 90 µs for its unlink later) and 82–83 µs over a spare,
-//! the renames included. A live
-//! channel whose old segments are deleted (`--segment-retention`) writes
-//! each new segment over the file of one deleted a moment before.
+//! the renames included. A live channel whose old segments are deleted
+//! (`--segment-retention`) writes each new segment over the file of one
+//! deleted a moment before.
 //!
 //! What it costs:
 //! - Memory: a deleted segment's pages are freed when a new segment has

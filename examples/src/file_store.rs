@@ -10,6 +10,12 @@
 //! - An upload (`begin_upload`, `append`, `complete_upload`: how ingest
 //!   stores a segment while it is made) does the same, the temporary file
 //!   growing with each append.
+//! - A delete of a file of 64 KiB or more (a segment) moves it among this
+//!   process's temporary files as a *spare*, which the next upload writes
+//!   over instead of making a new file (on tmpfs a third of the cost; see
+//!   `file_spares`, and [`FileOptions::reuse_deleted`] to turn it off). A
+//!   read checks the file did not change while it read, and finds no
+//!   object when it did.
 //! - `put_if_absent` writes the temporary file completely, then hard-links
 //!   it to the key: the link fails if the key exists, so the lease object
 //!   appears atomically with its content.
