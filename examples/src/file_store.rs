@@ -1115,15 +1115,25 @@ mod tests {
         Bytes::from(vec![byte; len])
     }
 
+    /// Put a 300 KB segment (large enough to become a spare) at `key`.
+    async fn put_segment(s: &FileStore, key: &str) {
+        s.put(key, segment(1, 300_000), "video/MP2T").await.unwrap();
+    }
+
+    /// Store `data` at `key` as ingest does: an upload, one append, completed.
+    async fn upload(s: &FileStore, key: &str, data: Bytes) -> ObjectMeta {
+        let mut up = s.begin_upload(key, "video/MP2T").await.unwrap();
+        s.append(&mut up, data).await.unwrap();
+        s.complete_upload(&mut up).await.unwrap()
+    }
+
     #[cfg(unix)]
     #[tokio::test]
     async fn new_segments_are_written_over_deleted_ones_and_cut_to_their_length() {
         use crate::file_spares::MIN_AGE;
         let (dir, s) = store();
         let spares = || s.inner.uploads.spares().unwrap().len();
-        s.put("b/c/1.ts", segment(1, 300_000), "video/MP2T")
-            .await
-            .unwrap();
+        put_segment(&s, "b/c/1.ts").await;
         let old = inode(&dir.path().join("b/c/1.ts"));
         s.delete("b/c/1.ts").await.unwrap();
         assert_eq!(spares(), 1);
@@ -1164,9 +1174,7 @@ mod tests {
         // And by complete_upload, longer than the spare.
         s.delete("b/c/2.ts").await.unwrap();
         std::thread::sleep(MIN_AGE);
-        let mut up = s.begin_upload("b/c/3.ts", "video/MP2T").await.unwrap();
-        s.append(&mut up, segment(4, 400_000)).await.unwrap();
-        let meta = s.complete_upload(&mut up).await.unwrap();
+        let meta = upload(&s, "b/c/3.ts", segment(4, 400_000)).await;
         assert_eq!(
             (meta.size, inode(&dir.path().join("b/c/3.ts"))),
             (400_000, old)
@@ -1181,17 +1189,13 @@ mod tests {
     #[tokio::test]
     async fn a_read_of_a_deleted_object_written_over_meanwhile_finds_no_object() {
         let (_dir, s) = store();
-        s.put("b/c/1.ts", segment(1, 300_000), "video/MP2T")
-            .await
-            .unwrap();
+        put_segment(&s, "b/c/1.ts").await;
         // A reader opened it; then it was deleted and a new segment
         // written over its file, same size.
         let (file, m) = s.inner.open_object("b/c/1.ts").unwrap();
         s.delete("b/c/1.ts").await.unwrap();
         std::thread::sleep(crate::file_spares::MIN_AGE);
-        let mut up = s.begin_upload("b/c/2.ts", "video/MP2T").await.unwrap();
-        s.append(&mut up, segment(2, 300_000)).await.unwrap();
-        s.complete_upload(&mut up).await.unwrap();
+        upload(&s, "b/c/2.ts", segment(2, 300_000)).await;
         let read = s.inner.read_object("b/c/1.ts", file, &m, None);
         assert!(matches!(read, Err(StoreError::NotFound { .. })), "{read:?}");
     }
@@ -1204,9 +1208,7 @@ mod tests {
             ..FileOptions::default()
         };
         let s = FileStore::open_with(dir.path(), options).unwrap();
-        s.put("b/c/1.ts", segment(1, 300_000), "video/MP2T")
-            .await
-            .unwrap();
+        put_segment(&s, "b/c/1.ts").await;
         s.delete("b/c/1.ts").await.unwrap();
         assert!(s.inner.uploads.spares().is_none());
         assert!(upload_files(dir.path()).is_empty());
@@ -1215,9 +1217,7 @@ mod tests {
     #[tokio::test]
     async fn a_closed_store_leaves_no_spares() {
         let (dir, s) = store();
-        s.put("b/c/1.ts", segment(1, 300_000), "video/MP2T")
-            .await
-            .unwrap();
+        put_segment(&s, "b/c/1.ts").await;
         s.delete("b/c/1.ts").await.unwrap();
         assert_eq!(upload_files(dir.path()).len(), 1);
         drop(s);

@@ -219,15 +219,6 @@ fn post_vod(server: &TlsServer, channel: &str, (start_s, end_s): (u64, u64)) -> 
     vod
 }
 
-/// Waits until the server has ended the publish to `channel` (its live
-/// playlist is ended); that comes a little after the publisher exits.
-fn wait_ended(server: &TlsServer, channel: &str) {
-    let live = format!("/demo/{channel}/playlist.m3u8");
-    server.server.wait(10, "ENDLIST", || {
-        server.server.get(&live).1.contains("#EXT-X-ENDLIST")
-    });
-}
-
 /// After the publish to `channel` ended (within the Unix seconds `span`):
 /// the live playlist and the VOD playlists (GetVodPlaylist, and
 /// PostVodPlaylist read back by ffprobe) are fMP4, and the VOD holds every
@@ -297,7 +288,7 @@ fn every_frame_stored(codec: Codec, realtime: Transport) {
         clock.elapsed()
     );
     let channels = ["live", "fast", "fast-tls"];
-    channels.iter().for_each(|c| wait_ended(&server, c));
+    channels.iter().for_each(|c| server.server.wait_ended(c));
     let span = (start_s, unix_s(true));
     for channel in channels {
         assert_stored(&server, channel, (codec, source), span);
@@ -374,7 +365,7 @@ fn h264_only_refuses_hevc_saying_why_and_stores_nothing() {
         false,
     );
     push_succeeded(pushed, &server, "h264");
-    wait_ended(&server, "h264");
+    server.server.wait_ended("h264");
     let stored = files_under(&data.join("demo/h264"));
     assert!(
         stored.iter().any(|f| f.ends_with("playlist.m3u8")),
@@ -488,7 +479,9 @@ fn hls_js_in_chromium_plays_av1_and_h264_in_fmp4() {
         let pushed = push(&ffmpeg, &server, &file, (channel, Transport::Rtmp), false);
         push_succeeded(pushed, &server, channel);
     }
-    ["av1", "h264"].iter().for_each(|c| wait_ended(&server, c));
+    ["av1", "h264"]
+        .iter()
+        .for_each(|c| server.server.wait_ended(c));
     let span = (start_s, unix_s(true));
     let vods = ["av1", "h264"].map(|c| post_vod(&server, c, span));
 

@@ -199,12 +199,7 @@ fn undisturbed<T>(
         "an API request took {slowest:?}"
     );
     assert!(push.wait().unwrap().success(), "the publish failed");
-    server.wait(10, "ENDLIST", || {
-        server
-            .get(&format!("/demo/{channel}/playlist.m3u8"))
-            .1
-            .contains("#EXT-X-ENDLIST")
-    });
+    server.wait_ended(channel);
     server.check_playlist(channel);
     result
 }

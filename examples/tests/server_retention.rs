@@ -53,12 +53,7 @@ fn old_segments_are_deleted_during_the_publish_and_the_playlists_stay() {
             && metric(&server, "livechannel_publishers") == 1.0
     });
     assert!(push.wait().unwrap().success());
-    server.wait(10, "ENDLIST", || {
-        server
-            .get("/demo/r/playlist.m3u8")
-            .1
-            .contains("#EXT-X-ENDLIST")
-    });
+    server.wait_ended("r");
 
     let playlist = server.check_playlist("r");
     let named: BTreeSet<String> = playlist

@@ -50,10 +50,8 @@ impl TlsServer {
     /// After the push to `channel` ended: the live playlist is ended and
     /// ffprobe reads every frame of the fixture through it.
     fn assert_complete(&self, channel: &str) {
+        self.server.wait_ended(channel);
         let playlist = format!("/demo/{channel}/playlist.m3u8");
-        self.server.wait(10, "ENDLIST", || {
-            self.server.get(&playlist).1.contains("#EXT-X-ENDLIST")
-        });
         let (video, audio, errors) = count_frames(Path::new(&self.server.url(&playlist)));
         assert_eq!(errors.trim(), "");
         assert_eq!((video, audio), (240, 346), "{channel}");

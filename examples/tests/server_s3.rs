@@ -421,12 +421,7 @@ fn ffmpeg_publishes_into_s3_and_a_sigterm_restart_keeps_everything() {
         "{out}"
     );
     assert!(push.wait().unwrap().success());
-    server.wait(10, "ENDLIST", || {
-        server
-            .get("/demo/ch/playlist.m3u8")
-            .1
-            .contains("#EXT-X-ENDLIST")
-    });
+    server.wait_ended("ch");
     let live = server.check_playlist("ch");
 
     // The VOD playlist names stored segments, and ffmpeg reading it over

@@ -111,16 +111,21 @@ impl Server {
         }
         let mut again = self.push(channel, source);
         assert!(again.wait().unwrap().success());
-        self.wait(10, "ENDLIST", || {
-            self.get(&format!("/demo/{channel}/playlist.m3u8"))
-                .1
-                .contains("#EXT-X-ENDLIST")
-        });
+        self.wait_ended(channel);
         let playlist = self.check_playlist(channel);
         assert!(
             !playlist.contains("#EXT-X-MEDIA-SEQUENCE:0\n"),
             "{playlist}"
         );
+    }
+
+    /// Wait (up to 10 s) until the publish to `demo/CHANNEL` has ended:
+    /// its live playlist is ended, a little after the publisher exits.
+    pub fn wait_ended(&self, channel: &str) {
+        let live = format!("/demo/{channel}/playlist.m3u8");
+        self.wait(10, "ENDLIST", || {
+            self.get(&live).1.contains("#EXT-X-ENDLIST")
+        });
     }
 
     /// Every segment the live playlist names is readable.
