@@ -486,8 +486,9 @@ impl Files {
         };
         // A delete during the read may have made the file a spare and a
         // new segment written over it (`file_spares`): then what was read
-        // is not the object, which is gone.
-        if FileId::of(&stat_object(key, &file)?) != FileId::of(m) {
+        // is not the object, which is gone. (Without spares an opened
+        // file never changes: puts replace the key with another file.)
+        if self.uploads.reuses_deleted() && FileId::of(&stat_object(key, &file)?) != FileId::of(m) {
             return Err(StoreError::NotFound {
                 key: key.to_owned(),
             });

@@ -100,6 +100,11 @@ impl Uploads {
         }
     }
 
+    /// Whether deletes keep spares ([`delete`](Self::delete)).
+    pub(crate) fn reuses_deleted(&self) -> bool {
+        self.spares.is_some()
+    }
+
     /// Remove every spare now.
     pub(crate) fn remove_spares(&self) {
         if let Some(spares) = &self.spares {

@@ -32,6 +32,21 @@ where
     }
 }
 
+/// Count a failed store write and show it in the channel's stat (as
+/// `WHAT: ERROR`).
+pub(crate) fn count_failure(
+    ctx: &IngestContext,
+    entry: &LiveEntry,
+    what: &str,
+    error: &dyn std::fmt::Display,
+) {
+    ctx.counters.store_write_failures.fetch_add(1, Relaxed);
+    entry.update(|stat| {
+        stat.store_errors += 1;
+        stat.last_store_error = Some(format!("{what}: {error}"));
+    });
+}
+
 /// The waits between the tries of one store write.
 pub(crate) struct Backoff<'a> {
     ctx: &'a IngestContext,
@@ -57,11 +72,7 @@ impl<'a> Backoff<'a> {
         error: IngestError,
     ) -> Result<(), IngestError> {
         let (ctx, policy) = (self.ctx, self.ctx.retry);
-        ctx.counters.store_write_failures.fetch_add(1, Relaxed);
-        entry.update(|stat| {
-            stat.store_errors += 1;
-            stat.last_store_error = Some(format!("{what}: {error}"));
-        });
+        count_failure(ctx, entry, what, &error);
         let sleep = match &ctx.sleep {
             Some(sleep) if error.is_transient() && self.waited_ms < policy.give_up_ms => sleep,
             _ => return Err(error),

@@ -15,7 +15,7 @@ use crate::store::{
 
 use super::context::Push;
 use super::retention::{Kept, Retention};
-use super::retry::Backoff;
+use super::retry::{count_failure, Backoff};
 use super::IngestError;
 
 const M3U8: &str = "application/x-mpegURL";
@@ -251,11 +251,7 @@ impl SegmentWriter {
                     self.retention.pop();
                 }
                 Err(e) => {
-                    push.ctx.counters.store_write_failures.fetch_add(1, Relaxed);
-                    push.entry.update(|stat| {
-                        stat.store_errors += 1;
-                        stat.last_store_error = Some(format!("delete: {e}"));
-                    });
+                    count_failure(&push.ctx, &push.entry, "delete", &e);
                     if !ending {
                         return;
                     }
