@@ -5,8 +5,11 @@
 //! ended at least the retention before the newest stored segment did:
 //! a player that read an older playlist still finds the segments it
 //! names for that long. Times are the segments' own (wall clock at their
-//! first frame, plus their duration), so a publisher pushing faster than
-//! real time deletes as fast as it stores. The VOD index entry goes first,
+//! first frame, plus their duration). A publisher pushing a file faster
+//! than real time has its segments dated by arrival, milliseconds apart
+//! (`docs/architecture.md`, "Segment times"): none is old enough while
+//! it pushes, and those that left the playlist go at its end. The VOD
+//! index entry goes first,
 //! then the segment: a VOD assembled in between names neither.
 
 use std::collections::VecDeque;
